@@ -1,0 +1,98 @@
+/** Command-line entry: `writeback <command> [options]` (DESIGN.md, "Command line"). */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError, WritebackError } from './errors/index.ts';
+import { processIO, type CommandIO } from './commands/io.ts';
+import { validateCommand } from './commands/validate.ts';
+
+const USAGE = `Usage: writeback <command> [options]
+
+Commands:
+  validate [FILE...]     check definitions (schema and meaning); exit 0 valid, 1 invalid
+  plan [--only NAME...]  show what a reconcile would do now; exit 0 nothing to do, 2 changes, 1 error
+  reconcile [--only NAME...] [--force] [--dry-run]
+                         run every due job; exit 0 when all succeeded or were skipped, 1 otherwise
+  status                 one line per job: last run, result, rows, next due
+  release NAME --delivered | --not-delivered
+                         resolve a held job after checking the destination by hand
+  demo                   the whole flow on local emulators with sample data (no account needed)
+
+Options:
+  --root DIR             the repository to work on (default: the current directory)
+  --json                 machine-readable output (validate, plan, status)
+  --markdown             Markdown output (plan)
+  -h, --help             show this help`;
+
+type Handler = (io: CommandIO, args: ParsedArgs) => Promise<number> | number;
+
+interface ParsedArgs {
+  positionals: string[];
+  only: string[];
+  json: boolean;
+  markdown: boolean;
+  force: boolean;
+  dryRun: boolean;
+  delivered: boolean;
+  notDelivered: boolean;
+}
+
+const COMMANDS: Record<string, () => Promise<Handler>> = {
+  validate: async () => (io, a) => validateCommand(io, { files: a.positionals, json: a.json }),
+};
+
+export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
+  const base = processIO(process.cwd());
+  const err = io?.err ?? base.err;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        root: { type: 'string' },
+        only: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        markdown: { type: 'boolean' },
+        force: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        delivered: { type: 'boolean' },
+        'not-delivered': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    err(`writeback: ${describeError(error)}\n\n${USAGE}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    (io?.out ?? base.out)(USAGE);
+    return command || values.help ? 0 : 1;
+  }
+  const load = COMMANDS[command];
+  if (!load) {
+    err(`writeback: unknown command "${command}"\n\n${USAGE}`);
+    return 1;
+  }
+  const commandIO: CommandIO = { ...base, ...io, root: resolve(values.root ?? io?.root ?? base.root) };
+  try {
+    const handler = await load();
+    return await handler(commandIO, {
+      positionals: rest,
+      only: values.only ?? [],
+      json: values.json ?? false,
+      markdown: values.markdown ?? false,
+      force: values.force ?? false,
+      dryRun: values['dry-run'] ?? false,
+      delivered: values.delivered ?? false,
+      notDelivered: values['not-delivered'] ?? false,
+    });
+  } catch (error) {
+    // Expected failures read as one sentence; anything else is a bug, still without a stack by default.
+    const prefix = error instanceof WritebackError ? '' : 'unexpected error (please report it): ';
+    err(`writeback ${command}: ${prefix}${describeError(error)}`);
+    if (commandIO.env.WRITEBACK_DEBUG && error instanceof Error) err(error.stack ?? '');
+    return 1;
+  }
+}

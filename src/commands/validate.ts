@@ -1,0 +1,27 @@
+import { validateRepository } from '../definitions/validator.ts';
+import { errorAnnotation, insideActions } from '../github/annotations.ts';
+import type { CommandIO } from './io.ts';
+
+export interface ValidateOptions {
+  files: string[];
+  json: boolean;
+}
+
+/** `writeback validate [FILE...]`: exit 0 when every definition is valid, 1 otherwise. */
+export function validateCommand(io: CommandIO, options: ValidateOptions): number {
+  const { definitions, problems } = validateRepository(io.root, options.files);
+  const valid = problems.length === 0;
+  if (options.json) {
+    io.out(JSON.stringify({ valid, errors: problems.map(({ file, line, column, message }) => ({ file, line, column, message })) }, null, 2));
+    return valid ? 0 : 1;
+  }
+  for (const p of problems) io.out(`${p.file}:${p.line}:${p.column}: ${p.message}`);
+  if (insideActions(io.env)) for (const p of problems) io.out(errorAnnotation(p));
+  if (valid) {
+    io.out(definitions.length ? `${definitions.length} definition${definitions.length === 1 ? '' : 's'} valid` : 'no definitions found in connectors/');
+  } else {
+    const files = new Set(problems.map((p) => p.file)).size;
+    io.out(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`);
+  }
+  return valid ? 0 : 1;
+}

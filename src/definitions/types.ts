@@ -1,0 +1,89 @@
+/** The definition format (DESIGN.md, "Definitions"), as TypeScript sees it after schema validation. */
+
+export interface SecretRef {
+  secret: string;
+}
+export type StringOrSecret = string | SecretRef;
+
+export interface Metadata {
+  name: string;
+  description?: string;
+  owner?: string;
+  labels?: Record<string, string>;
+}
+
+export interface DomoSource {
+  domo: { datasetId: string; clientId: StringOrSecret; clientSecret: StringOrSecret };
+}
+
+export interface Rejects {
+  maxRatio?: number;
+}
+
+export interface EmarsysSalesSpec {
+  schedule?: string;
+  suspend?: boolean;
+  source: DomoSource;
+  destination: { emarsysSales: { merchantId: StringOrSecret; token: StringOrSecret } };
+  mapping: {
+    order: string;
+    timestamp: string;
+    customer?: string;
+    email?: string;
+    item: string;
+    price: string;
+    quantity: string;
+    custom?: Record<string, string>;
+  };
+  fieldOrder?: string[];
+  delivery?: { cursor?: string; lookback?: string; key?: string[] };
+  rejects?: Rejects;
+}
+
+export type DotdigitalFieldType = 'String' | 'Numeric' | 'Date' | 'Boolean';
+export type DotdigitalDataField = string | { column: string; type?: DotdigitalFieldType; create?: boolean };
+
+export interface DotdigitalContactsSpec {
+  schedule?: string;
+  suspend?: boolean;
+  source: DomoSource;
+  destination: {
+    dotdigital: {
+      username: StringOrSecret;
+      password: StringOrSecret;
+      region?: 'r1' | 'r2' | 'r3';
+      endpoint?: string;
+      addressBookId?: number;
+      mergeOption?: 'Overwrite' | 'OnlyOverwriteIfNotEmpty' | 'OnlyOverwriteIfContactDataNotPopulated';
+    };
+  };
+  mapping: { email: string; dataFields?: Record<string, DotdigitalDataField> };
+  delivery?: { changedOnly?: boolean };
+  rejects?: Rejects;
+}
+
+interface Envelope<K extends string, S> {
+  apiVersion: 'writeback/v1';
+  kind: K;
+  metadata: Metadata;
+  spec: S;
+}
+
+export type EmarsysSalesDefinition = Envelope<'EmarsysSalesWriteback', EmarsysSalesSpec>;
+export type DotdigitalContactsDefinition = Envelope<'DotdigitalContactsWriteback', DotdigitalContactsSpec>;
+export type Definition = EmarsysSalesDefinition | DotdigitalContactsDefinition;
+
+export const KINDS = ['EmarsysSalesWriteback', 'DotdigitalContactsWriteback'] as const;
+export const API_VERSIONS = ['writeback/v1'] as const;
+
+/** Emarsys standard sales fields in the order of the vendor's table (reference/emarsys-sales.md). */
+export const EMARSYS_STANDARD_FIELDS = ['order', 'timestamp', 'customer', 'email', 'item', 'price', 'quantity'] as const;
+
+/** A definition loaded from disk, with the file it came from. */
+export interface LoadedDefinition {
+  /** As shown in messages (relative to the repository root). */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  definition: Definition;
+}

@@ -1,0 +1,114 @@
+/**
+ * Validates definition files in one pass and collects every problem of every file (renovate's
+ * config-validator style), so a pull request shows all its mistakes at once.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Problem } from '../errors/index.ts';
+import { runChecks } from './checks.ts';
+import { schemaProblems } from './schema-validator.ts';
+import type { Definition, LoadedDefinition } from './types.ts';
+import { YamlSource } from './yaml-source.ts';
+
+export interface ValidationResult {
+  definitions: LoadedDefinition[];
+  problems: Problem[];
+}
+
+export const CONNECTORS_DIR = 'connectors';
+const DEFINITION_FILE = /\.ya?ml$/;
+
+/**
+ * How a file is named in messages: relative to the repository root (as GitHub annotations expect),
+ * else to the working directory, else absolute.
+ */
+export function displayPath(path: string, root = process.cwd()): string {
+  for (const base of [root, process.cwd()]) {
+    const rel = relative(base, path);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  }
+  return path;
+}
+
+/** The definition files of a repository, sorted for stable output. */
+export function listDefinitionFiles(root: string): string[] {
+  const dir = join(root, CONNECTORS_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => DEFINITION_FILE.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function validateFile(path: string, root?: string): { definition?: Definition; problems: Problem[] } {
+  const file = displayPath(path, root);
+  const problems: Problem[] = [];
+  const source = YamlSource.read(path, file);
+  for (const p of source.problems) problems.push({ file, ...p });
+  if (problems.length) return { problems: unique(problems) };
+  if (typeof source.value !== 'object' || source.value === null || Array.isArray(source.value)) {
+    problems.push({ file, line: 1, column: 1, message: 'a definition is a mapping with apiVersion, kind, metadata and spec' });
+    return { problems };
+  }
+  const report = (path: (string | number)[], message: string, onKey = false) => {
+    problems.push({ file, ...source.locate(path, onKey), message });
+  };
+  for (const p of schemaProblems(source.value)) report(p.path, p.message, p.onKey);
+  runChecks({ file, value: source.value as Record<string, unknown>, report });
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return problems.length ? { problems: unique(problems) } : { definition: source.value as Definition, problems };
+}
+
+/** The YAML parser can report one mistake several times at one place. */
+function unique(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/**
+ * Validates the given files (default: every file in `connectors/`), plus repository-wide rules:
+ * definitions live in `connectors/`, and job names are unique.
+ */
+export function validateRepository(root: string, files?: string[]): ValidationResult {
+  const connectorsDir = resolve(root, CONNECTORS_DIR);
+  const targets = files?.length ? files.map((f) => resolve(f)) : listDefinitionFiles(root);
+  const problems: Problem[] = [];
+  const definitions: LoadedDefinition[] = [];
+  const names = new Map<string, string>();
+
+  for (const path of targets) {
+    const file = displayPath(path, root);
+    if (!existsSync(path)) {
+      problems.push({ file, line: 1, column: 1, message: 'file not found' });
+      continue;
+    }
+    if (relative(connectorsDir, resolve(path, '..')) !== '') {
+      problems.push({
+        file,
+        line: 1,
+        column: 1,
+        message: `definitions must live in ${displayPath(connectorsDir, root)}/ (one file per job, named after metadata.name); move this file there`,
+      });
+      continue;
+    }
+    const result = validateFile(path, root);
+    problems.push(...result.problems);
+    if (result.definition) definitions.push({ file, path, definition: result.definition });
+  }
+
+  // Names equal file stems, so a clash means twins such as x.yaml and x.yml, or a misnamed copy.
+  for (const loaded of definitions) {
+    const name = loaded.definition.metadata.name;
+    const other = names.get(name);
+    if (other) {
+      const at = YamlSource.read(loaded.path, loaded.file).locate(['metadata', 'name']);
+      problems.push({ file: loaded.file, ...at, message: `metadata.name "${name}" is already used by ${other}; job names must be unique` });
+    }
+    names.set(name, loaded.file);
+  }
+  const invalid = new Set(problems.map((p) => p.file));
+  return { definitions: definitions.filter((d) => !invalid.has(d.file)), problems };
+}
