@@ -38,6 +38,18 @@ interface ParsedArgs {
 
 const COMMANDS: Record<string, () => Promise<Handler>> = {
   validate: async () => (io, a) => validateCommand(io, { files: a.positionals, json: a.json }),
+  reconcile: async () => {
+    const { reconcileCommand } = await import('./commands/reconcile.ts');
+    return (io, a) => reconcileCommand(io, { only: a.only, force: a.force, dryRun: a.dryRun });
+  },
+  release: async () => {
+    const { releaseCommand } = await import('./commands/release.ts');
+    return (io, a) => releaseCommand(io, { name: a.positionals[0], delivered: a.delivered, notDelivered: a.notDelivered });
+  },
+  demo: async () => {
+    const { demoCommand } = await import('./commands/demo.ts');
+    return (io) => demoCommand(io);
+  },
 };
 
 export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {

@@ -1,0 +1,23 @@
+import { reconcile } from '../reconcile/reconciler.ts';
+import type { CommandIO } from './io.ts';
+
+export interface ReconcileCommandOptions {
+  only: string[];
+  force: boolean;
+  dryRun: boolean;
+}
+
+/** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */
+export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions): Promise<number> {
+  const result = await reconcile({ root: io.root, env: io.env, ...options, log: io.out });
+  for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
+  if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);
+  for (const job of result.notDue) io.out(`${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}; use --force to run now`);
+  for (const r of result.reports) {
+    io.out(`${r.name}: ${r.status}${r.dryRun ? ' (dry run)' : ''}: ${r.message}`);
+    if (r.action) io.out(`  what to do: ${r.action}`);
+    if (!r.dryRun) io.out(`  report: reports/${r.name}/${r.runId}.md`);
+  }
+  const ok = result.reports.every((r) => r.status === 'succeeded' || r.status === 'skipped' || r.status === 'suspended');
+  return ok && !result.problems.length ? 0 : 1;
+}

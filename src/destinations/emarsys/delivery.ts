@@ -1,0 +1,81 @@
+/**
+ * Exactly-once delivery of spooled parts. For each part: record the intent (pending + its fingerprints)
+ * durably, upload, then record acceptance. A crash or an unanswered upload leaves the intent behind,
+ * which holds the job until a person says whether Emarsys got the file.
+ */
+import { HttpError, UnknownOutcomeError } from '../../errors/index.ts';
+import type { Spool, SpoolPart } from '../../pipeline/spool.ts';
+import { isoUtc } from '../../pipeline/values.ts';
+import type { UploadRecord } from '../../reports/run-report.ts';
+import type { JobState, LedgerSegment } from '../../state/job-state.ts';
+import type { StateStore } from '../../state/store.ts';
+import type { EmarsysSalesClient } from './client.ts';
+import { KEY_SEPARATOR } from './sales-export.ts';
+
+export type DeliveryOutcome =
+  | { kind: 'delivered'; sent: number; uploads: UploadRecord[] }
+  | { kind: 'rejected'; sent: number; uploads: UploadRecord[]; error: HttpError }
+  | { kind: 'unknown'; sent: number; uploads: UploadRecord[]; error: UnknownOutcomeError };
+
+export const keyLabel = (key: string) => key.split(KEY_SEPARATOR).join(' / ');
+
+export async function deliverParts(options: {
+  runId: string;
+  spool: Spool;
+  parts: SpoolPart[];
+  state: JobState;
+  store: StateStore;
+  client: EmarsysSalesClient;
+  now: () => Date;
+  log: (line: string) => void;
+}): Promise<DeliveryOutcome> {
+  const { runId, spool, parts, state, store, client, now, log } = options;
+  const uploads: UploadRecord[] = [];
+  let sent = 0;
+  for (const part of parts) {
+    const segment: LedgerSegment = {
+      file: store.writeSegment(runId, part.index, part.fingerprints),
+      lines: part.lines,
+      maxCursor: part.maxCursor === undefined ? undefined : isoUtc(part.maxCursor),
+      runId,
+      acceptedAt: '',
+    };
+    state.pending = {
+      runId,
+      part: part.index,
+      parts: parts.length,
+      lines: part.lines,
+      bytes: part.bytes,
+      sha256: part.sha256,
+      segment,
+      startedAt: now().toISOString(),
+      firstLine: keyLabel(part.firstLine),
+      lastLine: keyLabel(part.lastLine),
+    };
+    store.save(state); // the intent is on disk before a byte leaves
+    const record: UploadRecord = { part: part.index, lines: part.lines, bytes: part.bytes, sha256: part.sha256, outcome: 'unknown' };
+    uploads.push(record);
+    try {
+      await client.upload(spool.read(part));
+    } catch (error) {
+      if (error instanceof HttpError) {
+        // Emarsys answered no: nothing of this part arrived, so forget the intent.
+        record.outcome = 'rejected';
+        store.deleteSegment(segment.file);
+        state.pending = undefined;
+        store.save(state);
+        return { kind: 'rejected', sent, uploads, error };
+      }
+      if (error instanceof UnknownOutcomeError) return { kind: 'unknown', sent, uploads, error };
+      throw error;
+    }
+    record.outcome = 'accepted';
+    segment.acceptedAt = now().toISOString();
+    state.segments.push(segment);
+    state.pending = undefined;
+    store.save(state);
+    sent += part.lines;
+    log(`  upload ${part.index}/${parts.length}: ${part.lines.toLocaleString('en-US')} lines accepted`);
+  }
+  return { kind: 'delivered', sent, uploads };
+}

@@ -1,0 +1,72 @@
+/** A tiny HTTP server on 127.0.0.1 with a queue of one-shot faults per route: the base of every emulator. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+}
+
+export class EmulatorServer<F> {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly faults = new Map<string, F[]>();
+  readonly requests: RecordedRequest[] = [];
+  url = '';
+
+  constructor(private readonly handler: Handler) {}
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      this.requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers });
+      Promise.resolve(this.handler(req, res, url)).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`emulator error: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Queues a fault for the next `times` requests to `route`. */
+  inject(route: string, fault: F, times = 1): void {
+    const queue = this.faults.get(route) ?? [];
+    for (let i = 0; i < times; i++) queue.push(fault);
+    this.faults.set(route, queue);
+  }
+
+  takeFault(route: string): F | undefined {
+    return this.faults.get(route)?.shift();
+  }
+
+  pendingFaults(): number {
+    return [...this.faults.values()].reduce((n, q) => n + q.length, 0);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,48 @@
+/** Retry defaults as octokit has them: 3 tries, backoff, honour Retry-After, never retry a client error. */
+
+export const MAX_TRIES = 3;
+/** Answers that will not change on a retry (400 bad request, 401/403 auth, 404 missing, 422 invalid). */
+const NEVER_RETRY = new Set([400, 401, 403, 404, 422]);
+const RETRY = new Set([408, 429, 500, 502, 503, 504]);
+const MAX_WAIT_MS = 120_000;
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRY.has(status) && !NEVER_RETRY.has(status);
+}
+
+/** Network failures where the request never reached the server, so a retry cannot duplicate anything. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Failures after the request may have been (partly) sent. */
+const MAYBE_SENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED', 'ETIMEDOUT']);
+
+export function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export const requestNeverSent = (error: unknown): boolean => NOT_SENT_CODES.has(errorCode(error) ?? '');
+export const isNetworkError = (error: unknown): boolean => {
+  const code = errorCode(error) ?? '';
+  return NOT_SENT_CODES.has(code) || MAYBE_SENT_CODES.has(code);
+};
+
+/** Milliseconds to wait from a Retry-After header (seconds or an HTTP date), if it says anything usable. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Math.min(Number(value) * 1000, MAX_WAIT_MS);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_WAIT_MS);
+}
+
+/** Exponential backoff with jitter: ~base, 2x base, 4x base ... */
+export function backoffMs(attempt: number, baseMs: number): number {
+  return Math.round(baseMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,34 @@
+/** What a job runner gets from the reconcile loop. */
+import type { Definition } from '../definitions/types.ts';
+import type { Redactor } from '../http/redact.ts';
+import type { SecretResolver } from '../secrets.ts';
+
+export interface JobOptions {
+  dryRun: boolean;
+  force: boolean;
+}
+
+export interface JobContext<D extends Definition = Definition> {
+  root: string;
+  runId: string;
+  definition: D;
+  env: NodeJS.ProcessEnv;
+  secrets: SecretResolver;
+  redactor: Redactor;
+  options: JobOptions;
+  log(line: string): void;
+  now(): Date;
+}
+
+/** Tunables read from the environment (documented in the README under "Advanced settings"). */
+export function httpSettings(env: NodeJS.ProcessEnv) {
+  const number = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] && Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    timeoutMs: number('WRITEBACK_HTTP_TIMEOUT_MS', 120_000),
+    retryBaseMs: number('WRITEBACK_RETRY_BASE_MS', 1_000),
+    emarsysMaxUploadBytes: number('WRITEBACK_EMARSYS_MAX_UPLOAD_BYTES', 20 * 1024 * 1024),
+  };
+}

@@ -1,0 +1,176 @@
+/** Runs one EmarsysSalesWriteback: Domo export -> formatted, deduplicated lines -> Emarsys, exactly once. */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, describeError, HttpError } from '../errors/index.ts';
+import type { EmarsysSalesDefinition } from '../definitions/types.ts';
+import { parseDuration } from '../definitions/duration.ts';
+import { EMARSYS_DEFAULT_URL, EmarsysSalesClient } from '../destinations/emarsys/client.ts';
+import { deliverParts } from '../destinations/emarsys/delivery.ts';
+import { scanSalesExport, type ScanResult } from '../destinations/emarsys/sales-export.ts';
+import { HttpClient } from '../http/client.ts';
+import { isNetworkError, MAX_TRIES } from '../http/retry.ts';
+import { isoUtc } from '../pipeline/values.ts';
+import type { RunReport } from '../reports/run-report.ts';
+import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from '../sources/domo/client.ts';
+import type { JobState } from '../state/job-state.ts';
+import type { StateStore } from '../state/store.ts';
+import { httpSettings, type JobContext } from './context.ts';
+import { heldAction, heldReport } from './held.ts';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+export async function runEmarsysSalesJob(
+  ctx: JobContext<EmarsysSalesDefinition>,
+  store: StateStore,
+  state: JobState,
+  report: RunReport,
+): Promise<void> {
+  const { definition, env, secrets, redactor } = ctx;
+  const spec = definition.spec;
+  const name = definition.metadata.name;
+  if (state.pending || state.held) return heldReport(report, state, name);
+
+  // Every secret resolves before any data moves.
+  const domoCreds = { id: secrets.resolve(name, spec.source.domo.clientId), secret: secrets.resolve(name, spec.source.domo.clientSecret) };
+  const merchantId = secrets.resolve(name, spec.destination.emarsysSales.merchantId);
+  const token = secrets.resolve(name, spec.destination.emarsysSales.token);
+
+  const settings = httpSettings(env);
+  const domo = new DomoClient(
+    new HttpClient({ service: 'Domo', baseUrl: env.DOMO_API_URL || DOMO_DEFAULT_URL, redactor, ...settings }),
+    domoCreds.id,
+    domoCreds.secret,
+  );
+  const emarsys = new EmarsysSalesClient(
+    new HttpClient({ service: 'Emarsys', baseUrl: env.EMARSYS_SALES_API_URL || EMARSYS_DEFAULT_URL, redactor, ...settings }),
+    merchantId,
+    token,
+  );
+
+  const datasetId = spec.source.domo.datasetId;
+  const lookbackMs = spec.delivery?.lookback ? parseDuration(spec.delivery.lookback)! : 0;
+  const windowStart = spec.delivery?.cursor && state.cursor ? Date.parse(state.cursor) - lookbackMs : undefined;
+  if (spec.delivery?.cursor) {
+    report.window = { cursor: spec.delivery.cursor, previousCursor: state.cursor, readFrom: windowStart === undefined ? undefined : isoUtc(windowStart) };
+  }
+  const ledger = store.loadLedger(state.segments);
+
+  const { info, scan } = await exportWithRetries(ctx, domo, datasetId, (info) => {
+    report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
+    ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
+  }, { spec, ledger, windowStart, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) });
+  void info;
+
+  const parts = scan.spool.parts;
+  const toSend = scan.spool.lines;
+  report.rows = { read: scan.read, sent: 0, rejected: scan.rejected, skipped: scan.alreadyDelivered + scan.beforeWindow + scan.duplicateInExport };
+  report.skipped = { alreadyDelivered: scan.alreadyDelivered, beforeWindow: scan.beforeWindow, duplicateInExport: scan.duplicateInExport };
+  report.rejects = scan.rejects;
+  if (scan.rejected > scan.rejects.length) report.rejectsOmitted = scan.rejected - scan.rejects.length;
+
+  try {
+    const considered = scan.read - scan.beforeWindow;
+    const maxRatio = spec.rejects?.maxRatio ?? 0;
+    if (scan.rejected > 0 && scan.rejected / considered > maxRatio) {
+      report.status = 'failed';
+      report.message = `${n(scan.rejected)} of ${n(considered)} rows are invalid (${pct(scan.rejected / considered)}), more than rejects.maxRatio ${pct(maxRatio)} allows; nothing was sent.`;
+      report.action = 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.';
+      return;
+    }
+    if (toSend === 0) {
+      report.status = 'succeeded';
+      report.message = `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} skipped, ${n(scan.rejected)} rejected.`;
+      return;
+    }
+    if (ctx.options.dryRun) {
+      const dir = join(ctx.root, '.writeback', 'dry-run', name);
+      mkdirSync(dir, { recursive: true });
+      report.dryRunFiles = parts.map((p) => {
+        const target = join(dir, `${ctx.runId}-part-${p.index}.csv`);
+        copyFileSync(p.path, target);
+        return target;
+      });
+      report.status = 'succeeded';
+      report.message = `Dry run: would send ${n(toSend)} lines in ${parts.length} upload(s); files written to ${dir}. No state changed.`;
+      return;
+    }
+
+    ctx.log(`${name}: sending ${n(toSend)} lines in ${parts.length} upload(s)`);
+    const outcome = await deliverParts({ runId: ctx.runId, spool: scan.spool, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log });
+    report.uploads = outcome.uploads;
+    report.rows.sent = outcome.sent;
+    if (outcome.kind === 'unknown') {
+      state.held = { since: ctx.now().toISOString(), runId: ctx.runId, reason: outcome.error.message };
+      store.save(state);
+      report.status = 'held';
+      report.message = `Upload ${state.pending!.part} of ${parts.length} (${n(state.pending!.lines)} lines) got no answer: ${outcome.error.message}. ${n(outcome.sent)} lines were accepted before it. The job is held and sends nothing until a person decides.`;
+      report.action = heldAction(state, name);
+      return;
+    }
+    if (outcome.kind === 'rejected') {
+      report.status = 'failed';
+      report.error = errorInfo(outcome.error);
+      report.message = `Emarsys refused upload ${outcome.uploads.length} of ${parts.length}: ${outcome.error.message}. ${n(outcome.sent)} lines were accepted before it; the rest will be sent by the next run.`;
+      return;
+    }
+    // Only a fully delivered run moves the cursor: lines of a failed part must stay inside the window.
+    if (scan.maxCursor !== undefined && (!state.cursor || scan.maxCursor > Date.parse(state.cursor))) state.cursor = isoUtc(scan.maxCursor);
+    pruneLedger(store, state, lookbackMs, Boolean(spec.delivery?.cursor));
+    store.save(state);
+    if (report.window) report.window.newCursor = state.cursor;
+    report.status = 'succeeded';
+    report.message = `Sent ${n(outcome.sent)} lines in ${parts.length} upload(s); ${n(report.rows.skipped)} rows skipped, ${n(scan.rejected)} rejected.`;
+  } finally {
+    scan.spool.dispose();
+  }
+}
+
+/** Reads the export, retrying from scratch when it breaks off or comes back shorter than announced. */
+async function exportWithRetries(
+  ctx: JobContext,
+  domo: DomoClient,
+  datasetId: string,
+  onInfo: (info: DataSetInfo) => void,
+  scanOptions: Parameters<typeof scanSalesExport>[1],
+): Promise<{ info: DataSetInfo; scan: ScanResult }> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    const info = await domo.dataset(datasetId);
+    onInfo(info);
+    let scan: ScanResult | undefined;
+    try {
+      scan = await scanSalesExport(await domo.exportCsv(datasetId), scanOptions);
+      if (scan.read < info.rows) {
+        throw new DataError(`the export ended after ${n(scan.read)} rows but the DataSet announces ${n(info.rows)}: the download was cut off`);
+      }
+      return { info, scan };
+    } catch (error) {
+      scan?.spool.dispose();
+      if (error instanceof HttpError || (error instanceof DataError && !/cut off/.test(error.message))) throw error;
+      lastError = error;
+      ctx.log(`${ctx.definition.metadata.name}: export attempt ${attempt} failed (${ctx.redactor.redact(describeError(error))})${attempt < MAX_TRIES ? '; retrying' : ''}`);
+      if (!isNetworkError(error) && !(error instanceof DataError) && !isCsvError(error)) throw error;
+    }
+  }
+  throw new DataError(`Domo export of ${datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);
+}
+
+const isCsvError = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string' && String((error as { code: string }).code).startsWith('CSV_');
+
+/** Drops ledger segments whose lines are all older than the window: those rows are never read again. */
+function pruneLedger(store: StateStore, state: JobState, lookbackMs: number, hasCursor: boolean): void {
+  if (!hasCursor || !state.cursor) return;
+  const windowStart = Date.parse(state.cursor) - lookbackMs;
+  state.segments = state.segments.filter((segment) => {
+    const keep = segment.maxCursor === undefined || Date.parse(segment.maxCursor) >= windowStart;
+    if (!keep) store.deleteSegment(segment.file);
+    return keep;
+  });
+}
+
+export function errorInfo(error: unknown): RunReport['error'] {
+  if (error instanceof HttpError) return { message: error.message, service: error.service, status: error.status, traceId: error.traceId };
+  return { message: describeError(error) };
+}
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.001 && ratio > 0 ? 3 : 1)}%`;

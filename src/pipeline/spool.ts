@@ -1,0 +1,110 @@
+/**
+ * Spools transformed lines to bounded part files on disk, so nothing is sent before the whole export
+ * was read and judged, while memory stays flat whatever the DataSet's size.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FingerprintList } from '../state/key-hash.ts';
+
+export interface SpoolPart {
+  index: number;
+  path: string;
+  lines: number;
+  bytes: number;
+  sha256: string;
+  fingerprints: Uint32Array;
+  /** Latest cursor value (ms) among the part's lines. */
+  maxCursor?: number;
+  firstLine: string;
+  lastLine: string;
+}
+
+const FLUSH_BYTES = 1 << 20;
+
+export class Spool {
+  readonly dir: string;
+  readonly parts: SpoolPart[] = [];
+  private fd = -1;
+  private buffer = '';
+  private current: { path: string; lines: number; bytes: number; hash: Hash; keys: FingerprintList; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
+
+  constructor(
+    private readonly header: string,
+    private readonly maxPartBytes: number,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'writeback-spool-'));
+  }
+
+  get lines(): number {
+    return this.parts.reduce((n, p) => n + p.lines, 0) + (this.current?.lines ?? 0);
+  }
+
+  /** Appends one CSV line (with its newline), its key fingerprint and its cursor value. */
+  add(line: string, hi: number, lo: number, cursor: number | undefined, label: string): void {
+    // label (the line's delivery key) is kept for the first and last line only, for people to recognise a part.
+    const bytes = Buffer.byteLength(line);
+    if (this.current && this.current.bytes + bytes > this.maxPartBytes && this.current.lines > 0) this.closePart();
+    if (!this.current) this.openPart(label);
+    const part = this.current!;
+    this.buffer += line;
+    part.lines++;
+    part.bytes += bytes;
+    part.keys.push(hi, lo);
+    part.lastLine = label;
+    if (cursor !== undefined && (part.maxCursor === undefined || cursor > part.maxCursor)) part.maxCursor = cursor;
+    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Closes the last part; returns every part. */
+  finish(): SpoolPart[] {
+    if (this.current) this.closePart();
+    return this.parts;
+  }
+
+  read(part: SpoolPart): Buffer {
+    return readFileSync(part.path);
+  }
+
+  dispose(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private openPart(label: string): void {
+    const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
+    this.fd = openSync(path, 'w');
+    const hash = createHash('sha256');
+    this.current = { path, lines: 0, bytes: Buffer.byteLength(this.header), hash, keys: new FingerprintList(), firstLine: label, lastLine: label };
+    this.buffer = this.header;
+  }
+
+  private flush(): void {
+    if (!this.buffer) return;
+    const chunk = Buffer.from(this.buffer);
+    writeSync(this.fd, chunk);
+    this.current!.hash.update(chunk);
+    this.buffer = '';
+  }
+
+  private closePart(): void {
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+    const c = this.current!;
+    this.parts.push({
+      index: this.parts.length + 1,
+      path: c.path,
+      lines: c.lines,
+      bytes: c.bytes,
+      sha256: c.hash.digest('hex'),
+      fingerprints: c.keys.toArray(),
+      maxCursor: c.maxCursor,
+      firstLine: c.firstLine,
+      lastLine: c.lastLine,
+    });
+    this.current = undefined;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The reconcile loop: every valid definition that is due runs once; a failing job never stops the
+ * others; each run leaves state and a report behind.
+ */
+import { createHash } from 'node:crypto';
+import { describeError, WritebackError, type Problem } from '../errors/index.ts';
+import type { Definition } from '../definitions/types.ts';
+import { validateRepository } from '../definitions/validator.ts';
+import { Redactor } from '../http/redact.ts';
+import type { JobContext, JobOptions } from '../jobs/context.ts';
+import { errorInfo, runEmarsysSalesJob } from '../jobs/emarsys-sales-job.ts';
+import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
+import { writeReport } from '../reports/writer.ts';
+import { SecretResolver } from '../secrets.ts';
+import type { JobState } from '../state/job-state.ts';
+import { StateStore } from '../state/store.ts';
+import { isDue } from './due.ts';
+
+export interface ReconcileOptions extends JobOptions {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  only: string[];
+  log(line: string): void;
+  now?: () => Date;
+}
+
+export interface ReconcileResult {
+  problems: Problem[];
+  reports: RunReport[];
+  /** Jobs that were not due, with when they are. */
+  notDue: { name: string; next?: Date }[];
+}
+
+type Runner = (ctx: JobContext<never>, store: StateStore, state: JobState, report: RunReport) => Promise<void>;
+
+/** One runner per kind: a new destination adds one line here. */
+const RUNNERS: Record<Definition['kind'], Runner | undefined> = {
+  EmarsysSalesWriteback: runEmarsysSalesJob as Runner,
+  DotdigitalContactsWriteback: undefined,
+};
+
+export function definitionHash(definition: Definition): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(definition)).digest('hex')}`;
+}
+
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+  const now = options.now ?? (() => new Date());
+  const { definitions, problems } = validateRepository(options.root);
+  const known = new Set(definitions.map((d) => d.definition.metadata.name));
+  const unknown = options.only.filter((name) => !known.has(name));
+  if (unknown.length) throw new WritebackError(`--only names no valid definition: ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`);
+  const selected = definitions.filter((d) => !options.only.length || options.only.includes(d.definition.metadata.name));
+
+  const result: ReconcileResult = { problems, reports: [], notDue: [] };
+  for (const { definition } of selected) {
+    const name = definition.metadata.name;
+    const store = new StateStore(options.root, name);
+    const state = store.load(definition.kind);
+    if (!definition.spec.suspend && !options.force && !state.pending && !state.held) {
+      const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now());
+      if (!due.due) {
+        result.notDue.push({ name, next: due.next });
+        continue;
+      }
+    }
+    result.reports.push(await runOne(definition, store, options, now));
+  }
+  return result;
+}
+
+async function runOne(definition: Definition, store: StateStore, options: ReconcileOptions, now: () => Date): Promise<RunReport> {
+  const name = definition.metadata.name;
+  const startedAt = now();
+  const runId = newRunId(startedAt);
+  const redactor = new Redactor();
+  const report: RunReport = {
+    name,
+    kind: definition.kind,
+    runId,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    status: 'failed',
+    rows: zeroRows(),
+    message: '',
+  };
+  if (options.dryRun) report.dryRun = true;
+  const ctx: JobContext = {
+    root: options.root,
+    runId,
+    definition,
+    env: options.env,
+    secrets: new SecretResolver(options.env, redactor, options.log),
+    redactor,
+    options: { dryRun: options.dryRun, force: options.force },
+    log: (line) => options.log(redactor.redact(line)),
+    now,
+  };
+
+  let unlock: (() => void) | undefined;
+  let state: JobState | undefined;
+  try {
+    unlock = store.lock(runId);
+    state = store.load(definition.kind);
+    const hash = definitionHash(definition);
+    if (state.definitionHash && state.definitionHash !== hash) report.definitionChanged = true;
+    if (definition.spec.suspend) {
+      report.status = 'suspended';
+      report.message = 'Suspended (spec.suspend: true); nothing was read or sent. Remove spec.suspend to resume.';
+    } else {
+      const runner = RUNNERS[definition.kind];
+      if (!runner) {
+        report.message = `${definition.kind} jobs cannot run in this version of writeback yet; nothing was sent.`;
+      } else {
+        await runner(ctx as JobContext<never>, store, state, report);
+      }
+    }
+    if (!options.dryRun) {
+      state.definitionHash = hash;
+      if (report.status === 'held' && !state.held) state.held = { since: now().toISOString(), runId, reason: report.message };
+    }
+  } catch (error) {
+    report.status = 'failed';
+    report.error = errorInfo(error);
+    report.message = `${describeError(error)}${report.rows.sent ? '' : ' Nothing was sent.'}`;
+    if (error instanceof WritebackError && /being delivered by another run/.test(error.message)) report.status = 'skipped';
+  } finally {
+    report.finishedAt = now().toISOString();
+    if (state && !options.dryRun && unlock) {
+      state.lastRun = { runId, startedAt: report.startedAt, finishedAt: report.finishedAt, status: report.status, rows: report.rows, message: report.message };
+      store.save(state);
+    }
+    unlock?.();
+  }
+  // Nothing the vendors or the data said may carry a secret into a file or a log.
+  report.message = redactor.redact(report.message);
+  if (report.error) report.error.message = redactor.redact(report.error.message);
+  if (!options.dryRun) writeReport(options.root, report, redactor);
+  return report;
+}

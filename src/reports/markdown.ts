@@ -1,0 +1,54 @@
+/** The Markdown twin of a run report, for people reading the repository on GitHub. */
+import type { RunReport } from './run-report.ts';
+
+/**
+ * Escapes text from vendors and data so it renders as text: no tables broken by `|`, no HTML, no links
+ * or images, and a leading formula character is neutralised for anyone pasting into a spreadsheet.
+ */
+export function escapeMarkdown(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ');
+  const safe = /^[=+\-@]/.test(flat) ? `'${flat}` : flat;
+  return safe.replace(/([\\`*_{}[\]()<>#+!|~])/g, '\\$1');
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+export function renderReportMarkdown(report: RunReport): string {
+  const lines = [
+    `# ${escapeMarkdown(report.name)}: ${report.status}${report.dryRun ? ' (dry run)' : ''}`,
+    '',
+    `Run \`${report.runId}\` of ${report.kind}, ${report.startedAt} to ${report.finishedAt}.`,
+    '',
+    escapeMarkdown(report.message),
+    '',
+  ];
+  if (report.action) lines.push(`**What to do:** ${escapeMarkdown(report.action)}`, '');
+  lines.push('| read | sent | rejected | skipped |', '|---:|---:|---:|---:|', `| ${n(report.rows.read)} | ${n(report.rows.sent)} | ${n(report.rows.rejected)} | ${n(report.rows.skipped)} |`, '');
+  if (report.skipped) {
+    const s = report.skipped;
+    lines.push(`Skipped: ${n(s.alreadyDelivered)} already delivered, ${n(s.beforeWindow)} older than the lookback window, ${n(s.duplicateInExport)} repeated in the export.`, '');
+  }
+  if (report.window) {
+    const w = report.window;
+    lines.push(`Cursor \`${escapeMarkdown(w.cursor)}\`: read from ${w.readFrom ?? 'the beginning'}; cursor ${w.previousCursor ?? 'unset'} -> ${w.newCursor ?? w.previousCursor ?? 'unset'}.`, '');
+  }
+  if (report.definitionChanged) lines.push('The definition changed since the previous run.', '');
+  if (report.error) {
+    const e = report.error;
+    lines.push(`Error${e.traceId ? ` (trace id \`${escapeMarkdown(e.traceId)}\`)` : ''}: ${escapeMarkdown(e.message)}`, '');
+  }
+  if (report.uploads?.length) {
+    lines.push('| upload | lines | bytes | outcome | sha256 |', '|---:|---:|---:|---|---|');
+    for (const u of report.uploads) lines.push(`| ${u.part} | ${n(u.lines)} | ${n(u.bytes)} | ${u.outcome} | \`${u.sha256.slice(0, 16)}\` |`);
+    lines.push('');
+  }
+  if (report.rejects?.length) {
+    lines.push('## Rejected rows', '', '| row | field | column | reason |', '|---:|---|---|---|');
+    for (const r of report.rejects) {
+      lines.push(`| ${r.row} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);
+    }
+    if (report.rejectsOmitted) lines.push('', `... and ${n(report.rejectsOmitted)} more rejected rows (counted, not listed).`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

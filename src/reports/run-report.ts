@@ -1,0 +1,52 @@
+/** A run report (schemas/report.schema.json): what one run of one job did, in words a person acts on. */
+import type { RowCounts, RunStatus } from '../state/job-state.ts';
+
+export interface RejectedRow {
+  /** Data row of the export, counting from 1 (the header row is not counted). */
+  row: number;
+  field: string;
+  column: string;
+  reason: string;
+}
+
+export interface UploadRecord {
+  part: number;
+  lines: number;
+  bytes: number;
+  sha256: string;
+  outcome: 'accepted' | 'rejected' | 'unknown';
+}
+
+export interface RunReport {
+  name: string;
+  kind: string;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  status: RunStatus;
+  rows: RowCounts;
+  /** One or two sentences: what happened. */
+  message: string;
+  /** What a person must do now, when anything. */
+  action?: string;
+  dryRun?: boolean;
+  definitionChanged?: boolean;
+  source?: { datasetId: string; datasetName?: string; rowsAnnounced?: number; updatedAt?: string };
+  window?: { cursor: string; previousCursor?: string; readFrom?: string; newCursor?: string };
+  skipped?: { alreadyDelivered: number; beforeWindow: number; duplicateInExport: number };
+  rejects?: RejectedRow[];
+  rejectsOmitted?: number;
+  uploads?: UploadRecord[];
+  dryRunFiles?: string[];
+  error?: { message: string; service?: string; status?: number; traceId?: string };
+}
+
+/** Reports keep the first rejects in full; the rest are counted. */
+export const MAX_REJECTS_LISTED = 100;
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export const zeroRows = (): RowCounts => ({ read: 0, sent: 0, rejected: 0, skipped: 0 });

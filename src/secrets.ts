@@ -1,0 +1,41 @@
+/**
+ * `{ secret: NAME }` resolution (DESIGN.md, "Secrets"): the environment variable NAME, else the key NAME
+ * of the JSON object in WRITEBACK_SECRETS. Every resolved value is registered for redaction.
+ */
+import { MissingSecretError, WritebackError } from './errors/index.ts';
+import { addMask, insideActions } from './github/annotations.ts';
+import type { StringOrSecret } from './definitions/types.ts';
+import type { Redactor } from './http/redact.ts';
+
+export class SecretResolver {
+  private bundle: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly redactor: Redactor,
+    private readonly print: (line: string) => void = () => {},
+  ) {}
+
+  private fromBundle(name: string): string | undefined {
+    if (this.bundle === undefined) {
+      const raw = this.env.WRITEBACK_SECRETS;
+      try {
+        this.bundle = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        // Never quote the variable: it is full of secrets.
+        throw new WritebackError('WRITEBACK_SECRETS is set but is not a JSON object; pass ${{ toJSON(secrets) }}');
+      }
+    }
+    const value = this.bundle[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  resolve(job: string, value: StringOrSecret): string {
+    if (typeof value === 'string') return value;
+    const resolved = this.env[value.secret] || this.fromBundle(value.secret);
+    if (!resolved) throw new MissingSecretError(job, value.secret);
+    this.redactor.add(resolved);
+    if (insideActions(this.env)) this.print(addMask(resolved));
+    return resolved;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * 64-bit fingerprints of delivery keys, as two 32-bit lanes (no BigInt in the hot path). At 64 bits the
+ * chance that two of a million keys collide is about 3 in 100 million.
+ */
+
+/** Hashes a string into [hi, lo] (two independent FNV-1a-style lanes with murmur finalisers). */
+export function hashKey(text: string, out: Uint32Array, offset = 0): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a ^= a >>> 16;
+  a = Math.imul(a, 0x85ebca6b);
+  a ^= a >>> 13;
+  a = Math.imul(a, 0xc2b2ae35);
+  a ^= a >>> 16;
+  b ^= text.length;
+  b ^= b >>> 16;
+  b = Math.imul(b, 0x7feb352d);
+  b ^= b >>> 15;
+  b = Math.imul(b, 0x846ca68b);
+  b ^= b >>> 16;
+  out[offset] = a >>> 0;
+  out[offset + 1] = b >>> 0;
+}
+
+/** Open-addressing set of 64-bit fingerprints in one typed array: 16 bytes a key at most. */
+export class FingerprintSet {
+  private table: Uint32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected = 1024) {
+    let capacity = 1024;
+    while (capacity < expected * 2) capacity *= 2;
+    this.table = new Uint32Array(capacity * 2);
+    this.mask = capacity - 1;
+  }
+
+  /** Adds [hi, lo]; returns false when it was already there. */
+  add(hi: number, lo: number): boolean {
+    if (hi === 0 && lo === 0) lo = 1; // 0,0 marks an empty slot
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.table[slot * 2]!;
+      const l = this.table[slot * 2 + 1]!;
+      if (h === 0 && l === 0) {
+        this.table[slot * 2] = hi;
+        this.table[slot * 2 + 1] = lo;
+        this.size++;
+        return true;
+      }
+      if (h === hi && l === lo) return false;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  has(hi: number, lo: number): boolean {
+    if (hi === 0 && lo === 0) lo = 1;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.table[slot * 2]!;
+      const l = this.table[slot * 2 + 1]!;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Adds every fingerprint of a flat [hi, lo, hi, lo, ...] array. */
+  addAll(pairs: Uint32Array): void {
+    for (let i = 0; i + 1 < pairs.length; i += 2) this.add(pairs[i]!, pairs[i + 1]!);
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    this.mask = old.length - 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.add(old[i]!, old[i + 1]!);
+  }
+}
+
+/** A growable flat list of fingerprints, written as a ledger segment. */
+export class FingerprintList {
+  private data = new Uint32Array(2048);
+  length = 0;
+
+  push(hi: number, lo: number): void {
+    if (this.length * 2 + 2 > this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length * 2] = hi;
+    this.data[this.length * 2 + 1] = lo;
+    this.length++;
+  }
+
+  toArray(): Uint32Array {
+    return this.data.subarray(0, this.length * 2);
+  }
+}

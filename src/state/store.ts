@@ -1,0 +1,128 @@
+/**
+ * The file side of job state: `state/<name>.json` written atomically, ledger segments under
+ * `state/<name>/`, and a lock file so two runs on one working tree never deliver the same job at once.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { WritebackError } from '../errors/index.ts';
+import { FingerprintSet } from './key-hash.ts';
+import { emptyState, type JobState, type LedgerSegment } from './job-state.ts';
+
+export class StateStore {
+  readonly dir: string;
+  readonly file: string;
+  private readonly lockFile: string;
+
+  constructor(
+    readonly root: string,
+    readonly name: string,
+  ) {
+    this.dir = join(root, 'state', name);
+    this.file = join(root, 'state', `${name}.json`);
+    this.lockFile = join(root, 'state', `${name}.lock`);
+  }
+
+  load(kind: string): JobState {
+    if (!existsSync(this.file)) return emptyState(this.name, kind);
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as JobState;
+    } catch (error) {
+      throw new WritebackError(`state/${this.name}.json is not valid JSON (${(error as Error).message}); restore it from git history`);
+    }
+  }
+
+  save(state: JobState): void {
+    writeDurably(this.file, `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  /** Writes a segment file of fingerprints (little-endian uint32 pairs) and returns its name. */
+  writeSegment(runId: string, part: number, pairs: Uint32Array): string {
+    mkdirSync(this.dir, { recursive: true });
+    const file = `ledger-${runId}-${String(part).padStart(3, '0')}.bin`;
+    const buffer = Buffer.alloc(pairs.length * 4);
+    for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
+    writeDurably(join(this.dir, file), buffer);
+    return file;
+  }
+
+  readSegment(file: string): Uint32Array {
+    const buffer = readFileSync(join(this.dir, file));
+    const pairs = new Uint32Array(buffer.length / 4);
+    for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
+    return pairs;
+  }
+
+  deleteSegment(file: string): void {
+    rmSync(join(this.dir, file), { force: true });
+  }
+
+  /** Every delivered fingerprint, from the segments the state lists. */
+  loadLedger(segments: LedgerSegment[]): FingerprintSet {
+    const total = segments.reduce((n, s) => n + s.lines, 0);
+    const set = new FingerprintSet(total);
+    for (const segment of segments) {
+      if (!existsSync(join(this.dir, segment.file))) {
+        throw new WritebackError(
+          `state/${this.name}/${segment.file} is missing, so it is unknown which lines were delivered; restore it from git history before running ${this.name} again`,
+        );
+      }
+      set.addAll(this.readSegment(segment.file));
+    }
+    return set;
+  }
+
+  /** Takes the job's lock, or explains who holds it. A lock left by a dead process on this host is taken over. */
+  lock(runId: string): () => void {
+    mkdirSync(join(this.root, 'state'), { recursive: true });
+    const mine = JSON.stringify({ runId, pid: process.pid, host: hostname(), since: new Date().toISOString() });
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        writeFileSync(this.lockFile, mine, { flag: 'wx' });
+        return () => rmSync(this.lockFile, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = readLock(this.lockFile);
+        if (holder && holder.host === hostname() && !alive(holder.pid)) {
+          rmSync(this.lockFile, { force: true });
+          continue;
+        }
+        throw new WritebackError(
+          `${this.name} is being delivered by another run (${holder?.runId ?? 'unknown'} on ${holder?.host ?? 'unknown host'} since ${holder?.since ?? '?'}); skipped to avoid sending lines twice`,
+        );
+      }
+    }
+    throw new WritebackError(`could not take the lock state/${this.name}.lock`);
+  }
+}
+
+function readLock(file: string): { runId: string; pid: number; host: string; since: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Write to a temp file, fsync, rename: a crash leaves the old or the new content, never half. */
+export function writeDurably(path: string, content: string | Buffer): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const temp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
