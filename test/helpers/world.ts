@@ -1,0 +1,118 @@
+/**
+ * A test world: emulated Domo and Emarsys on 127.0.0.1, a scratch repository with one Emarsys job,
+ * and helpers to reconcile it and read what happened.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { DomoEmulator } from '../../src/emulators/domo.ts';
+import { EmarsysEmulator } from '../../src/emulators/emarsys.ts';
+import { reconcile } from '../../src/reconcile/reconciler.ts';
+import type { RunReport } from '../../src/reports/run-report.ts';
+import type { JobState } from '../../src/state/job-state.ts';
+import { scratchRepo } from './repo.ts';
+
+export const DATASET_ID = 'ds-sales-1';
+export const SECRETS = {
+  DOMO_CLIENT_ID: 'canary-domo-client-7f3a',
+  DOMO_CLIENT_SECRET: 'canary-domo-secret-91bd',
+  EMARSYS_MERCHANT_ID: '19CAA097101B372A',
+  EMARSYS_SALES_TOKEN: 'canary-emarsys-token-5c2e',
+};
+export const COLUMNS = [
+  { name: 'order_id', type: 'STRING' },
+  { name: 'ordered_at', type: 'DATETIME' },
+  { name: 'customer_id', type: 'STRING' },
+  { name: 'sku', type: 'STRING' },
+  { name: 'line_total', type: 'DECIMAL' },
+  { name: 'qty', type: 'LONG' },
+  { name: 'channel', type: 'STRING' },
+];
+
+export function salesJob(extra = ''): string {
+  return `apiVersion: writeback/v1
+kind: EmarsysSalesWriteback
+metadata:
+  name: sales
+spec:
+  source:
+    domo:
+      datasetId: ${DATASET_ID}
+      clientId: { secret: DOMO_CLIENT_ID }
+      clientSecret: { secret: DOMO_CLIENT_SECRET }
+  destination:
+    emarsysSales:
+      merchantId: { secret: EMARSYS_MERCHANT_ID }
+      token: { secret: EMARSYS_SALES_TOKEN }
+  mapping:
+    order: order_id
+    timestamp: ordered_at
+    customer: customer_id
+    item: sku
+    price: line_total
+    quantity: qty
+    custom:
+      s_channel: channel
+${extra}`;
+}
+
+export interface World {
+  domo: DomoEmulator;
+  emarsys: EmarsysEmulator;
+  root: string;
+  env: NodeJS.ProcessEnv;
+  run(options?: { force?: boolean; dryRun?: boolean; env?: NodeJS.ProcessEnv }): Promise<RunReport>;
+  state(): JobState;
+  reportFiles(): string[];
+}
+
+/** Starts fresh emulators and a scratch repo for every test of the file. */
+export function useWorld(definition = salesJob('  delivery:\n    cursor: ordered_at\n    lookback: 3d\n  rejects:\n    maxRatio: 0.5\n')): World {
+  const world = {} as World;
+  beforeEach(async () => {
+    world.domo = new DomoEmulator({ [SECRETS.DOMO_CLIENT_ID]: SECRETS.DOMO_CLIENT_SECRET });
+    world.emarsys = new EmarsysEmulator({ [SECRETS.EMARSYS_MERCHANT_ID]: SECRETS.EMARSYS_SALES_TOKEN });
+    await Promise.all([world.domo.start(), world.emarsys.start()]);
+    world.root = scratchRepo({ 'connectors/sales.yaml': definition });
+    world.env = {
+      ...SECRETS,
+      DOMO_API_URL: world.domo.url,
+      EMARSYS_SALES_API_URL: world.emarsys.url,
+      WRITEBACK_RETRY_BASE_MS: '10',
+      WRITEBACK_HTTP_TIMEOUT_MS: '1500',
+    };
+    world.run = async (options = {}) => {
+      const result = await reconcile({
+        root: world.root,
+        env: { ...world.env, ...options.env },
+        only: [],
+        force: options.force ?? true,
+        dryRun: options.dryRun ?? false,
+        log: () => {},
+      });
+      return result.reports[0]!;
+    };
+    world.state = () => JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')) as JobState;
+    world.reportFiles = () => readdirSync(join(world.root, 'reports', 'sales')).sort();
+  });
+  afterEach(async () => {
+    await Promise.all([world.domo.stop(), world.emarsys.stop()]);
+  });
+  return world;
+}
+
+/** `count` valid order lines, one a minute from `start`. */
+export function lines(count: number, start = Date.parse('2026-11-20T08:00:00Z'), firstOrder = 1): string[][] {
+  return Array.from({ length: count }, (_, i) => [
+    `O-${firstOrder + i}`,
+    new Date(start + i * 60_000).toISOString().slice(0, 19),
+    `C-${(i % 7) + 1}`,
+    `SKU-${i % 3}`,
+    `${(10 + i).toFixed(2)}`,
+    String(1 + (i % 2)),
+    i % 2 ? 'web' : 'store',
+  ]);
+}
+
+/** Order ids Emarsys holds, each as many times as it arrived. */
+export const acceptedOrders = (world: World) => world.emarsys.accepted.map((l) => l.record.order).sort();
