@@ -38,6 +38,10 @@ interface ParsedArgs {
 
 const COMMANDS: Record<string, () => Promise<Handler>> = {
   validate: async () => (io, a) => validateCommand(io, { files: a.positionals, json: a.json }),
+  status: async () => {
+    const { statusCommand } = await import('./commands/status.ts');
+    return (io, a) => statusCommand(io, { json: a.json });
+  },
   reconcile: async () => {
     const { reconcileCommand } = await import('./commands/reconcile.ts');
     return (io, a) => reconcileCommand(io, { only: a.only, force: a.force, dryRun: a.dryRun });

@@ -1,3 +1,4 @@
+import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import type { CommandIO } from './io.ts';
 
@@ -18,6 +19,12 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
     if (r.action) io.out(`  what to do: ${r.action}`);
     if (!r.dryRun) io.out(`  report: reports/${r.name}/${r.runId}.md`);
   }
+  let published = true;
+  if (!options.dryRun) {
+    const { problems } = await publish(io.root, io.env, result.reports, io.out);
+    for (const problem of problems) io.err(`writeback reconcile: ${problem}`);
+    published = problems.length === 0;
+  }
   const ok = result.reports.every((r) => r.status === 'succeeded' || r.status === 'skipped' || r.status === 'suspended');
-  return ok && !result.problems.length ? 0 : 1;
+  return ok && published && !result.problems.length ? 0 : 1;
 }

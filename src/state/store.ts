@@ -23,6 +23,10 @@ export class StateStore {
     this.lockFile = join(root, 'state', `${name}.lock`);
   }
 
+  exists(): boolean {
+    return existsSync(this.file);
+  }
+
   load(kind: string): JobState {
     if (!existsSync(this.file)) return emptyState(this.name, kind);
     try {

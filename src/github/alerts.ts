@@ -1,0 +1,49 @@
+/**
+ * One GitHub issue per job that failed or is held: opened once, commented on while it lasts, closed with
+ * a comment when the job recovers.
+ */
+import type { Octokit } from '@octokit/rest';
+import { escapeMarkdown } from '../reports/markdown.ts';
+import type { RunReport } from '../reports/run-report.ts';
+import type { RepoTarget } from './client.ts';
+
+export const ALERT_LABEL = 'writeback-alert';
+const titlePrefix = (name: string) => `writeback: ${name} `;
+const alertTitle = (report: RunReport) => `${titlePrefix(report.name)}${report.status === 'held' ? 'is held' : 'failed'}`;
+
+export function alertBody(report: RunReport, runUrl?: string): string {
+  return [
+    `**${escapeMarkdown(report.name)}** ${report.status} in run \`${report.runId}\` (${report.finishedAt}).`,
+    '',
+    escapeMarkdown(report.message),
+    '',
+    report.action ? `**What to do:** ${escapeMarkdown(report.action)}` : '',
+    report.error?.traceId ? `Vendor trace id: \`${escapeMarkdown(report.error.traceId)}\`` : '',
+    `Rows: ${report.rows.read} read, ${report.rows.sent} sent, ${report.rows.rejected} rejected, ${report.rows.skipped} skipped.`,
+    `Report: \`reports/${report.name}/${report.runId}.md\`${runUrl ? ` - [workflow run](${runUrl})` : ''}`,
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+}
+
+export async function syncAlert(octokit: Octokit, target: RepoTarget, report: RunReport, runUrl?: string): Promise<'opened' | 'updated' | 'closed' | 'none'> {
+  const { owner, repo } = target;
+  const open = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo, state: 'open', labels: ALERT_LABEL, per_page: 100 });
+  const existing = open.find((issue) => issue.title.startsWith(titlePrefix(report.name)) && !issue.pull_request);
+  const bad = report.status === 'failed' || report.status === 'held';
+  if (bad && existing) {
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: alertBody(report, runUrl) });
+    if (existing.title !== alertTitle(report)) await octokit.rest.issues.update({ owner, repo, issue_number: existing.number, title: alertTitle(report) });
+    return 'updated';
+  }
+  if (bad) {
+    await octokit.rest.issues.create({ owner, repo, title: alertTitle(report), labels: [ALERT_LABEL], body: alertBody(report, runUrl) });
+    return 'opened';
+  }
+  if (report.status === 'succeeded' && existing) {
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: `Recovered: run \`${report.runId}\` succeeded (${report.rows.sent} lines sent). Closing.` });
+    await octokit.rest.issues.update({ owner, repo, issue_number: existing.number, state: 'closed', state_reason: 'completed' });
+    return 'closed';
+  }
+  return 'none';
+}

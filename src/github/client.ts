@@ -1,0 +1,19 @@
+/** Octokit for the repository the workflow runs in, from the standard Actions variables. */
+import { Octokit } from '@octokit/rest';
+import { WritebackError } from '../errors/index.ts';
+
+export interface RepoTarget {
+  owner: string;
+  repo: string;
+  branch: string;
+}
+
+export function githubFromEnv(env: NodeJS.ProcessEnv): { octokit: Octokit; target: RepoTarget } {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME;
+  if (!env.GITHUB_TOKEN || !owner || !repo || !branch) {
+    throw new WritebackError('inside GitHub Actions the runner needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_REF_NAME to commit state; pass GITHUB_TOKEN: ${{ github.token }} in env');
+  }
+  const octokit = new Octokit({ auth: env.GITHUB_TOKEN, baseUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), userAgent: 'writeback' });
+  return { octokit, target: { owner, repo, branch } };
+}

@@ -1,0 +1,26 @@
+/** Every valid job with its state, recent reports and next due time: the data behind status and the dashboard. */
+import { validateRepository } from '../definitions/validator.ts';
+import type { JobSummary } from '../reports/dashboard.ts';
+import { readReports } from '../reports/history.ts';
+import { StateStore } from '../state/store.ts';
+import { isDue } from './due.ts';
+
+const HISTORY_RUNS = 20;
+
+export function jobSummaries(root: string, now: Date): JobSummary[] {
+  return validateRepository(root).definitions.map(({ definition }) => {
+    const name = definition.metadata.name;
+    const store = new StateStore(root, name);
+    const state = store.exists() ? store.load(definition.kind) : undefined;
+    const due = isDue(definition.spec.schedule, state?.lastRun?.startedAt, now);
+    return {
+      name,
+      kind: definition.kind,
+      suspended: Boolean(definition.spec.suspend),
+      state,
+      history: readReports(root, name, HISTORY_RUNS),
+      dueNow: due.due,
+      next: due.next,
+    };
+  });
+}
