@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { badSalesRows, SALES_COLUMNS, salesRows } from '../demo/sample-data.ts';
 import { DomoEmulator } from '../emulators/domo.ts';
 import { EmarsysEmulator } from '../emulators/emarsys.ts';
+import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
+import { statusCommand } from './status.ts';
 import type { CommandIO } from './io.ts';
 
 const DATASET_ID = '8f1c2b3a-1111-2222-3333-444455556666';
@@ -42,6 +44,7 @@ export async function demoCommand(io: CommandIO): Promise<number> {
       io.out(`\n== ${title}`);
       const result = await reconcile({ root, env, only: ['webshop-sales'], force: true, dryRun: false, log: (line) => io.out(`   ${line}`) });
       const report = result.reports[0]!;
+      await publish(root, env, result.reports, io.out);
       io.out(`-> ${report.status}: ${report.message}`);
       return report;
     };
@@ -59,7 +62,9 @@ export async function demoCommand(io: CommandIO): Promise<number> {
     io.out('\n== Summary');
     io.out(`Emarsys received ${n(emarsys.accepted.length)} order lines in ${emarsys.uploads} upload(s); duplicates: ${duplicates.length}.`);
     io.out(`Runs sent ${n(first.rows.sent)}, then ${n(second.rows.sent)}, then ${n(third.rows.sent)} lines.`);
-    io.out(`State and reports: ${join(root, 'state')} and ${join(root, 'reports')} (open the .md reports).`);
+    io.out('\n== writeback status');
+    statusCommand({ ...io, root }, { json: false });
+    io.out(`\nState: ${join(root, 'state')}; reports and dashboard: ${join(root, 'reports', 'README.md')}.`);
     io.out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     const ok = first.status === 'succeeded' && second.rows.sent === 0 && third.rows.sent === late.length && duplicates.length === 0;
     return ok ? 0 : 1;

@@ -8,7 +8,7 @@ import type { RunReport } from './run-report.ts';
 export function escapeMarkdown(text: string): string {
   const flat = text.replace(/\r?\n/g, ' ');
   const safe = /^[=+\-@]/.test(flat) ? `'${flat}` : flat;
-  return safe.replace(/([\\`*_{}[\]()<>#+!|~])/g, '\\$1');
+  return safe.replace(/([\\`*_[\]<>|~])/g, '\\$1');
 }
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -30,7 +30,7 @@ export function renderReportMarkdown(report: RunReport): string {
   }
   if (report.window) {
     const w = report.window;
-    lines.push(`Cursor \`${escapeMarkdown(w.cursor)}\`: read from ${w.readFrom ?? 'the beginning'}; cursor ${w.previousCursor ?? 'unset'} -> ${w.newCursor ?? w.previousCursor ?? 'unset'}.`, '');
+    lines.push(`Cursor column ${escapeMarkdown(w.cursor)}: read from ${w.readFrom ?? 'the beginning'}; cursor ${w.previousCursor ?? 'unset'} -> ${w.newCursor ?? w.previousCursor ?? 'unset'}.`, '');
   }
   if (report.definitionChanged) lines.push('The definition changed since the previous run.', '');
   if (report.error) {
