@@ -1,0 +1,17 @@
+/** Runs the Domo and Emarsys emulators in their own process, so the bench measures the runner alone. */
+import { SALES_COLUMNS } from '../src/demo/sample-data.ts';
+import { DomoEmulator } from '../src/emulators/domo.ts';
+import { EmarsysEmulator } from '../src/emulators/emarsys.ts';
+
+const [csvFile, rows, merchantId, token] = process.argv.slice(2) as [string, string, string, string];
+const domo = new DomoEmulator({ bench: 'bench-secret' });
+const emarsys = new EmarsysEmulator({ [merchantId]: token });
+emarsys.keepLines = false;
+await Promise.all([domo.start(), emarsys.start()]);
+domo.addDataSet({ id: 'bench', name: 'bench', columns: SALES_COLUMNS, csvFile, rowCount: Number(rows) });
+process.stdout.write(`${JSON.stringify({ domo: domo.url, emarsys: emarsys.url })}\n`);
+process.on('message', async () => {
+  process.send?.({ accepted: emarsys.acceptedCount, uploads: emarsys.uploads });
+  await Promise.all([domo.stop(), emarsys.stop()]);
+  process.exit(0);
+});
