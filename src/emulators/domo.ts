@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { csvLine } from '../pipeline/csv-line.ts';
-import { EmulatorServer, readBody, sendJson, wait } from './server.ts';
+import { Emulator, readBody, sendJson, wait } from './server.ts';
 
 export type DomoFault =
   | { kind: 'status'; status: number; retryAfter?: number }
@@ -28,8 +28,7 @@ export interface EmulatedDataSet {
   updatedAt?: string;
 }
 
-export class DomoEmulator {
-  readonly server = new EmulatorServer<DomoFault>((req, res, url) => this.handle(req, res, url));
+export class DomoEmulator extends Emulator<DomoFault> {
   readonly datasets = new Map<string, EmulatedDataSet>();
   private readonly clients = new Map<string, string>();
   private readonly tokens = new Map<string, number>();
@@ -37,17 +36,8 @@ export class DomoEmulator {
   tokensIssued = 0;
 
   constructor(clients: Record<string, string> = {}) {
+    super();
     for (const [id, secret] of Object.entries(clients)) this.clients.set(id, secret);
-  }
-
-  start(port?: number) {
-    return this.server.start(port);
-  }
-  stop() {
-    return this.server.stop();
-  }
-  get url() {
-    return this.server.url;
   }
 
   addDataSet(dataset: EmulatedDataSet): void {
@@ -73,7 +63,7 @@ export class DomoEmulator {
     sendJson(res, status, { status, statusReason: reason, message, toe: randomUUID().replace(/-/g, '').toUpperCase().slice(0, 20) }, headers);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
     if (path === '/oauth/token') return this.token(req, res, url);
     let match = /^\/v1\/datasets\/([^/]+)$/.exec(path);

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
-import { EmulatorServer, readBody, wait } from './server.ts';
+import { Emulator, readBody, wait } from './server.ts';
 
 export type EmarsysFault =
   /** Answer with this status before reading the body (nothing accepted). */
@@ -29,8 +29,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$/;
 const FLOAT = /^-?\d+(\.\d+)?$/;
 const INTEGER = /^-?\d+$/;
 
-export class EmarsysEmulator {
-  readonly server = new EmulatorServer<EmarsysFault>((req, res, url) => this.handle(req, res, url));
+export class EmarsysEmulator extends Emulator<EmarsysFault> {
   private readonly merchants = new Map<string, string>();
   /** Every line accepted, in order. */
   readonly accepted: AcceptedLine[] = [];
@@ -42,17 +41,8 @@ export class EmarsysEmulator {
   acceptedCount = 0;
 
   constructor(merchants: Record<string, string> = {}) {
+    super();
     for (const [id, token] of Object.entries(merchants)) this.merchants.set(id, token);
-  }
-
-  start(port?: number) {
-    return this.server.start(port);
-  }
-  stop() {
-    return this.server.stop();
-  }
-  get url() {
-    return this.server.url;
   }
   inject(fault: EmarsysFault, times = 1): void {
     this.server.inject('upload', fault, times);
@@ -73,7 +63,7 @@ export class EmarsysEmulator {
     res.end(body);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const match = /^\/hapi\/merchant\/([^/]+)\/sales-data\/api$/.exec(url.pathname);
     if (!match || req.method !== 'POST') return this.text(res, 404, 'Not Found');
     const merchantId = decodeURIComponent(match[1]!);

@@ -58,6 +58,23 @@ export class EmulatorServer<F> {
   }
 }
 
+/** What every emulator shares: its server, start and stop, and its base URL. */
+export abstract class Emulator<F> {
+  readonly server: EmulatorServer<F> = new EmulatorServer<F>((req, res, url) => this.handle(req, res, url));
+
+  protected abstract handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+
+  start(port?: number): Promise<string> {
+    return this.server.start(port);
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+  get url(): string {
+    return this.server.url;
+  }
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));

@@ -59,6 +59,11 @@ export class DataError extends WritebackError {
   override name = 'DataError';
 }
 
+/** The export came back shorter than the DataSet announced: worth reading again. */
+export class TruncatedExportError extends DataError {
+  override name = 'TruncatedExportError';
+}
+
 /** Message for any thrown value, without a stack trace. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -1,7 +1,7 @@
 /** Runs one EmarsysSalesWriteback: Domo export -> formatted, deduplicated lines -> Emarsys, exactly once. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, describeError, HttpError } from '../errors/index.ts';
+import { DataError, describeError, HttpError, TruncatedExportError } from '../errors/index.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { parseDuration } from '../definitions/duration.ts';
 import { EMARSYS_DEFAULT_URL, EmarsysSalesClient } from '../destinations/emarsys/client.ts';
@@ -55,11 +55,10 @@ export async function runEmarsysSalesJob(
   }
   const ledger = store.loadLedger(state.segments);
 
-  const { info, scan } = await exportWithRetries(ctx, domo, datasetId, (info) => {
+  const scan = await exportWithRetries(ctx, domo, datasetId, (info) => {
     report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
     ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
   }, { spec, ledger, windowStart, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) });
-  void info;
 
   const parts = scan.spool.parts;
   const toSend = scan.spool.lines;
@@ -132,7 +131,7 @@ async function exportWithRetries(
   datasetId: string,
   onInfo: (info: DataSetInfo) => void,
   scanOptions: Parameters<typeof scanSalesExport>[1],
-): Promise<{ info: DataSetInfo; scan: ScanResult }> {
+): Promise<ScanResult> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const info = await domo.dataset(datasetId);
@@ -141,15 +140,15 @@ async function exportWithRetries(
     try {
       scan = await scanSalesExport(await domo.exportCsv(datasetId), scanOptions);
       if (scan.read < info.rows) {
-        throw new DataError(`the export ended after ${n(scan.read)} rows but the DataSet announces ${n(info.rows)}: the download was cut off`);
+        throw new TruncatedExportError(`the export ended after ${n(scan.read)} rows but the DataSet announces ${n(info.rows)}: the download was cut off`);
       }
-      return { info, scan };
+      return scan;
     } catch (error) {
       scan?.spool.dispose();
-      if (error instanceof HttpError || (error instanceof DataError && !/cut off/.test(error.message))) throw error;
+      // A broken or short download is read again from the start; anything else will not change.
+      if (!(error instanceof TruncatedExportError || isNetworkError(error) || isCsvError(error))) throw error;
       lastError = error;
       ctx.log(`${ctx.definition.metadata.name}: export attempt ${attempt} failed (${ctx.redactor.redact(describeError(error))})${attempt < MAX_TRIES ? '; retrying' : ''}`);
-      if (!isNetworkError(error) && !(error instanceof DataError) && !isCsvError(error)) throw error;
     }
   }
   throw new DataError(`Domo export of ${datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);

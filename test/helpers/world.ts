@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
+import { SALES_COLUMNS } from '../../src/demo/sample-data.ts';
 import { DomoEmulator } from '../../src/emulators/domo.ts';
 import { EmarsysEmulator } from '../../src/emulators/emarsys.ts';
 import { reconcile } from '../../src/reconcile/reconciler.ts';
@@ -19,15 +20,8 @@ export const SECRETS = {
   EMARSYS_MERCHANT_ID: '19CAA097101B372A',
   EMARSYS_SALES_TOKEN: 'canary-emarsys-token-5c2e',
 };
-export const COLUMNS = [
-  { name: 'order_id', type: 'STRING' },
-  { name: 'ordered_at', type: 'DATETIME' },
-  { name: 'customer_id', type: 'STRING' },
-  { name: 'sku', type: 'STRING' },
-  { name: 'line_total', type: 'DECIMAL' },
-  { name: 'qty', type: 'LONG' },
-  { name: 'channel', type: 'STRING' },
-];
+/** The demo's columns without discount_amount. */
+export const COLUMNS = SALES_COLUMNS.filter((c) => c.name !== 'discount_amount');
 
 export function salesJob(extra = ''): string {
   return `apiVersion: writeback/v1
