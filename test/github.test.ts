@@ -3,11 +3,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertBody, syncAlert } from '../src/github/alerts.ts';
 import { changedFiles, commitFiles } from '../src/github/commit.ts';
 import { renderDashboard, type JobSummary } from '../src/reports/dashboard.ts';
 import type { RunReport } from '../src/reports/run-report.ts';
+import { FakeGitHub } from './helpers/fake-github.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 import { COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
 
@@ -183,35 +184,104 @@ describe('dashboard', () => {
 
 describe('reconcile inside GitHub Actions', () => {
   const world = useWorld(salesJob('  schedule: "17 5 * * *"\n'));
+  const actionsEnv = (root: string) => ({
+    ...world.env,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_TOKEN: 'ghs_canarytoken123',
+    GITHUB_REPOSITORY: 'acme/writeback-jobs',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_STEP_SUMMARY: join(root, 'summary.md'),
+  });
+  const checkout = (root: string) => execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
+  let github: FakeGitHub;
+  beforeEach(() => {
+    github = new FakeGitHub();
+  });
+  afterEach(() => {
+    expect(github.unexpected).toEqual([]);
+    nock.cleanAll();
+  });
 
   it('commits state and reports as one commit, opens an alert on failure, writes the dashboard, and status shows it', async () => {
-    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: world.root });
+    checkout(world.root);
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
     world.emarsys.inject({ kind: 'status', status: 401 });
-    const summary = join(world.root, 'summary.md');
-    const env = { ...world.env, GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'ghs_canarytoken123', GITHUB_REPOSITORY: 'acme/writeback-jobs', GITHUB_REF_NAME: 'main', GITHUB_STEP_SUMMARY: summary };
-
-    const committed: string[] = [];
-    const api = nock(API).post('/repos/acme/writeback-jobs/git/blobs').times(4).reply(201, () => ({ sha: `blob-${committed.length}` }));
-    api.get('/repos/acme/writeback-jobs/git/ref/heads%2Fmain').reply(200, { object: { sha: 'h' } });
-    api.get('/repos/acme/writeback-jobs/git/commits/h').reply(200, { tree: { sha: 't' } });
-    api.post('/repos/acme/writeback-jobs/git/trees', (body) => (committed.push(...body.tree.map((e: { path: string }) => e.path)), true)).reply(201, { sha: 't2' });
-    api.post('/repos/acme/writeback-jobs/git/commits').reply(201, { sha: 'c1' });
-    api.patch('/repos/acme/writeback-jobs/git/refs/heads%2Fmain').reply(200, {});
-    api.get('/repos/acme/writeback-jobs/issues').query(true).reply(200, []);
-    api.post('/repos/acme/writeback-jobs/issues').reply(201, { number: 1 });
+    const env = actionsEnv(world.root);
 
     const { code, stdout } = await runCli(['reconcile'], { root: world.root, env });
     expect(code).toBe(1);
     expect(stdout).toContain('sales: failed');
-    expect(stdout).toContain('committed 4 file(s) to main as c1');
-    expect(committed.filter((p) => !p.startsWith('state/sales/'))).toEqual(['reports/README.md', expect.stringMatching(/^reports\/sales\/.*\.json$/), expect.stringMatching(/^reports\/sales\/.*\.md$/), 'state/sales.json']);
-    expect(readFileSync(summary, 'utf8')).toContain('| [sales](sales/) | FAILED |');
-    expect(readFileSync(join(world.root, 'reports', 'README.md'), 'utf8')).toContain('# Writeback dashboard');
+    expect(stdout).toMatch(/committed \d+ file\(s\) to main as \w{7}/);
+    expect(github.commitsOn('main')).toHaveLength(1);
+    expect([...github.files('main').keys()].sort()).toEqual(['reports/README.md', expect.stringMatching(/^reports\/sales\/.*\.json$/), expect.stringMatching(/^reports\/sales\/.*\.md$/), 'state/sales.json']);
+    expect(github.refs.has('writeback-intent/sales')).toBe(false);
+    expect(github.issues.map((i) => [i.title, i.state])).toEqual([['writeback: sales failed', 'open']]);
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toContain('| [sales](sales/) | FAILED |');
     expect(stdout).not.toContain('ghs_canarytoken123');
+    expect(JSON.stringify([...github.files('main').values(), ...github.issues.map((i) => i.body)])).not.toMatch(/canary/);
 
     const status = await runCli(['status'], { root: world.root });
     expect(status.stdout.split('\n')[0]).toMatch(/^job\s+status\s+last run\s+read\s+sent\s+rejected\s+next due$/);
     expect(status.stdout.split('\n')[1]).toMatch(/^sales\s+FAILED\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC\s+5\s+0\s+0\s+\d{4}-\d\d-\d\d 05:17 UTC$/);
+
+    // Recovery closes the alert, in a second single commit.
+    const again = await runCli(['reconcile', '--force'], { root: world.root, env });
+    expect(again.code).toBe(0);
+    expect(github.commitsOn('main')).toHaveLength(2);
+    expect(github.issues[0]).toMatchObject({ state: 'closed', comments: [expect.stringContaining('Recovered')] });
+  });
+
+  it('retries on a moved branch head and loses nothing', async () => {
+    checkout(world.root);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
+    github.moveBranchTimes = 2;
+    const { code, stdout } = await runCli(['reconcile'], { root: world.root, env: actionsEnv(world.root) });
+    expect(code).toBe(0);
+    expect(stdout.match(/main moved; retrying the commit/g)).toHaveLength(2);
+    const commits = github.commitsOn('main');
+    expect(commits.map((c) => c.message)).toEqual(['someone else pushed', 'someone else pushed', 'writeback: reconcile (sales succeeded)']);
+    expect(JSON.parse(github.files('main').get('state/sales.json')!).segments).toHaveLength(1);
+  });
+
+  it('a run cancelled after Emarsys accepted an upload (before its commit) never causes a resend', async () => {
+    checkout(world.root);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(40) });
+    // The first run delivers, then "dies": the reconcile ran with its intent journal, but nothing was committed.
+    const { githubSession } = await import('../src/reconcile/publish.ts');
+    const { reconcile } = await import('../src/reconcile/reconciler.ts');
+    const session = githubSession(world.root, actionsEnv(world.root), false)!;
+    const killed = await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
+    expect(killed.reports[0]!.rows.sent).toBe(40);
+    expect(github.commitsOn('main')).toHaveLength(0);
+    expect(github.refs.has('writeback-intent/sales')).toBe(true);
+
+    // A new runner: a fresh checkout of main, which knows nothing of that delivery.
+    const fresh = scratchRepo({ 'connectors/sales.yaml': readFileSync(join(world.root, 'connectors', 'sales.yaml'), 'utf8') });
+    checkout(fresh);
+    const { code, stdout } = await runCli(['reconcile', '--force'], { root: fresh, env: actionsEnv(fresh) });
+    expect(code).toBe(0);
+    expect(stdout).toContain('sales: restored the state of an earlier run that ended before its commit (from writeback-intent/sales)');
+    expect(stdout).toContain('Nothing new to send');
+    expect(world.emarsys.duplicates()).toEqual([]);
+    expect(world.emarsys.accepted).toHaveLength(40);
+    expect(github.refs.has('writeback-intent/sales')).toBe(false);
+    expect(JSON.parse(github.files('main').get('state/sales.json')!).segments).toHaveLength(1);
+  });
+
+  it('a run cancelled during an upload leaves the next runner held, not guessing', async () => {
+    checkout(world.root);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(10) });
+    world.emarsys.inject({ kind: 'accept-then-timeout' });
+    const { githubSession } = await import('../src/reconcile/publish.ts');
+    const { reconcile } = await import('../src/reconcile/reconciler.ts');
+    const session = githubSession(world.root, actionsEnv(world.root), false)!;
+    await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
+
+    const fresh = scratchRepo({ 'connectors/sales.yaml': readFileSync(join(world.root, 'connectors', 'sales.yaml'), 'utf8') });
+    checkout(fresh);
+    const { stdout } = await runCli(['reconcile', '--force'], { root: fresh, env: actionsEnv(fresh) });
+    expect(stdout).toContain('sales: held');
+    expect(world.emarsys.uploads).toBe(1);
+    expect(github.issues[0]?.title).toBe('writeback: sales is held');
   });
 });

@@ -1,4 +1,4 @@
-import { publish } from '../reconcile/publish.ts';
+import { githubSession, publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import type { CommandIO } from './io.ts';
 
@@ -10,7 +10,8 @@ export interface ReconcileCommandOptions {
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */
 export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions): Promise<number> {
-  const result = await reconcile({ root: io.root, env: io.env, ...options, log: io.out });
+  const github = githubSession(io.root, io.env, options.dryRun);
+  const result = await reconcile({ root: io.root, env: io.env, ...options, journal: github?.journal, log: io.out });
   for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);
   for (const job of result.notDue) io.out(`${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}; use --force to run now`);
@@ -21,7 +22,7 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
   }
   let published = true;
   if (!options.dryRun) {
-    const { problems } = await publish(io.root, io.env, result.reports, io.out);
+    const { problems } = await publish(io.root, io.env, result.reports, io.out, github);
     for (const problem of problems) io.err(`writeback reconcile: ${problem}`);
     published = problems.length === 0;
   }

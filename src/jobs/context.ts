@@ -18,6 +18,8 @@ export interface JobContext<D extends Definition = Definition> {
   options: JobOptions;
   log(line: string): void;
   now(): Date;
+  /** Pushes the job's state beyond this machine before and after each upload (inside GitHub Actions). */
+  journal?: () => Promise<void>;
 }
 
 /** Tunables read from the environment (documented in the README under "Advanced settings"). */

@@ -95,7 +95,7 @@ export async function runEmarsysSalesJob(
     }
 
     ctx.log(`${name}: sending ${n(toSend)} lines in ${parts.length} upload(s)`);
-    const outcome = await deliverParts({ runId: ctx.runId, spool: scan.spool, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log });
+    const outcome = await deliverParts({ runId: ctx.runId, spool: scan.spool, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log, journal: ctx.journal });
     report.uploads = outcome.uploads;
     report.rows.sent = outcome.sent;
     if (outcome.kind === 'unknown') {

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { describeError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
 import { syncAlert } from '../github/alerts.ts';
-import { githubFromEnv } from '../github/client.ts';
+import { githubFromEnv, type RepoTarget } from '../github/client.ts';
+import { IntentJournal } from '../github/intent-branch.ts';
+import type { Octokit } from '@octokit/rest';
 import { changedFiles, commitFiles } from '../github/commit.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
 import { renderDashboard } from '../reports/dashboard.ts';
@@ -20,7 +22,20 @@ export interface PublishResult {
   problems: string[];
 }
 
-export async function publish(root: string, env: NodeJS.ProcessEnv, reports: RunReport[], log: (line: string) => void, now = new Date()): Promise<PublishResult> {
+export interface GitHubSession {
+  octokit: Octokit;
+  target: RepoTarget;
+  journal: IntentJournal;
+}
+
+/** The GitHub side of a reconcile, when it runs inside Actions (not for dry runs: they change nothing). */
+export function githubSession(root: string, env: NodeJS.ProcessEnv, dryRun: boolean): GitHubSession | undefined {
+  if (!insideActions(env) || dryRun) return undefined;
+  const { octokit, target } = githubFromEnv(env);
+  return { octokit, target, journal: new IntentJournal(octokit, target, root) };
+}
+
+export async function publish(root: string, env: NodeJS.ProcessEnv, reports: RunReport[], log: (line: string) => void, github?: GitHubSession, now = new Date()): Promise<PublishResult> {
   const keep = Number(env.WRITEBACK_REPORTS_KEPT) > 0 ? Number(env.WRITEBACK_REPORTS_KEPT) : DEFAULT_REPORTS_KEPT;
   for (const name of new Set(reports.map((r) => r.name))) pruneReports(root, name, keep);
   const dashboard = renderDashboard(jobSummaries(root, now), now);
@@ -29,12 +44,14 @@ export async function publish(root: string, env: NodeJS.ProcessEnv, reports: Run
   const result: PublishResult = { problems: [] };
   if (!insideActions(env)) return result;
   writeStepSummary(env, `${dashboard}\n`);
-  if (!reports.length) return result;
-  const { octokit, target } = githubFromEnv(env);
+  if (!reports.length || !github) return result;
+  const { octokit, target, journal } = github;
   const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const statuses = reports.map((r) => `${r.name} ${r.status}`).join(', ');
   try {
     result.commit = await commitFiles(octokit, target, changedFiles(root), `writeback: reconcile (${statuses})`, log);
+    // The branch now holds what the intent branches held.
+    for (const name of new Set(reports.map((r) => r.name))) await journal.clear(name);
   } catch (error) {
     result.problems.push(describeError(error));
   }

@@ -15,9 +15,12 @@ import { SecretResolver } from '../secrets.ts';
 import type { JobState } from '../state/job-state.ts';
 import { StateStore } from '../state/store.ts';
 import { isDue } from './due.ts';
+import { intentBranch as intentBranchName, type IntentJournal } from '../github/intent-branch.ts';
 
 export interface ReconcileOptions extends JobOptions {
   root: string;
+  /** Inside GitHub Actions: where delivery intents survive a cancelled run. */
+  journal?: IntentJournal;
   env: NodeJS.ProcessEnv;
   only: string[];
   log(line: string): void;
@@ -94,12 +97,16 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     options: { dryRun: options.dryRun, force: options.force },
     log: (line) => options.log(redactor.redact(line)),
     now,
+    journal: options.journal && !options.dryRun ? () => options.journal!.record(name) : undefined,
   };
 
   let unlock: (() => void) | undefined;
   let state: JobState | undefined;
   try {
     unlock = store.lock(runId);
+    if (options.journal && !options.dryRun && (await options.journal.restore(name))) {
+      options.log(`${name}: restored the state of an earlier run that ended before its commit (from ${intentBranchName(name)})`);
+    }
     state = store.load(definition.kind);
     const hash = definitionHash(definition);
     if (state.definitionHash && state.definitionHash !== hash) report.definitionChanged = true;

@@ -3,7 +3,7 @@
  * durably, upload, then record acceptance. A crash or an unanswered upload leaves the intent behind,
  * which holds the job until a person says whether Emarsys got the file.
  */
-import { HttpError, UnknownOutcomeError } from '../../errors/index.ts';
+import { describeError, HttpError, UnknownOutcomeError, WritebackError } from '../../errors/index.ts';
 import type { Spool, SpoolPart } from '../../pipeline/spool.ts';
 import { isoUtc } from '../../pipeline/values.ts';
 import type { UploadRecord } from '../../reports/run-report.ts';
@@ -14,7 +14,7 @@ import { KEY_SEPARATOR } from './sales-export.ts';
 
 export type DeliveryOutcome =
   | { kind: 'delivered'; sent: number; uploads: UploadRecord[] }
-  | { kind: 'rejected'; sent: number; uploads: UploadRecord[]; error: HttpError }
+  | { kind: 'rejected'; sent: number; uploads: UploadRecord[]; error: Error }
   | { kind: 'unknown'; sent: number; uploads: UploadRecord[]; error: UnknownOutcomeError };
 
 export const keyLabel = (key: string) => key.split(KEY_SEPARATOR).join(' / ');
@@ -28,8 +28,16 @@ export async function deliverParts(options: {
   client: EmarsysSalesClient;
   now: () => Date;
   log: (line: string) => void;
+  /** Makes the saved state durable beyond this machine (the intent branch inside GitHub Actions). */
+  journal?: () => Promise<void>;
 }): Promise<DeliveryOutcome> {
   const { runId, spool, parts, state, store, client, now, log } = options;
+  const journal = options.journal ?? (async () => {});
+  const forget = (segment: LedgerSegment) => {
+    store.deleteSegment(segment.file);
+    state.pending = undefined;
+    store.save(state);
+  };
   const uploads: UploadRecord[] = [];
   let sent = 0;
   for (const part of parts) {
@@ -53,6 +61,12 @@ export async function deliverParts(options: {
       lastLine: keyLabel(part.lastLine),
     };
     store.save(state); // the intent is on disk before a byte leaves
+    try {
+      await journal();
+    } catch (error) {
+      forget(segment); // nothing was sent: an intent that cannot be made durable stops the delivery
+      return { kind: 'rejected', sent, uploads, error: new WritebackError(`could not record the delivery intent before upload ${part.index}: ${describeError(error)}`) };
+    }
     const record: UploadRecord = { part: part.index, lines: part.lines, bytes: part.bytes, sha256: part.sha256, outcome: 'unknown' };
     uploads.push(record);
     try {
@@ -61,9 +75,8 @@ export async function deliverParts(options: {
       if (error instanceof HttpError) {
         // Emarsys answered no: nothing of this part arrived, so forget the intent.
         record.outcome = 'rejected';
-        store.deleteSegment(segment.file);
-        state.pending = undefined;
-        store.save(state);
+        forget(segment);
+        await journal().catch(() => log('  (could not update the intent branch; the next run will ask whether this upload arrived)'));
         return { kind: 'rejected', sent, uploads, error };
       }
       if (error instanceof UnknownOutcomeError) return { kind: 'unknown', sent, uploads, error };
@@ -74,6 +87,7 @@ export async function deliverParts(options: {
     state.segments.push(segment);
     state.pending = undefined;
     store.save(state);
+    await journal().catch(() => log('  (could not update the intent branch; the reconcile commit will carry this acceptance)'));
     sent += part.lines;
     log(`  upload ${part.index}/${parts.length}: ${part.lines.toLocaleString('en-US')} lines accepted`);
   }

@@ -1,0 +1,94 @@
+/**
+ * Delivery intents that survive a cancelled or killed workflow run. The state is committed to the
+ * branch once, at the end of a reconcile; if the run dies after Emarsys accepted an upload but before
+ * that commit, the working tree (and its ledger update) is gone with the runner. So before each upload,
+ * and after each answer, the job's state files are pushed to a side branch `writeback-intent/<name>`.
+ * The next run restores them from there (and is held if an upload was pending); the side branch is
+ * deleted once the reconcile commit holds the same state.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Octokit } from '@octokit/rest';
+import type { JobState } from '../state/job-state.ts';
+import type { RepoTarget } from './client.ts';
+import { changedFiles } from './commit.ts';
+
+export const intentBranch = (name: string) => `writeback-intent/${name}`;
+const status = (error: unknown) => (error as { status?: number }).status;
+
+export class IntentJournal {
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly target: RepoTarget,
+    private readonly root: string,
+  ) {}
+
+  private paths(name: string): string[] {
+    return [`state/${name}.json`, `state/${name}`];
+  }
+
+  /** Pushes the job's changed state files as one commit on its intent branch (base: the run's branch). */
+  async record(name: string): Promise<void> {
+    const { owner, repo, branch } = this.target;
+    const changes = changedFiles(this.root, this.paths(name));
+    if (!changes.length) return;
+    const head = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
+    const baseTree = (await this.octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha;
+    const tree = [];
+    for (const change of changes) {
+      const sha = change.content ? (await this.octokit.rest.git.createBlob({ owner, repo, content: change.content.toString('base64'), encoding: 'base64' })).data.sha : null;
+      tree.push({ path: change.path, mode: '100644' as const, type: 'blob' as const, sha });
+    }
+    const newTree = await this.octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree });
+    const commit = await this.octokit.rest.git.createCommit({ owner, repo, message: `writeback: delivery intent of ${name}`, tree: newTree.data.sha, parents: [head] });
+    const ref = `heads/${intentBranch(name)}`;
+    try {
+      await this.octokit.rest.git.updateRef({ owner, repo, ref, sha: commit.data.sha, force: true });
+    } catch (error) {
+      if (status(error) !== 422 && status(error) !== 404) throw error;
+      await this.octokit.rest.git.createRef({ owner, repo, ref: `refs/${ref}`, sha: commit.data.sha });
+    }
+  }
+
+  /** Brings a previous run's unfinished intent back into the working tree. Returns whether there was one. */
+  async restore(name: string): Promise<boolean> {
+    const { owner, repo } = this.target;
+    let sha: string;
+    try {
+      sha = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${intentBranch(name)}` })).data.object.sha;
+    } catch (error) {
+      if (status(error) === 404) return false;
+      throw error;
+    }
+    const treeSha = (await this.octokit.rest.git.getCommit({ owner, repo, commit_sha: sha })).data.tree.sha;
+    const tree = (await this.octokit.rest.git.getTree({ owner, repo, tree_sha: treeSha, recursive: 'true' })).data.tree;
+    const mine = tree.filter((e) => e.type === 'blob' && e.path && (e.path === `state/${name}.json` || e.path.startsWith(`state/${name}/`)));
+    const stateEntry = mine.find((e) => e.path === `state/${name}.json`);
+    if (!stateEntry) return false;
+    const read = async (fileSha: string) => Buffer.from((await this.octokit.rest.git.getBlob({ owner, repo, file_sha: fileSha })).data.content, 'base64');
+    const intended = JSON.parse((await read(stateEntry.sha!)).toString('utf8')) as JobState;
+    // A stale intent (its deletion failed after a later commit) must never roll the ledger back.
+    const local = existsSync(join(this.root, 'state', `${name}.json`)) ? (JSON.parse(readFileSync(join(this.root, 'state', `${name}.json`), 'utf8')) as JobState) : undefined;
+    const intendedFiles = new Set(intended.segments.map((s) => s.file));
+    if (local && local.segments.some((s) => !intendedFiles.has(s.file))) {
+      await this.clear(name);
+      return false;
+    }
+    rmSync(join(this.root, 'state', name), { recursive: true, force: true });
+    for (const entry of mine) {
+      const target = join(this.root, entry.path!);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, await read(entry.sha!));
+    }
+    return true;
+  }
+
+  async clear(name: string): Promise<void> {
+    const { owner, repo } = this.target;
+    try {
+      await this.octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${intentBranch(name)}` });
+    } catch (error) {
+      if (status(error) !== 404 && status(error) !== 422) throw error;
+    }
+  }
+}
