@@ -1,17 +1,16 @@
 /** Runs one EmarsysSalesWriteback: Domo export -> formatted, deduplicated lines -> Emarsys, exactly once. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, describeError, HttpError, TruncatedExportError } from '../errors/index.ts';
+import { describeError, HttpError } from '../errors/index.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { parseDuration } from '../definitions/duration.ts';
 import { EMARSYS_DEFAULT_URL, EmarsysSalesClient } from '../destinations/emarsys/client.ts';
 import { deliverParts } from '../destinations/emarsys/delivery.ts';
-import { scanSalesExport, type ScanResult } from '../destinations/emarsys/sales-export.ts';
+import { scanSalesExport } from '../destinations/emarsys/sales-export.ts';
 import { HttpClient } from '../http/client.ts';
-import { isNetworkError, MAX_TRIES } from '../http/retry.ts';
 import { isoUtc } from '../pipeline/values.ts';
 import type { RunReport } from '../reports/run-report.ts';
-import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from '../sources/domo/client.ts';
+import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import { httpSettings, type JobContext } from './context.ts';
@@ -31,16 +30,11 @@ export async function runEmarsysSalesJob(
   if (state.pending || state.held) return heldReport(report, state, name);
 
   // Every secret resolves before any data moves.
-  const domoCreds = { id: secrets.resolve(name, spec.source.domo.clientId), secret: secrets.resolve(name, spec.source.domo.clientSecret) };
+  const domo = domoClientFor(spec.source, name, secrets, env, redactor);
   const merchantId = secrets.resolve(name, spec.destination.emarsysSales.merchantId);
   const token = secrets.resolve(name, spec.destination.emarsysSales.token);
 
   const settings = httpSettings(env);
-  const domo = new DomoClient(
-    new HttpClient({ service: 'Domo', baseUrl: env.DOMO_API_URL || DOMO_DEFAULT_URL, redactor, ...settings }),
-    domoCreds.id,
-    domoCreds.secret,
-  );
   const emarsys = new EmarsysSalesClient(
     new HttpClient({ service: 'Emarsys', baseUrl: env.EMARSYS_SALES_API_URL || EMARSYS_DEFAULT_URL, redactor, ...settings }),
     merchantId,
@@ -55,10 +49,16 @@ export async function runEmarsysSalesJob(
   }
   const ledger = store.loadLedger(state.segments);
 
-  const scan = await exportWithRetries(ctx, domo, datasetId, (info) => {
-    report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
-    ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
-  }, { spec, ledger, windowStart, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) });
+  const scan = await exportWithRetries({
+    domo,
+    datasetId,
+    onInfo: (info) => {
+      report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
+      ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
+    },
+    consume: (csv) => scanSalesExport(csv, { spec, ledger, windowStart, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
+    log: (line) => ctx.log(`${name}: ${line}`),
+  });
 
   const parts = scan.spool.parts;
   const toSend = scan.spool.lines;
@@ -123,38 +123,6 @@ export async function runEmarsysSalesJob(
     scan.spool.dispose();
   }
 }
-
-/** Reads the export, retrying from scratch when it breaks off or comes back shorter than announced. */
-async function exportWithRetries(
-  ctx: JobContext,
-  domo: DomoClient,
-  datasetId: string,
-  onInfo: (info: DataSetInfo) => void,
-  scanOptions: Parameters<typeof scanSalesExport>[1],
-): Promise<ScanResult> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
-    const info = await domo.dataset(datasetId);
-    onInfo(info);
-    let scan: ScanResult | undefined;
-    try {
-      scan = await scanSalesExport(await domo.exportCsv(datasetId), scanOptions);
-      if (scan.read < info.rows) {
-        throw new TruncatedExportError(`the export ended after ${n(scan.read)} rows but the DataSet announces ${n(info.rows)}: the download was cut off`);
-      }
-      return scan;
-    } catch (error) {
-      scan?.spool.dispose();
-      // A broken or short download is read again from the start; anything else will not change.
-      if (!(error instanceof TruncatedExportError || isNetworkError(error) || isCsvError(error))) throw error;
-      lastError = error;
-      ctx.log(`${ctx.definition.metadata.name}: export attempt ${attempt} failed (${ctx.redactor.redact(describeError(error))})${attempt < MAX_TRIES ? '; retrying' : ''}`);
-    }
-  }
-  throw new DataError(`Domo export of ${datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);
-}
-
-const isCsvError = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string' && String((error as { code: string }).code).startsWith('CSV_');
 
 /** Drops ledger segments whose lines are all older than the window: those rows are never read again. */
 function pruneLedger(store: StateStore, state: JobState, lookbackMs: number, hasCursor: boolean): void {

@@ -24,6 +24,7 @@ export interface ScanOptions {
 
 export interface ScanResult {
   spool: Spool;
+  dispose(): void;
   read: number;
   rejected: number;
   rejects: RejectedRow[];
@@ -41,7 +42,7 @@ const PROGRESS_EVERY = 100_000;
 export async function scanSalesExport(input: Readable, options: ScanOptions): Promise<ScanResult> {
   const { spec, ledger, windowStart } = options;
   const cursorColumn = spec.delivery?.cursor;
-  const result: ScanResult = { spool: undefined as unknown as Spool, read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, duplicateInExport: 0 };
+  const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, duplicateInExport: 0 };
   const seen = new FingerprintSet();
   const pair = new Uint32Array(2);
   let formatter: SalesRowFormatter | undefined;
