@@ -21,6 +21,7 @@ Options:
   --root DIR             the repository to work on (default: the current directory)
   --json                 machine-readable output (validate, plan, status)
   --markdown             Markdown output (plan)
+  --comment              post or update the plan as a pull-request comment (plan, inside Actions)
   -h, --help             show this help`;
 
 type Handler = (io: CommandIO, args: ParsedArgs) => Promise<number> | number;
@@ -34,10 +35,15 @@ interface ParsedArgs {
   dryRun: boolean;
   delivered: boolean;
   notDelivered: boolean;
+  comment: boolean;
 }
 
 const COMMANDS: Record<string, () => Promise<Handler>> = {
   validate: async () => (io, a) => validateCommand(io, { files: a.positionals, json: a.json }),
+  plan: async () => {
+    const { planCommand } = await import('./commands/plan.ts');
+    return (io, a) => planCommand(io, { only: a.only, json: a.json, markdown: a.markdown, comment: a.comment });
+  },
   status: async () => {
     const { statusCommand } = await import('./commands/status.ts');
     return (io, a) => statusCommand(io, { json: a.json });
@@ -73,6 +79,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
         'dry-run': { type: 'boolean' },
         delivered: { type: 'boolean' },
         'not-delivered': { type: 'boolean' },
+        comment: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -103,6 +110,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
       dryRun: values['dry-run'] ?? false,
       delivered: values.delivered ?? false,
       notDelivered: values['not-delivered'] ?? false,
+      comment: values.comment ?? false,
     });
   } catch (error) {
     // Expected failures read as one sentence; anything else is a bug, still without a stack by default.

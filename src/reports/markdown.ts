@@ -7,7 +7,8 @@ import type { RunReport } from './run-report.ts';
  */
 export function escapeMarkdown(text: string): string {
   const flat = text.replace(/\r?\n/g, ' ');
-  const safe = /^[=+\-@]/.test(flat) ? `'${flat}` : flat;
+  // Formula-looking text (=cmd|..., @SUM, +A1, -A1) is neutralised; plain numbers such as -5 are left alone.
+  const safe = /^[=@]|^[+-][^\d.\s]/.test(flat) ? `'${flat}` : flat;
   return safe.replace(/([\\`*_[\]<>|~])/g, '\\$1');
 }
 

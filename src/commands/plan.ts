@@ -1,0 +1,46 @@
+/** `writeback plan`: exit 0 nothing to do, 2 changes pending, 1 error (Terraform's convention). */
+import { describeError } from '../errors/index.ts';
+import { insideActions } from '../github/annotations.ts';
+import { githubFromEnv } from '../github/client.ts';
+import { pullRequestNumber, upsertComment } from '../github/pr-comment.ts';
+import { writeStepSummary } from '../github/step-summary.ts';
+import { hasChanges } from '../plan/job-plan.ts';
+import { planJobs } from '../plan/planner.ts';
+import { PLAN_MARKER, renderPlanMarkdown, renderPlanText } from '../plan/render.ts';
+import type { CommandIO } from './io.ts';
+
+export interface PlanOptions {
+  only: string[];
+  json: boolean;
+  markdown: boolean;
+  /** Inside Actions on a pull request: post (or update) the plan comment. */
+  comment: boolean;
+}
+
+export async function planCommand(io: CommandIO, options: PlanOptions): Promise<number> {
+  const { plans, problems } = await planJobs(io.root, io.env, options.only);
+  for (const p of problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
+  const markdown = renderPlanMarkdown(plans);
+  if (options.json) io.out(JSON.stringify({ problems, plans }, null, 2));
+  else if (options.markdown) io.out(markdown);
+  else io.out(renderPlanText(plans));
+
+  if (insideActions(io.env)) writeStepSummary(io.env, `${markdown}\n`);
+  if (options.comment) {
+    const number = pullRequestNumber(io.env);
+    if (!insideActions(io.env) || !number) {
+      io.err('writeback plan: --comment works inside GitHub Actions on a pull_request event; no comment posted');
+    } else {
+      try {
+        const { octokit, target } = githubFromEnv(io.env);
+        const how = await upsertComment(octokit, target, number, PLAN_MARKER, markdown);
+        io.err(`writeback plan: ${how} the plan comment on pull request #${number}`);
+      } catch (error) {
+        // A fork's pull request gets a read-only token: the plan still shows in the job summary.
+        io.err(`writeback plan: could not comment on pull request #${number} (${describeError(error)}); the plan is in the job summary`);
+      }
+    }
+  }
+  if (problems.length || plans.some((p) => p.error)) return 1;
+  return plans.some(hasChanges) ? 2 : 0;
+}

@@ -1,0 +1,39 @@
+/** The plan as ONE pull-request comment, found by its marker and updated in place on later pushes. */
+import { readFileSync } from 'node:fs';
+import type { Octokit } from '@octokit/rest';
+import type { RepoTarget } from './client.ts';
+
+/** GitHub refuses comment bodies over 65,536 characters. */
+export const COMMENT_LIMIT = 65_536;
+
+export function fitComment(body: string, limit = COMMENT_LIMIT): string {
+  if (body.length <= limit) return body;
+  const note = '\n\n_The plan was cut to fit a GitHub comment; run `npx writeback plan` or see the job summary for all of it._\n';
+  let cut = body.slice(0, limit - note.length);
+  // Never leave a code fence open.
+  if ((cut.match(/^```/gm)?.length ?? 0) % 2 === 1) cut = `${cut.slice(0, limit - note.length - 4)}\n\`\`\``;
+  return `${cut}${note}`;
+}
+
+export function pullRequestNumber(env: NodeJS.ProcessEnv): number | undefined {
+  if (!env.GITHUB_EVENT_PATH) return undefined;
+  try {
+    const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { number?: number } };
+    return event.pull_request?.number;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function upsertComment(octokit: Octokit, target: RepoTarget, issueNumber: number, marker: string, body: string): Promise<'created' | 'updated'> {
+  const { owner, repo } = target;
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+  const mine = comments.find((c) => c.body?.includes(marker));
+  const text = fitComment(body);
+  if (mine) {
+    await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });
+    return 'updated';
+  }
+  await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: text });
+  return 'created';
+}

@@ -1,0 +1,76 @@
+/** `writeback plan` output: text for terminals, Markdown for pull-request comments, JSON for scripts. */
+import { escapeMarkdown } from '../reports/markdown.ts';
+import { hasChanges, type JobPlan } from './job-plan.ts';
+
+export const PLAN_MARKER = '<!-- writeback-plan -->';
+const n = (value: number) => value.toLocaleString('en-US');
+
+function headline(plan: JobPlan): string {
+  if (plan.error) return 'error';
+  if (plan.suspended) return 'suspended, nothing to do';
+  if (plan.held) return 'held, nothing will be sent until released';
+  if (plan.mode === 'offline') return 'planned offline';
+  const toSend = plan.rows?.toSend ?? 0;
+  const fields = plan.fieldsToCreate?.length ?? 0;
+  if (!plan.due) return `not due (next ${plan.next ?? 'never'}); ${n(toSend)} lines waiting`;
+  if (!toSend && !fields) return 'up to date, nothing to send';
+  return [toSend ? `${n(toSend)} lines to send` : '', fields ? `${fields} data fields to create` : ''].filter(Boolean).join(', ');
+}
+
+export function summaryLine(plans: JobPlan[]): string {
+  const changes = plans.filter(hasChanges).length;
+  const errors = plans.filter((p) => p.error).length;
+  return `${plans.length} job${plans.length === 1 ? '' : 's'}: ${changes} with changes, ${errors} with errors, ${plans.length - changes - errors} unchanged`;
+}
+
+export function renderPlanText(plans: JobPlan[]): string {
+  const out: string[] = [];
+  for (const plan of plans) {
+    out.push(`${plan.name} (${plan.kind}): ${headline(plan)}`);
+    if (plan.offlineReason) out.push(`  ${plan.offlineReason}`);
+    if (plan.held) out.push(`  held: ${plan.held}`);
+    if (plan.dataset?.name) out.push(`  DataSet "${plan.dataset.name}" (${plan.dataset.id}), ${n(plan.dataset.rows ?? 0)} rows`);
+    for (const c of plan.columns) {
+      out.push(`  ${c.verdict === 'ok' ? 'ok' : c.verdict.padEnd(2)}  ${c.field} <- ${c.column}${c.domoType ? ` (${c.domoType})` : ''}${c.note ? `: ${c.note}` : ''}`);
+    }
+    if (plan.rows) out.push(`  rows: ${n(plan.rows.read)} read, ${n(plan.rows.toSend)} to send in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped`);
+    for (const f of plan.fieldsToCreate ?? []) out.push(`  create data field ${f.name} (${f.type})`);
+    for (const r of plan.rejects ?? []) out.push(`  rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
+    if (plan.sample?.length) out.push('  sample:', ...plan.sample.filter(Boolean).map((l) => `    ${l}`));
+    for (const w of plan.warnings) out.push(`  warning: ${w}`);
+    if (plan.error) out.push(`  error: ${plan.error}`);
+  }
+  out.push(summaryLine(plans));
+  return out.join('\n');
+}
+
+export function renderPlanMarkdown(plans: JobPlan[]): string {
+  const out = [PLAN_MARKER, '## Writeback plan', '', summaryLine(plans), ''];
+  for (const plan of plans) {
+    out.push(`### ${escapeMarkdown(plan.name)}: ${escapeMarkdown(headline(plan))}`, '');
+    if (plan.offlineReason) out.push(`> ${escapeMarkdown(plan.offlineReason)}`, '');
+    if (plan.held) out.push(`> Held: ${escapeMarkdown(plan.held)}`, '');
+    if (plan.error) out.push(`**Error:** ${escapeMarkdown(plan.error)}`, '');
+    if (plan.dataset?.name) out.push(`DataSet "${escapeMarkdown(plan.dataset.name)}" (\`${escapeMarkdown(plan.dataset.id)}\`), ${n(plan.dataset.rows ?? 0)} rows.`, '');
+    out.push('| field | column | Domo type | check |', '|---|---|---|---|');
+    for (const c of plan.columns) {
+      out.push(`| ${escapeMarkdown(c.field)} | ${escapeMarkdown(c.column)} | ${escapeMarkdown(c.domoType ?? '-')} | ${c.verdict}${c.note ? `: ${escapeMarkdown(c.note)}` : ''} |`);
+    }
+    out.push('');
+    if (plan.rows) {
+      out.push(`Rows: ${n(plan.rows.read)} read, **${n(plan.rows.toSend)} to send** in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped.`, '');
+    }
+    for (const f of plan.fieldsToCreate ?? []) out.push(`- creates data field \`${escapeMarkdown(f.name)}\` (${f.type})`);
+    if (plan.fieldsToCreate?.length) out.push('');
+    if (plan.rejects?.length) {
+      out.push('| rejected row | field | column | reason |', '|---:|---|---|---|');
+      for (const r of plan.rejects) out.push(`| ${r.row} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);
+      out.push('');
+    }
+    // Data goes in a fenced block, where Markdown is inert; fences inside data are broken up.
+    if (plan.sample?.length) out.push('<details><summary>Sample of the file that would be sent</summary>', '', '```csv', ...plan.sample.filter(Boolean).map((l) => l.replace(/```/g, '`\u200b``')), '```', '', '</details>', '');
+    for (const w of plan.warnings) out.push(`- Warning: ${escapeMarkdown(w)}`);
+    if (plan.warnings.length) out.push('');
+  }
+  return out.join('\n');
+}

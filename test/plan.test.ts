@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fitComment, COMMENT_LIMIT } from '../src/github/pr-comment.ts';
+import { runCli } from './helpers/repo.ts';
+import { COLUMNS, DATASET_ID, lines, SECRETS, useWorld } from './helpers/world.ts';
+
+describe('writeback plan', () => {
+  const world = useWorld();
+  afterEach(() => {
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    expect(pending).toEqual([]);
+  });
+
+  it('shows columns, rows to send and a sample, and exits 2 when changes are pending', async () => {
+    const rows = lines(12);
+    rows[3]![4] = 'abc';
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows });
+    const { code, stdout } = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(code).toBe(2);
+    expect(stdout).toContain('sales (EmarsysSalesWriteback): 11 lines to send');
+    expect(stdout).toContain('DataSet "Web sales" (ds-sales-1), 12 rows');
+    expect(stdout).toContain('ok  price <- line_total (DECIMAL)');
+    expect(stdout).toContain('rows: 12 read, 11 to send in 1 upload(s), 1 rejected, 0 skipped');
+    expect(stdout).toContain('rejected row 4: price (line_total) "abc" is not a number');
+    expect(stdout).toContain('    order,timestamp,customer,item,price,quantity,s_channel\n    O-1,2026-11-20T08:00:00Z,C-1,SKU-0,10.00,1,store');
+    expect(stdout.trim().split('\n').at(-1)).toBe('1 job: 1 with changes, 0 with errors, 0 unchanged');
+    expect(world.emarsys.uploads).toBe(0);
+  });
+
+  it('exits 0 when everything was delivered, and changes no state', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(5) });
+    await world.run();
+    const before = JSON.stringify(world.state());
+    const { code, stdout } = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(code).toBe(0);
+    expect(stdout).toContain('sales (EmarsysSalesWriteback): up to date, nothing to send');
+    expect(JSON.stringify(world.state())).toBe(before);
+  });
+
+  it('flags missing and incompatible columns and exits 1', async () => {
+    const columns = COLUMNS.map((c) => (c.name === 'qty' ? { name: 'qty', type: 'DATETIME' } : c)).filter((c) => c.name !== 'sku');
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns, rows: [] });
+    const { code, stdout } = await runCli(['plan', '--json'], { root: world.root, env: world.env });
+    expect(code).toBe(1);
+    const { plans } = JSON.parse(stdout);
+    expect(plans[0].columns).toEqual(
+      expect.arrayContaining([
+        { field: 'item', column: 'sku', verdict: 'missing', note: 'not in the DataSet' },
+        { field: 'quantity', column: 'qty', domoType: 'DATETIME', verdict: 'incompatible', note: 'needs a numeric column' },
+        { field: 'delivery.cursor', column: 'ordered_at', domoType: 'DATETIME', verdict: 'ok' },
+      ]),
+    );
+    expect(plans[0].error).toContain('columns that cannot work: sku (item: not in the DataSet), qty (quantity: needs a numeric column)');
+  });
+
+  it('plans offline without credentials (a fork pull request) instead of failing', async () => {
+    const { code, stdout } = await runCli(['plan', '--markdown'], { root: world.root, env: { ...world.env, DOMO_CLIENT_SECRET: '' } });
+    expect(code).toBe(0);
+    expect(stdout).toContain('### sales: planned offline');
+    expect(stdout).toContain('> credentials are not available (DOMO\\_CLIENT\\_SECRET is not set; a pull request from a fork gets no secrets): planned from the definition only');
+    expect(stdout).toContain('| price | line\\_total | - | unchecked |');
+    expect(world.domo.server.requests).toHaveLength(0);
+  });
+
+  it('posts one pull-request comment and updates it in place on the next push', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(3) });
+    const event = join(world.root, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 42 } }));
+    const env = { ...world.env, GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'ghs_canarytoken123', GITHUB_REPOSITORY: 'acme/jobs', GITHUB_REF_NAME: '42/merge', GITHUB_HEAD_REF: 'feature', GITHUB_EVENT_PATH: event, GITHUB_STEP_SUMMARY: join(world.root, 'summary.md') };
+    nock('https://api.github.com').get('/repos/acme/jobs/issues/42/comments').query(true).reply(200, [{ id: 1, body: 'LGTM' }]);
+    nock('https://api.github.com').post('/repos/acme/jobs/issues/42/comments', (b) => b.body.startsWith('<!-- writeback-plan -->')).reply(201, { id: 2 });
+    const first = await runCli(['plan', '--markdown', '--comment'], { root: world.root, env });
+    expect(first.code).toBe(2);
+    expect(first.stderr).toContain('created the plan comment on pull request #42');
+
+    nock('https://api.github.com').get('/repos/acme/jobs/issues/42/comments').query(true).reply(200, [{ id: 1, body: 'LGTM' }, { id: 2, body: '<!-- writeback-plan -->\nold' }]);
+    nock('https://api.github.com').patch('/repos/acme/jobs/issues/comments/2').reply(200, {});
+    const second = await runCli(['plan', '--markdown', '--comment'], { root: world.root, env });
+    expect(second.stderr).toContain('updated the plan comment on pull request #42');
+    expect(JSON.stringify([first, second])).not.toContain(SECRETS.DOMO_CLIENT_SECRET);
+  });
+
+  it('a read-only token (fork pull request) does not fail the plan', async () => {
+    const event = join(world.root, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 7 } }));
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 't', GITHUB_REPOSITORY: 'acme/jobs', GITHUB_REF_NAME: '7/merge', GITHUB_EVENT_PATH: event };
+    nock('https://api.github.com').get('/repos/acme/jobs/issues/7/comments').query(true).reply(200, []);
+    nock('https://api.github.com').post('/repos/acme/jobs/issues/7/comments').reply(403, { message: 'Resource not accessible by integration' });
+    const { code, stderr } = await runCli(['plan', '--comment'], { root: world.root, env });
+    expect(code).toBe(0);
+    expect(stderr).toContain('could not comment on pull request #7');
+  });
+
+  it('keeps comments under GitHub\'s limit, closing an open code fence', () => {
+    const body = `intro\n\`\`\`csv\n${'x,y\n'.repeat(30_000)}\`\`\`\n`;
+    const fitted = fitComment(body);
+    expect(fitted.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(fitted.match(/^```/gm)!.length % 2).toBe(0);
+    expect(fitted).toContain('The plan was cut to fit a GitHub comment');
+  });
+});
