@@ -13,6 +13,9 @@ Commands:
   reconcile [--only NAME...] [--force] [--dry-run]
                          run every due job; exit 0 when all succeeded or were skipped, 1 otherwise
   status                 one line per job: last run, result, rows, next due
+  due [--only NAME...] [--force] [--json]
+                         the jobs a reconcile would run now (a JSON array for a workflow matrix)
+  dashboard              rewrite reports/README.md (inside Actions: and commit it)
   release NAME --delivered | --not-delivered
                          resolve a held job after checking the destination by hand
   demo                   the whole flow on local emulators with sample data (no account needed)
@@ -43,6 +46,14 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   plan: async () => {
     const { planCommand } = await import('./commands/plan.ts');
     return (io, a) => planCommand(io, { only: a.only, json: a.json, markdown: a.markdown, comment: a.comment });
+  },
+  due: async () => {
+    const { dueCommand } = await import('./commands/due.ts');
+    return (io, a) => dueCommand(io, { only: a.only, force: a.force, json: a.json });
+  },
+  dashboard: async () => {
+    const { dashboardCommand } = await import('./commands/dashboard.ts');
+    return (io) => dashboardCommand(io);
   },
   status: async () => {
     const { statusCommand } = await import('./commands/status.ts');

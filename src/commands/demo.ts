@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { badSalesRows, SALES_COLUMNS, salesRows } from '../demo/sample-data.ts';
 import { DomoEmulator } from '../emulators/domo.ts';
 import { EmarsysEmulator } from '../emulators/emarsys.ts';
+import { planJobs } from '../plan/planner.ts';
+import { renderPlanText } from '../plan/render.ts';
 import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import { statusCommand } from './status.ts';
@@ -51,6 +53,9 @@ export async function demoCommand(io: CommandIO): Promise<number> {
 
     io.out(`Writeback demo: emulated Domo at ${domo.url}, emulated Emarsys at ${emarsys.url}`);
     io.out(`Working in ${root} with connectors/webshop-sales.yaml; the DataSet has ${n(rows.length)} order lines, ${badSalesRows(0).length} of them invalid.`);
+    io.out('\n== writeback plan (what run 1 would do)');
+    const { plans } = await planJobs(root, env, []);
+    for (const line of renderPlanText(plans).split('\n')) io.out(`   ${line}`);
     const first = await run('Run 1: first delivery');
     for (const r of first.rejects ?? []) io.out(`   rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
     const second = await run('Run 2: same data again (must send nothing)');

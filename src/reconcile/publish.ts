@@ -35,7 +35,15 @@ export function githubSession(root: string, env: NodeJS.ProcessEnv, dryRun: bool
   return { octokit, target, journal: new IntentJournal(octokit, target, root) };
 }
 
-export async function publish(root: string, env: NodeJS.ProcessEnv, reports: RunReport[], log: (line: string) => void, github?: GitHubSession, now = new Date()): Promise<PublishResult> {
+export async function publish(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  reports: RunReport[],
+  log: (line: string) => void,
+  github?: GitHubSession,
+  now = new Date(),
+  options: { commitAlways?: boolean } = {},
+): Promise<PublishResult> {
   const keep = Number(env.WRITEBACK_REPORTS_KEPT) > 0 ? Number(env.WRITEBACK_REPORTS_KEPT) : DEFAULT_REPORTS_KEPT;
   for (const name of new Set(reports.map((r) => r.name))) pruneReports(root, name, keep);
   const dashboard = renderDashboard(jobSummaries(root, now), now);
@@ -44,12 +52,12 @@ export async function publish(root: string, env: NodeJS.ProcessEnv, reports: Run
   const result: PublishResult = { problems: [] };
   if (!insideActions(env)) return result;
   writeStepSummary(env, `${dashboard}\n`);
-  if (!reports.length || !github) return result;
+  if ((!reports.length && !options.commitAlways) || !github) return result;
   const { octokit, target, journal } = github;
   const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const statuses = reports.map((r) => `${r.name} ${r.status}`).join(', ');
   try {
-    result.commit = await commitFiles(octokit, target, changedFiles(root), `writeback: reconcile (${statuses})`, log);
+    result.commit = await commitFiles(octokit, target, changedFiles(root), reports.length ? `writeback: reconcile (${statuses})` : 'writeback: dashboard', log);
     // The branch now holds what the intent branches held.
     for (const name of new Set(reports.map((r) => r.name))) await journal.clear(name);
   } catch (error) {

@@ -46,27 +46,31 @@ export function definitionHash(definition: Definition): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(definition)).digest('hex')}`;
 }
 
+/** The valid definitions a reconcile would run now, and those it would leave for later. */
+export function selectDue(root: string, only: string[], force: boolean, now: Date) {
+  const { definitions, problems } = validateRepository(root);
+  const known = new Set(definitions.map((d) => d.definition.metadata.name));
+  const unknown = only.filter((name) => !known.has(name));
+  if (unknown.length) throw new WritebackError(`--only names no valid definition: ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`);
+  const due: Definition[] = [];
+  const notDue: ReconcileResult['notDue'] = [];
+  for (const { definition } of definitions) {
+    const name = definition.metadata.name;
+    if (only.length && !only.includes(name)) continue;
+    // Suspended and held jobs report on their own schedule too, not at every tick.
+    const decision = isDue(definition.spec.schedule, new StateStore(root, name).load(definition.kind).lastRun?.startedAt, now);
+    if (force || decision.due) due.push(definition);
+    else notDue.push({ name, next: decision.next });
+  }
+  return { problems, due, notDue };
+}
+
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? (() => new Date());
-  const { definitions, problems } = validateRepository(options.root);
-  const known = new Set(definitions.map((d) => d.definition.metadata.name));
-  const unknown = options.only.filter((name) => !known.has(name));
-  if (unknown.length) throw new WritebackError(`--only names no valid definition: ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`);
-  const selected = definitions.filter((d) => !options.only.length || options.only.includes(d.definition.metadata.name));
-
-  const result: ReconcileResult = { problems, reports: [], notDue: [] };
-  for (const { definition } of selected) {
-    const name = definition.metadata.name;
-    const store = new StateStore(options.root, name);
-    const state = store.load(definition.kind);
-    if (!definition.spec.suspend && !options.force && !state.pending && !state.held) {
-      const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now());
-      if (!due.due) {
-        result.notDue.push({ name, next: due.next });
-        continue;
-      }
-    }
-    result.reports.push(await runOne(definition, store, options, now));
+  const { problems, due, notDue } = selectDue(options.root, options.only, options.force, now());
+  const result: ReconcileResult = { problems, reports: [], notDue };
+  for (const definition of due) {
+    result.reports.push(await runOne(definition, new StateStore(options.root, definition.metadata.name), options, now));
   }
   return result;
 }

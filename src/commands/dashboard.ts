@@ -1,0 +1,11 @@
+/** `writeback dashboard`: rewrites reports/README.md from every job's reports; inside Actions, commits it. */
+import { githubSession, publish } from '../reconcile/publish.ts';
+import type { CommandIO } from './io.ts';
+
+export async function dashboardCommand(io: CommandIO): Promise<number> {
+  const github = githubSession(io.root, io.env, false);
+  const { problems } = await publish(io.root, io.env, [], io.out, github, new Date(), { commitAlways: true });
+  for (const problem of problems) io.err(`writeback dashboard: ${problem}`);
+  io.out('reports/README.md written');
+  return problems.length ? 1 : 0;
+}
