@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { HttpError } from '../errors/index.ts';
 import type { Redactor } from './redact.ts';
-import { backoffMs, isNetworkError, isRetryableStatus, MAX_TRIES, retryAfterMs, sleep } from './retry.ts';
+import { backoffMs, isNetworkError, isRetryableStatus, MAX_TRIES, rateLimitWaitMs, sleep } from './retry.ts';
 import { joinUrl } from './url.ts';
 
 export interface HttpOptions {
@@ -93,7 +93,7 @@ export class HttpClient {
       const body = await readText(res);
       lastError = describe ? await describe(res, body) : this.error(spec, res.statusCode, body);
       if (!isRetryableStatus(res.statusCode) || attempt === MAX_TRIES) break;
-      await sleep(retryAfterMs(res.headers['retry-after']) ?? backoffMs(attempt, this.retryBaseMs));
+      await sleep(rateLimitWaitMs(res.headers) ?? backoffMs(attempt, this.retryBaseMs));
     }
     if (lastError instanceof HttpError) throw lastError;
     throw this.networkError(typeof req === 'function' ? undefined : req, lastError);

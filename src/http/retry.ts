@@ -40,6 +40,23 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_WAIT_MS);
 }
 
+/** Ten years of seconds: an X-RateLimit-Reset above this is an epoch time, below it a count of seconds. */
+const EPOCH_THRESHOLD_S = 10 * 365 * 24 * 3600;
+
+/**
+ * Milliseconds until a rate limit resets, from Retry-After or Dotdigital's X-RateLimit-Reset (sources
+ * disagree whether that is seconds-until-reset or an epoch time: both readings are accepted).
+ */
+export function rateLimitWaitMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+  const fromRetryAfter = retryAfterMs(headers['retry-after'], now);
+  if (fromRetryAfter !== undefined) return fromRetryAfter;
+  const raw = headers['x-ratelimit-reset'];
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  if (!raw || !Number.isFinite(value) || value < 0) return undefined;
+  const ms = value > EPOCH_THRESHOLD_S ? value * 1000 - now : value * 1000;
+  return Math.min(Math.max(0, ms), MAX_WAIT_MS);
+}
+
 /** Exponential backoff with jitter: ~base, 2x base, 4x base ... */
 export function backoffMs(attempt: number, baseMs: number): number {
   return Math.round(baseMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));

@@ -32,5 +32,8 @@ export function httpSettings(env: NodeJS.ProcessEnv) {
     timeoutMs: number('WRITEBACK_HTTP_TIMEOUT_MS', 120_000),
     retryBaseMs: number('WRITEBACK_RETRY_BASE_MS', 1_000),
     emarsysMaxUploadBytes: number('WRITEBACK_EMARSYS_MAX_UPLOAD_BYTES', 20 * 1024 * 1024),
+    // 50 MB per request at Dotdigital, and base64 adds a third: 35 MB of CSV stays under it.
+    dotdigitalMaxFileBytes: number('WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES', 35 * 1024 * 1024),
+    dotdigitalImportTimeoutMs: number('WRITEBACK_DOTDIGITAL_IMPORT_TIMEOUT_MS', 60 * 60_000),
   };
 }

@@ -15,6 +15,8 @@ export interface SpoolPart {
   bytes: number;
   sha256: string;
   fingerprints: Uint32Array;
+  /** Per line: a destination-specific 32-bit value and the export row number (flat pairs). */
+  extras: Uint32Array;
   /** Latest cursor value (ms) among the part's lines. */
   maxCursor?: number;
   firstLine: string;
@@ -28,7 +30,7 @@ export class Spool {
   readonly parts: SpoolPart[] = [];
   private fd = -1;
   private buffer = '';
-  private current: { path: string; lines: number; bytes: number; hash: Hash; keys: FingerprintList; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
+  private current: { path: string; lines: number; bytes: number; hash: Hash; keys: FingerprintList; extras: FingerprintList; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
 
   constructor(
     private readonly header: string,
@@ -42,7 +44,7 @@ export class Spool {
   }
 
   /** Appends one CSV line (with its newline), its key fingerprint and its cursor value. */
-  add(line: string, hi: number, lo: number, cursor: number | undefined, label: string): void {
+  add(line: string, hi: number, lo: number, cursor: number | undefined, label: string, extra = 0, row = 0): void {
     // label (the line's delivery key) is kept for the first and last line only, for people to recognise a part.
     const bytes = Buffer.byteLength(line);
     if (this.current && this.current.bytes + bytes > this.maxPartBytes && this.current.lines > 0) this.closePart();
@@ -52,6 +54,7 @@ export class Spool {
     part.lines++;
     part.bytes += bytes;
     part.keys.push(hi, lo);
+    part.extras.push(extra, row);
     part.lastLine = label;
     if (cursor !== undefined && (part.maxCursor === undefined || cursor > part.maxCursor)) part.maxCursor = cursor;
     if (this.buffer.length >= FLUSH_BYTES) this.flush();
@@ -77,7 +80,7 @@ export class Spool {
     const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
     this.fd = openSync(path, 'w');
     const hash = createHash('sha256');
-    this.current = { path, lines: 0, bytes: Buffer.byteLength(this.header), hash, keys: new FingerprintList(), firstLine: label, lastLine: label };
+    this.current = { path, lines: 0, bytes: Buffer.byteLength(this.header), hash, keys: new FingerprintList(), extras: new FingerprintList(), firstLine: label, lastLine: label };
     this.buffer = this.header;
   }
 
@@ -101,6 +104,7 @@ export class Spool {
       bytes: c.bytes,
       sha256: c.hash.digest('hex'),
       fingerprints: c.keys.toArray(),
+      extras: c.extras.toArray(),
       maxCursor: c.maxCursor,
       firstLine: c.firstLine,
       lastLine: c.lastLine,

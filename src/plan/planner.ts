@@ -1,6 +1,7 @@
 /** `writeback plan`: what a reconcile would do now, per job, without sending anything or changing state. */
 import { MissingSecretError, WritebackError, describeError } from '../errors/index.ts';
-import type { Definition, DotdigitalContactsDefinition } from '../definitions/types.ts';
+import type { Definition } from '../definitions/types.ts';
+import { dotdigitalColumns, planDotdigital } from './dotdigital-plan.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
 import { isDue } from '../reconcile/due.ts';
@@ -20,14 +21,9 @@ export interface PlanContext {
 type KindPlanner = (definition: never, plan: JobPlan, ctx: PlanContext, store: StateStore, state: JobState) => Promise<void>;
 
 /** Per kind: the columns it reads (offline) and the full planner (online). */
-const PLANNERS: Record<Definition['kind'], { columns: (d: never) => ColumnCheck[]; plan?: KindPlanner }> = {
+const PLANNERS: Record<Definition['kind'], { columns: (d: never) => ColumnCheck[]; plan: KindPlanner }> = {
   EmarsysSalesWriteback: { columns: emarsysColumns as (d: never) => ColumnCheck[], plan: planEmarsys as KindPlanner },
-  DotdigitalContactsWriteback: {
-    columns: ((d: DotdigitalContactsDefinition) => [
-      { field: 'email', column: d.spec.mapping.email, verdict: 'unchecked' as const },
-      ...Object.entries(d.spec.mapping.dataFields ?? {}).map(([field, v]) => ({ field, column: typeof v === 'string' ? v : v.column, verdict: 'unchecked' as const })),
-    ]) as (d: never) => ColumnCheck[],
-  },
+  DotdigitalContactsWriteback: { columns: dotdigitalColumns as (d: never) => ColumnCheck[], plan: planDotdigital as KindPlanner },
 };
 
 export interface PlanResult {
@@ -61,12 +57,7 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
     };
     const redactor = new Redactor();
     try {
-      if (!planner.plan) {
-        plan.mode = 'offline';
-        plan.offlineReason = `${definition.kind} delivery is not in this version yet; planned from the definition only`;
-      } else {
-        await planner.plan(definition as never, plan, { env, redactor, secrets: new SecretResolver(env, redactor) }, store, state);
-      }
+      await planner.plan(definition as never, plan, { env, redactor, secrets: new SecretResolver(env, redactor) }, store, state);
     } catch (error) {
       if (error instanceof MissingSecretError) {
         plan.mode = 'offline';

@@ -12,9 +12,10 @@ function headline(plan: JobPlan): string {
   if (plan.mode === 'offline') return 'planned offline';
   const toSend = plan.rows?.toSend ?? 0;
   const fields = plan.fieldsToCreate?.length ?? 0;
-  if (!plan.due) return `not due (next ${plan.next ?? 'never'}); ${n(toSend)} lines waiting`;
+  if (!plan.due) return `not due (next ${plan.next ?? 'never'}); ${n(toSend)} waiting`;
   if (!toSend && !fields) return 'up to date, nothing to send';
-  return [toSend ? `${n(toSend)} lines to send` : '', fields ? `${fields} data fields to create` : ''].filter(Boolean).join(', ');
+  const unit = plan.kind === 'DotdigitalContactsWriteback' ? 'contacts' : 'lines';
+  return [toSend ? `${n(toSend)} ${unit} to send` : '', fields ? `${fields} data fields to create` : ''].filter(Boolean).join(', ');
 }
 
 export function summaryLine(plans: JobPlan[]): string {

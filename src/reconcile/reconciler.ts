@@ -8,6 +8,7 @@ import type { Definition } from '../definitions/types.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
 import type { JobContext, JobOptions } from '../jobs/context.ts';
+import { runDotdigitalContactsJob } from '../jobs/dotdigital-contacts-job.ts';
 import { errorInfo, runEmarsysSalesJob } from '../jobs/emarsys-sales-job.ts';
 import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { writeReport } from '../reports/writer.ts';
@@ -37,9 +38,9 @@ export interface ReconcileResult {
 type Runner = (ctx: JobContext<never>, store: StateStore, state: JobState, report: RunReport) => Promise<void>;
 
 /** One runner per kind: a new destination adds one line here. */
-const RUNNERS: Record<Definition['kind'], Runner | undefined> = {
+const RUNNERS: Record<Definition['kind'], Runner> = {
   EmarsysSalesWriteback: runEmarsysSalesJob as Runner,
-  DotdigitalContactsWriteback: undefined,
+  DotdigitalContactsWriteback: runDotdigitalContactsJob as Runner,
 };
 
 export function definitionHash(definition: Definition): string {
@@ -118,12 +119,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
       report.status = 'suspended';
       report.message = 'Suspended (spec.suspend: true); nothing was read or sent. Remove spec.suspend to resume.';
     } else {
-      const runner = RUNNERS[definition.kind];
-      if (!runner) {
-        report.message = `${definition.kind} jobs cannot run in this version of writeback yet; nothing was sent.`;
-      } else {
-        await runner(ctx as JobContext<never>, store, state, report);
-      }
+      await RUNNERS[definition.kind](ctx as JobContext<never>, store, state, report);
     }
     if (!options.dryRun) {
       state.definitionHash = hash;

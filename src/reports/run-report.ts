@@ -38,6 +38,12 @@ export interface RunReport {
   rejectsOmitted?: number;
   uploads?: UploadRecord[];
   dryRunFiles?: string[];
+  /** Where the destination was reached, and how that was decided. */
+  destination?: { endpoint: string; how: string };
+  /** Dotdigital imports: one per file. */
+  imports?: { part: number; id: string; lines: number; status: string; faults?: number; report?: Record<string, number> }[];
+  fieldsCreated?: string[];
+  warnings?: string[];
   error?: { message: string; service?: string; status?: number; traceId?: string };
 }
 

@@ -1,0 +1,140 @@
+/**
+ * Dotdigital API v2 client: Basic auth with the API user, region discovery, data fields, bulk contact
+ * import (JSON file media, as the vendor's OpenAPI description gives it), import status, report, faults.
+ */
+import { HttpError, WritebackError } from '../../errors/index.ts';
+import { HttpClient, type HttpResponse } from '../../http/client.ts';
+import type { Redactor } from '../../http/redact.ts';
+import { backoffMs, sleep } from '../../http/retry.ts';
+import type { DotdigitalFieldType } from '../../definitions/types.ts';
+
+export const DOTDIGITAL_REGIONS = { r1: 'https://r1-api.dotdigital.com', r2: 'https://r2-api.dotdigital.com', r3: 'https://r3-api.dotdigital.com' } as const;
+
+export interface DataField {
+  name: string;
+  type: DotdigitalFieldType | 'NotAvailableInThisVersion';
+  visibility?: string;
+  defaultValue?: unknown;
+}
+
+export type ImportStatus = 'Finished' | 'NotFinished' | 'RejectedByWatchdog' | 'InvalidFileFormat' | 'Unknown' | 'Failed' | 'ExceedsAllowedContactLimit' | 'NotAvailableInThisVersion';
+
+export interface ImportReport {
+  newContacts?: number;
+  updatedContacts?: number;
+  invalidEntries?: number;
+  duplicateEmails?: number;
+  failures?: number;
+  [key: string]: number | undefined;
+}
+
+/** Turns v2 (`{message: "text ERROR_CODE"}`) and v3 (`{errorCode, description, details}`) errors into one sentence. */
+export function describeDotdigitalError(body: string): { detail: string; code?: string } {
+  try {
+    const json = JSON.parse(body) as { message?: string; errorCode?: string; description?: string; details?: unknown[] };
+    if (json.errorCode) return { detail: `${json.description ?? json.errorCode} (${json.errorCode})`, code: json.errorCode };
+    if (json.message) return { detail: json.message, code: /\b(ERROR_[A-Z_]+)\b/.exec(json.message)?.[1] };
+  } catch {
+    // not JSON: use the text
+  }
+  return { detail: body.slice(0, 300).trim() };
+}
+
+export class DotdigitalClient {
+  constructor(
+    readonly http: HttpClient,
+    private readonly username: string,
+    private readonly password: string,
+  ) {
+    http.redactor.addBasicAuth(username, password);
+  }
+
+  private headers(): Record<string, string> {
+    return { authorization: `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`, accept: 'application/json' };
+  }
+
+  private async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const req = { method, path, headers: { ...this.headers(), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined };
+    const res = await this.http.call(req, (r, text) => this.error(req, r, text));
+    const text = await res.body.text(); // 201 Created answers with no body
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  error(req: { method?: string; path: string }, res: HttpResponse, body: string): HttpError {
+    const { detail, code } = describeDotdigitalError(body);
+    const hint: Record<number, string> = {
+      401: ' Check the API user and password (Dotdigital > Settings > Access > API users).',
+      403: ' The API user may belong to another region: set spec.destination.dotdigital.region, or leave it out to discover it.',
+    };
+    const error = this.http.error(req as never, res.statusCode, body, `${detail}${hint[res.statusCode] ?? ''}`);
+    return Object.assign(error, { code });
+  }
+
+  /** The account's own API endpoint, read from account-info's `ApiEndpoint` property. */
+  async apiEndpoint(): Promise<string> {
+    const info = await this.json<{ properties?: { name?: string; value?: string }[] }>('GET', '/v2/account-info');
+    const endpoint = info.properties?.find((p) => p.name === 'ApiEndpoint')?.value;
+    if (!endpoint) throw new WritebackError('Dotdigital account-info has no ApiEndpoint; set spec.destination.dotdigital.region or endpoint');
+    return endpoint;
+  }
+
+  dataFields(): Promise<DataField[]> {
+    return this.json<DataField[]>('GET', '/v2/data-fields');
+  }
+
+  async createDataField(name: string, type: DotdigitalFieldType): Promise<void> {
+    await this.json('POST', '/v2/data-fields', { name, type, visibility: 'Private' });
+  }
+
+  /**
+   * Starts an import of one CSV file. Waits while the account has 25 active imports
+   * (ERROR_IMPORT_TOOMANYACTIVEIMPORTS), up to `maxWaitMs`.
+   */
+  async startImport(csv: Buffer, fileName: string, mergeOption: string, addressBookId?: number, maxWaitMs = 10 * 60_000): Promise<{ id: string; status: ImportStatus }> {
+    const base = addressBookId ? `/v2/address-books/${addressBookId}/contacts/import` : '/v2/contacts/import';
+    const path = `${base}/with-merge-option/${mergeOption}`;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.json('POST', path, { fileName, data: csv.toString('base64') });
+      } catch (error) {
+        const busy = (error as { code?: string }).code === 'ERROR_IMPORT_TOOMANYACTIVEIMPORTS';
+        if (!busy || Date.now() - started > maxWaitMs) throw error;
+        await sleep(Math.min(backoffMs(attempt, this.http.retryBaseMs * 5), 60_000));
+      }
+    }
+  }
+
+  importStatus(id: string): Promise<{ id: string; status: ImportStatus }> {
+    return this.json('GET', `/v2/contacts/import/${encodeURIComponent(id)}`);
+  }
+
+  importReport(id: string): Promise<ImportReport> {
+    return this.json('GET', `/v2/contacts/import/${encodeURIComponent(id)}/report`);
+  }
+
+  /** The rejected rows of an import as CSV text (kept by Dotdigital for about a week). */
+  async importFaults(id: string): Promise<string> {
+    const req = { path: `/v2/contacts/import/${encodeURIComponent(id)}/report-faults`, headers: { ...this.headers(), accept: 'text/csv, application/octet-stream' } };
+    const res = await this.http.call(req, (r, text) => this.error(req, r, text));
+    return res.body.text();
+  }
+}
+
+/** Where the account's API lives: DOTDIGITAL_API_URL, else the definition's endpoint or region, else discovered. */
+export async function resolveEndpoint(options: {
+  env: NodeJS.ProcessEnv;
+  region?: 'r1' | 'r2' | 'r3';
+  endpoint?: string;
+  discover: (discoveryUrl: string) => Promise<string>;
+}): Promise<{ url: string; how: string }> {
+  if (options.env.DOTDIGITAL_API_URL) return { url: options.env.DOTDIGITAL_API_URL, how: 'DOTDIGITAL_API_URL' };
+  if (options.endpoint) return { url: options.endpoint, how: 'spec endpoint' };
+  if (options.region) return { url: DOTDIGITAL_REGIONS[options.region], how: `region ${options.region}` };
+  const discoveryUrl = options.env.DOTDIGITAL_DISCOVERY_URL || DOTDIGITAL_REGIONS.r1;
+  return { url: await options.discover(discoveryUrl), how: 'discovered through account-info' };
+}
+
+export function dotdigitalClient(baseUrl: string, username: string, password: string, redactor: Redactor, settings: { timeoutMs: number; retryBaseMs: number }): DotdigitalClient {
+  return new DotdigitalClient(new HttpClient({ service: 'Dotdigital', baseUrl, redactor, ...settings }), username, password);
+}

@@ -1,0 +1,110 @@
+/** One pass over the Domo export for a Dotdigital job: contacts formatted per data field type, spooled as import files. */
+import type { Readable } from 'node:stream';
+import { DataError } from '../../errors/index.ts';
+import { csvLine } from '../../pipeline/csv-line.ts';
+import { csvRows } from '../../pipeline/csv-rows.ts';
+import { Spool } from '../../pipeline/spool.ts';
+import { formatEmail, Invalid } from '../../pipeline/values.ts';
+import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
+import { FingerprintSet, hashKey } from '../../state/key-hash.ts';
+import type { FieldResolution } from './fields.ts';
+import { formatFieldValue } from './fields.ts';
+import { key, type ContactFingerprints } from './fingerprints.ts';
+
+export interface ContactsScanOptions {
+  emailColumn: string;
+  fields: FieldResolution['fields'];
+  /** Set with delivery.changedOnly: contacts whose values did not change are skipped. */
+  previous?: ContactFingerprints;
+  maxPartBytes: number;
+}
+
+export interface ContactsScanResult {
+  spool: Spool;
+  read: number;
+  rejected: number;
+  rejects: RejectedRow[];
+  unchanged: number;
+  duplicateInExport: number;
+  /** Every contact the export holds (for changedOnly, to forget contacts that left the DataSet). */
+  present?: Set<string>;
+  dispose(): void;
+}
+
+const SEPARATOR = '\u001f';
+
+export async function scanContactsExport(input: Readable, options: ContactsScanOptions): Promise<ContactsScanResult> {
+  const result: ContactsScanResult = {
+    spool: undefined as unknown as Spool,
+    read: 0,
+    rejected: 0,
+    rejects: [],
+    unchanged: 0,
+    duplicateInExport: 0,
+    present: options.previous ? new Set() : undefined,
+    dispose: () => result.spool?.dispose(),
+  };
+  const seen = new FingerprintSet();
+  const pair = new Uint32Array(2);
+  const values = new Array<string>(options.fields.length + 1);
+  let indexes: number[] | undefined;
+  let row = 0;
+  const reject = (field: string, column: string, reason: string) => {
+    result.rejected++;
+    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field, column, reason });
+  };
+
+  try {
+    for await (const record of csvRows(input)) {
+      if (!indexes) {
+        const columns = [options.emailColumn, ...options.fields.map((f) => f.column)];
+        const missing = columns.filter((c) => !record.includes(c));
+        if (missing.length) throw new DataError(`the DataSet has no column ${missing.join(', ')}; its columns are: ${record.join(', ')}. Fix spec.mapping.`);
+        indexes = columns.map((c) => record.indexOf(c));
+        result.spool = new Spool(csvLine(['Email', ...options.fields.map((f) => f.name)]), options.maxPartBytes);
+        continue;
+      }
+      row++;
+      result.read++;
+      const email = formatEmail(record[indexes[0]!] ?? '');
+      if (email instanceof Invalid) {
+        reject('email', options.emailColumn, record[indexes[0]!] ? email.reason : 'is empty but required');
+        continue;
+      }
+      values[0] = email.toLowerCase(); // Dotdigital lowercases emails: so do fingerprints
+      let bad = false;
+      for (let i = 0; i < options.fields.length; i++) {
+        const field = options.fields[i]!;
+        const out = formatFieldValue(field.type, record[indexes[i + 1]!] ?? '');
+        if (out instanceof Invalid) {
+          reject(field.name, field.column, out.reason);
+          bad = true;
+          break;
+        }
+        values[i + 1] = out;
+      }
+      if (bad) continue;
+      hashKey(values[0], pair);
+      const hi = pair[0]!;
+      const lo = pair[1]!;
+      if (!seen.add(hi, lo)) {
+        result.duplicateInExport++;
+        continue;
+      }
+      result.present?.add(key(hi, lo));
+      hashKey(values.join(SEPARATOR), pair);
+      const valueHash = pair[0]!;
+      if (options.previous?.unchanged(hi, lo, valueHash)) {
+        result.unchanged++;
+        continue;
+      }
+      result.spool.add(csvLine(values), hi, lo, undefined, values[0], valueHash, row);
+    }
+  } catch (error) {
+    result.dispose();
+    throw error;
+  }
+  if (!indexes) throw new DataError('the export was empty: not even a header row came back from Domo');
+  result.spool.finish();
+  return result;
+}

@@ -1,0 +1,213 @@
+/**
+ * Dotdigital API v2 emulator: account-info with ApiEndpoint, regions (the wrong one answers 403), data
+ * fields, JSON file-media contact imports with merge options, import status, report and fault report,
+ * 25 active imports at most, rate limits with X-RateLimit-* headers, and the vendor's v2 error shape.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse } from 'csv-parse/sync';
+import { csvLine } from '../pipeline/csv-line.ts';
+import { Emulator, readBody, sendJson } from './server.ts';
+
+export type DotdigitalFault =
+  | { kind: 'rate-limit'; resetSeconds: number; epoch?: boolean; scope?: string }
+  | { kind: 'status'; status: number }
+  /** The next import ends with this status instead of Finished. */
+  | { kind: 'import-status'; status: 'RejectedByWatchdog' | 'Failed' | 'InvalidFileFormat' | 'ExceedsAllowedContactLimit' }
+  /** The next report-faults call fails. */
+  | { kind: 'faults-unavailable' };
+
+export interface EmulatedImport {
+  id: string;
+  status: string;
+  addressBookId?: number;
+  mergeOption: string;
+  pollsLeft: number;
+  rows: Record<string, string>[];
+  faults: { email: string; reason: string }[];
+  report: Record<string, number>;
+  finalStatus: string;
+}
+
+const REGIONS = ['r1', 'r2', 'r3'];
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_ACTIVE = 25;
+
+export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
+  readonly dataFields = new Map<string, { name: string; type: string; visibility: string; defaultValue: null }>();
+  /** Contacts by lowercased email: their data fields, and the address books they are in. */
+  readonly contacts = new Map<string, { dataFields: Record<string, string>; addressBooks: Set<number> }>();
+  readonly imports = new Map<string, EmulatedImport>();
+  /** Request bodies received, for validation against the vendor's OpenAPI description. */
+  readonly received: { method: string; path: string; body?: unknown }[] = [];
+  /** How many status polls an import stays NotFinished. */
+  pollsUntilFinished = 1;
+  /** Imports that never finish on their own count as active (tests raise this to hit the limit). */
+  holdImportsActive = false;
+
+  constructor(
+    private readonly username: string,
+    private readonly password: string,
+    readonly region: 'r1' | 'r2' | 'r3' = 'r1',
+  ) {
+    super();
+  }
+
+  inject(fault: DotdigitalFault, times = 1): void {
+    const route = fault.kind === 'import-status' ? 'import' : fault.kind === 'faults-unavailable' ? 'faults' : 'any';
+    this.server.inject(route, fault, times);
+  }
+
+  /** This account's endpoint: the emulator with the region as a path prefix. */
+  get apiEndpoint(): string {
+    return `${this.url}/${this.region}`;
+  }
+
+  private error(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+    sendJson(res, status, { message }, headers);
+  }
+
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const fault = this.server.takeFault('any');
+    if (fault?.kind === 'rate-limit') {
+      const reset = fault.epoch ? Math.floor(Date.now() / 1000) + fault.resetSeconds : fault.resetSeconds;
+      return this.error(res, 429, 'You have exceeded your rate limit. ERROR_RATE_LIMIT_EXCEEDED', {
+        'x-ratelimit-limit': '1000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(reset),
+        'x-ratelimit-scope': fault.scope ?? 'GET-v2',
+      });
+    }
+    if (fault?.kind === 'status') return this.error(res, fault.status, 'Injected failure ERROR_UNEXPECTED_ERROR');
+
+    const auth = req.headers.authorization ?? '';
+    const [user, pass] = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':') : [];
+    if (user !== this.username || pass !== this.password) return this.error(res, 401, 'Authorization has been denied for this request.');
+
+    // Paths may carry a region prefix (/r2/v2/...). account-info answers on every region; the rest only on the account's own.
+    const match = /^(?:\/(r[123]))?(\/v2\/.*)$/.exec(url.pathname);
+    if (!match) return this.error(res, 404, 'No HTTP resource was found that matches the request URI.');
+    const region = match[1] ?? 'r1';
+    const path = match[2]!;
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = (await readBody(req)).toString('utf8');
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        return this.error(res, 400, 'The request body is not valid JSON. ERROR_INVALID_JSON');
+      }
+    }
+    this.received.push({ method: req.method ?? 'GET', path, body });
+    if (path === '/v2/account-info' && req.method === 'GET') return this.accountInfo(res);
+    if (region !== this.region || !REGIONS.includes(region)) return this.error(res, 403, `This account is hosted in ${this.region}. ERROR_INVALID_REGION`);
+
+    if (path === '/v2/data-fields' && req.method === 'GET') return sendJson(res, 200, [...this.dataFields.values()]);
+    if (path === '/v2/data-fields' && req.method === 'POST') return this.createField(res, body as Record<string, unknown>);
+    let m = /^\/v2\/(?:address-books\/(\d+)\/)?contacts\/import(?:\/with-merge-option\/(\w+))?$/.exec(path);
+    if (m && req.method === 'POST') return this.startImport(res, body as Record<string, unknown>, m[1] ? Number(m[1]) : undefined, m[2] ?? 'OnlyOverwriteIfNotEmpty');
+    m = /^\/v2\/contacts\/import\/([\w-]+)(\/report|\/report-faults)?$/.exec(path);
+    if (m && req.method === 'GET') return this.importInfo(res, m[1]!, m[2]);
+    return this.error(res, 404, 'No HTTP resource was found that matches the request URI.');
+  }
+
+  private accountInfo(res: ServerResponse): void {
+    sendJson(res, 200, {
+      id: 123456,
+      properties: [
+        { name: 'Name', type: 'String', value: 'Emulated account' },
+        { name: 'ApiEndpoint', type: 'String', value: this.apiEndpoint },
+        { name: 'MainEmail', type: 'String', value: 'owner@example.com' },
+      ],
+    });
+  }
+
+  private createField(res: ServerResponse, body: Record<string, unknown> | undefined): void {
+    const name = String(body?.name ?? '');
+    const type = String(body?.type ?? 'String');
+    if (!/^[A-Za-z0-9_-]{1,20}$/.test(name) || ['email', 'id', 'contactid', 'notes', 'unsubscribed'].includes(name.toLowerCase())) {
+      return this.error(res, 400, `Invalid data field name ${name}. ERROR_INVALID_DATAFIELD_NAME`);
+    }
+    if (![...this.dataFields.keys()].every((k) => k.toUpperCase() !== name.toUpperCase())) return this.error(res, 400, 'Field already exists. ERROR_NON_UNIQUE_DATAFIELD');
+    if (!['String', 'Numeric', 'Date', 'Boolean'].includes(type)) return this.error(res, 400, `Invalid data field type ${type}. ERROR_INVALID_DATAFIELD_TYPE`);
+    this.dataFields.set(name, { name, type, visibility: String(body?.visibility ?? 'Private'), defaultValue: null });
+    res.writeHead(201);
+    res.end();
+  }
+
+  private startImport(res: ServerResponse, body: Record<string, unknown> | undefined, addressBookId: number | undefined, mergeOption: string): void {
+    if (!['Overwrite', 'OnlyOverwriteIfNotEmpty', 'OnlyOverwriteIfContactDataNotPopulated'].includes(mergeOption)) {
+      return this.error(res, 400, `Invalid merge option ${mergeOption}. ERROR_INVALID_MERGE_OPTION`);
+    }
+    if (typeof body?.fileName !== 'string' || typeof body.data !== 'string') return this.error(res, 400, 'file must be valid. ERROR_FILE_INVALID');
+    const active = [...this.imports.values()].filter((i) => i.status === 'NotFinished').length;
+    if (active >= MAX_ACTIVE) return this.error(res, 400, 'Too many active imports. ERROR_IMPORT_TOOMANYACTIVEIMPORTS');
+    const text = Buffer.from(body.data, 'base64').toString('utf8');
+    let rows: Record<string, string>[] = [];
+    let finalStatus = 'Finished';
+    try {
+      rows = parse(text, { columns: true, skip_empty_lines: true });
+      if (!rows.length || !Object.keys(rows[0]!).some((c) => c.toLowerCase() === 'email')) finalStatus = 'InvalidFileFormat';
+    } catch {
+      finalStatus = 'InvalidFileFormat';
+    }
+    const fault = this.server.takeFault('import');
+    if (fault?.kind === 'import-status') finalStatus = fault.status;
+    const id = randomUUID();
+    this.imports.set(id, { id, status: 'NotFinished', addressBookId, mergeOption, pollsLeft: this.pollsUntilFinished, rows, faults: [], report: {}, finalStatus });
+    sendJson(res, 202, { id, status: 'NotFinished' });
+  }
+
+  private finish(imp: EmulatedImport): void {
+    imp.status = imp.finalStatus;
+    if (imp.status !== 'Finished') return;
+    let created = 0;
+    let updated = 0;
+    for (const row of imp.rows) {
+      const emailKey = Object.keys(row).find((k) => k.toLowerCase() === 'email')!;
+      const email = row[emailKey]!.trim().toLowerCase();
+      if (!EMAIL.test(email) || email.endsWith('@invalid.example')) {
+        imp.faults.push({ email: row[emailKey]!, reason: 'Invalid email address' });
+        continue;
+      }
+      const existing = this.contacts.get(email);
+      const contact = existing ?? { dataFields: {}, addressBooks: new Set<number>() };
+      for (const [column, value] of Object.entries(row)) {
+        if (column === emailKey) continue;
+        const field = [...this.dataFields.keys()].find((k) => k.toUpperCase() === column.toUpperCase());
+        if (!field) continue; // unknown columns are ignored, as Dotdigital does
+        const hasData = contact.dataFields[field] !== undefined && contact.dataFields[field] !== '';
+        if (imp.mergeOption === 'OnlyOverwriteIfNotEmpty' && value === '') continue;
+        if (imp.mergeOption === 'OnlyOverwriteIfContactDataNotPopulated' && hasData) continue;
+        contact.dataFields[field] = value;
+      }
+      if (imp.addressBookId) contact.addressBooks.add(imp.addressBookId);
+      this.contacts.set(email, contact);
+      if (existing) updated++;
+      else created++;
+    }
+    imp.report = { newContacts: created, updatedContacts: updated, globallySuppressed: 0, invalidEntries: imp.faults.length, duplicateEmails: 0, blocked: 0, unsubscribed: 0, hardBounced: 0, softBounced: 0, ispComplaints: 0, mailBlocked: 0, domainSuppressed: 0, pendingDoubleOptin: 0, failures: 0 };
+  }
+
+  private importInfo(res: ServerResponse, id: string, what: string | undefined): void {
+    const imp = this.imports.get(id);
+    if (!imp) return this.error(res, 404, 'Import not found. ERROR_IMPORT_NOT_FOUND');
+    if (!what) {
+      if (imp.status === 'NotFinished' && !this.holdImportsActive) {
+        if (imp.pollsLeft <= 0) this.finish(imp);
+        else imp.pollsLeft--;
+      }
+      return sendJson(res, 200, { id, status: imp.status });
+    }
+    if (imp.status !== 'Finished') return this.error(res, 400, 'Import is not finished. ERROR_IMPORT_REPORT_NOT_FOUND');
+    if (what === '/report') return sendJson(res, 200, imp.report);
+    if (this.server.takeFault('faults')) return this.error(res, 500, 'An error has occurred. ERROR_UNEXPECTED_ERROR');
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end([csvLine(['Reason', 'Email']), ...imp.faults.map((f) => csvLine([f.reason, f.email]))].join(''));
+  }
+
+  /** Marks every active import finished (to free the 25-import limit in tests). */
+  finishAll(): void {
+    for (const imp of this.imports.values()) if (imp.status === 'NotFinished') this.finish(imp);
+  }
+}

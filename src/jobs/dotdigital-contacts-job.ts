@@ -1,0 +1,210 @@
+/**
+ * Runs one DotdigitalContactsWriteback: Domo export -> contacts formatted per data field type -> bulk
+ * imports, polled to the end, with rejected contacts read back from the fault report. Contact imports are
+ * idempotent upserts by email, so a retried import does no harm; changedOnly keeps unchanged contacts out.
+ */
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describeError, WritebackError } from '../errors/index.ts';
+import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
+import { dotdigitalClient, resolveEndpoint, type DotdigitalClient, type ImportStatus } from '../destinations/dotdigital/client.ts';
+import { scanContactsExport, type ContactsScanResult } from '../destinations/dotdigital/contacts-export.ts';
+import { assertNoProblems, resolveFields } from '../destinations/dotdigital/fields.ts';
+import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
+import { backoffMs, sleep } from '../http/retry.ts';
+import type { SpoolPart } from '../pipeline/spool.ts';
+import { MAX_REJECTS_LISTED, type RunReport } from '../reports/run-report.ts';
+import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
+import { hashKey } from '../state/key-hash.ts';
+import type { JobState } from '../state/job-state.ts';
+import type { StateStore } from '../state/store.ts';
+import { httpSettings, type JobContext } from './context.ts';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
+  RejectedByWatchdog: "Dotdigital's watchdog rejected the import (it looks like a purchased or low-quality list); contact Dotdigital support to review it",
+  Failed: 'Dotdigital reports the import as failed',
+  InvalidFileFormat: 'Dotdigital could not read the import file (InvalidFileFormat)',
+  ExceedsAllowedContactLimit: "the import would exceed the account's contact limit (ExceedsAllowedContactLimit); raise the limit or import fewer contacts",
+  Unknown: 'Dotdigital reports the import status as Unknown',
+};
+
+export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContactsDefinition>, store: StateStore, _state: JobState, report: RunReport): Promise<void> {
+  const { definition, env, secrets, redactor } = ctx;
+  const { spec } = definition;
+  const name = definition.metadata.name;
+  const target = spec.destination.dotdigital;
+
+  // Every secret resolves before any data moves.
+  const domo = domoClientFor(spec.source, name, secrets, env, redactor);
+  const username = secrets.resolve(name, target.username);
+  const password = secrets.resolve(name, target.password);
+  const settings = httpSettings(env);
+
+  const endpoint = await resolveEndpoint({
+    env,
+    region: target.region,
+    endpoint: target.endpoint,
+    discover: (url) => dotdigitalClient(url, username, password, redactor, settings).apiEndpoint(),
+  });
+  report.destination = { endpoint: endpoint.url, how: endpoint.how };
+  const dd = dotdigitalClient(endpoint.url, username, password, redactor, settings);
+
+  const resolution = resolveFields(spec, await dd.dataFields());
+  assertNoProblems(resolution);
+  const previous = spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined;
+
+  const datasetId = spec.source.domo.datasetId;
+  const scan: ContactsScanResult = await exportWithRetries({
+    domo,
+    datasetId,
+    onInfo: (info) => {
+      report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
+      ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
+    },
+    consume: (csv) => scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, maxPartBytes: settings.dotdigitalMaxFileBytes }),
+    log: (line) => ctx.log(`${name}: ${line}`),
+  });
+
+  try {
+    const parts = scan.spool.parts;
+    const toSend = scan.spool.lines;
+    report.rows = { read: scan.read, sent: 0, rejected: scan.rejected, skipped: scan.unchanged + scan.duplicateInExport };
+    report.skipped = { alreadyDelivered: scan.unchanged, beforeWindow: 0, duplicateInExport: scan.duplicateInExport };
+    report.rejects = scan.rejects;
+
+    const maxRatio = spec.rejects?.maxRatio ?? 0;
+    if (scan.rejected > 0 && scan.rejected / scan.read > maxRatio) {
+      report.status = 'failed';
+      report.message = `${n(scan.rejected)} of ${n(scan.read)} rows are invalid, more than rejects.maxRatio ${maxRatio} allows; nothing was sent.`;
+      report.action = 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.';
+      return;
+    }
+    if (ctx.options.dryRun) {
+      const dir = join(ctx.root, '.writeback', 'dry-run', name);
+      mkdirSync(dir, { recursive: true });
+      report.dryRunFiles = parts.map((p) => {
+        const file = join(dir, `${ctx.runId}-part-${p.index}.csv`);
+        copyFileSync(p.path, file);
+        return file;
+      });
+      report.status = 'succeeded';
+      report.message = `Dry run: would create ${resolution.toCreate.length} data field(s) and import ${n(toSend)} contacts in ${parts.length} file(s). No state changed.`;
+      return;
+    }
+
+    for (const field of resolution.toCreate) {
+      try {
+        await dd.createDataField(field.name, field.type);
+      } catch (error) {
+        // Created meanwhile by someone else: the field is there, which is all we need.
+        if ((error as { code?: string }).code !== 'ERROR_NON_UNIQUE_DATAFIELD') throw error;
+      }
+      ctx.log(`${name}: created data field ${field.name} (${field.type})`);
+    }
+    if (resolution.toCreate.length) report.fieldsCreated = resolution.toCreate.map((f) => f.name);
+
+    report.imports = [];
+    for (const part of parts) {
+      const outcome = await importPart(ctx, dd, part, report);
+      if (outcome.failure) {
+        report.status = 'failed';
+        report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.`;
+        report.action = outcome.status === 'RejectedByWatchdog' ? 'Ask Dotdigital support to review the import; the job retries it at its next run.' : undefined;
+        return;
+      }
+      report.rows.sent += part.lines - outcome.faulted.size;
+      report.rows.rejected += outcome.faulted.size;
+      if (previous && outcome.faultsKnown) {
+        for (let i = 0; i < part.lines; i++) {
+          const hi = part.fingerprints[i * 2]!;
+          const lo = part.fingerprints[i * 2 + 1]!;
+          if (!outcome.faulted.has(`${hi}:${lo}`)) previous.set(hi, lo, part.extras[i * 2]!);
+        }
+      }
+    }
+    if (previous && scan.present) {
+      previous.retain(scan.present);
+      previous.save(store.dir);
+    }
+    report.status = 'succeeded';
+    report.message = toSend
+      ? `Imported ${n(report.rows.sent)} contacts in ${parts.length} file(s) through ${endpoint.url}; ${n(report.rows.skipped)} unchanged or repeated, ${n(report.rows.rejected)} rejected.`
+      : `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} unchanged or repeated, ${n(scan.rejected)} rejected.`;
+  } finally {
+    scan.dispose();
+  }
+}
+
+interface PartOutcome {
+  status: ImportStatus;
+  failure?: string;
+  /** Email fingerprints ("hi:lo") of contacts the fault report rejected. */
+  faulted: Set<string>;
+  faultsKnown: boolean;
+}
+
+async function importPart(ctx: JobContext, dd: DotdigitalClient, part: SpoolPart, report: RunReport): Promise<PartOutcome> {
+  const { definition, runId } = ctx;
+  const target = (definition as DotdigitalContactsDefinition).spec.destination.dotdigital;
+  const { id } = await dd.startImport(readPart(part), `${definition.metadata.name}-${runId}-${part.index}.csv`, target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', target.addressBookId);
+  const record: NonNullable<RunReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
+  report.imports!.push(record);
+  ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
+
+  const status = await waitForImport(dd, id, httpSettings(ctx.env));
+  record.status = status;
+  const failure = FAILED_STATUS[status] ?? (status === 'Finished' ? undefined : `unexpected status ${status}`);
+  if (failure) return { status, failure, faulted: new Set(), faultsKnown: false };
+
+  const counts = await dd.importReport(id).catch(() => undefined);
+  if (counts) record.report = Object.fromEntries(Object.entries(counts).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+  const faulted = new Set<string>();
+  let faultsKnown = true;
+  try {
+    const faults = parse(await dd.importFaults(id), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+    const pair = new Uint32Array(2);
+    for (const fault of faults) {
+      const email = Object.entries(fault).find(([k]) => k.toLowerCase() === 'email')?.[1] ?? '';
+      const reason = Object.entries(fault).find(([k]) => k.toLowerCase() === 'reason')?.[1] ?? 'rejected by Dotdigital';
+      hashKey(email.trim().toLowerCase(), pair);
+      faulted.add(`${pair[0]}:${pair[1]}`);
+      if ((report.rejects ??= []).length < MAX_REJECTS_LISTED) report.rejects.push({ row: rowOf(part, pair[0]!, pair[1]!), field: 'contact', column: 'email', reason: `Dotdigital: ${reason}` });
+    }
+    record.faults = faults.length;
+  } catch (error) {
+    // Without the fault report it is unknown which contacts failed: none is marked delivered, so changed-only
+    // runs import them again next time (an idempotent upsert).
+    faultsKnown = false;
+    report.warnings = [...(report.warnings ?? []), `the fault report of import ${id} was unavailable (${describeError(error)}); its contacts will be imported again next run`];
+  }
+  return { status, faulted, faultsKnown };
+}
+
+function readPart(part: SpoolPart): Buffer {
+  // Parts are bounded by WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES, so one fits in memory.
+  return readFileSync(part.path);
+}
+
+function rowOf(part: SpoolPart, hi: number, lo: number): number {
+  for (let i = 0; i < part.lines; i++) {
+    if (part.fingerprints[i * 2] === hi && part.fingerprints[i * 2 + 1] === lo) return part.extras[i * 2 + 1]!;
+  }
+  return 0;
+}
+
+/** Polls with backoff until the import is no longer NotFinished. */
+async function waitForImport(dd: DotdigitalClient, id: string, settings: ReturnType<typeof httpSettings>): Promise<ImportStatus> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const { status } = await dd.importStatus(id);
+    if (status !== 'NotFinished') return status;
+    if (Date.now() - started > settings.dotdigitalImportTimeoutMs) {
+      throw new WritebackError(`import ${id} was still NotFinished after ${Math.round(settings.dotdigitalImportTimeoutMs / 60_000)} minutes; the next run imports the contacts again`);
+    }
+    await sleep(Math.min(backoffMs(attempt, settings.retryBaseMs), 30_000));
+  }
+}
+

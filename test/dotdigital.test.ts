@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { rateLimitWaitMs } from '../src/http/retry.ts';
+import { runCli } from './helpers/repo.ts';
+import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
+
+const SPEC = openApiForAjv(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'reference', 'specs', 'dotdigital-v2.openapi.json'), 'utf8'))) as { paths: unknown };
+
+/** OpenAPI 3.0 allows `nullable` without `type` (it then means nothing); Ajv refuses it, so it goes. */
+function openApiForAjv(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openApiForAjv);
+  if (typeof node !== 'object' || node === null) return node;
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, openApiForAjv(v)]));
+  if ('nullable' in out && !('type' in out)) delete out.nullable;
+  return out;
+}
+
+/** Validates a recorded request against the vendor's OpenAPI description: a known operation, path parameters, JSON body. */
+function openApiProblems(request: { method: string; path: string; body?: unknown }): string[] {
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  ajv.addSchema(SPEC as object, 'dd.json');
+  for (const [template, item] of Object.entries(SPEC.paths as Record<string, Record<string, { parameters?: { name: string; in: string; schema: unknown }[]; requestBody?: { content: Record<string, { schema: unknown }> } }>>)) {
+    const names: string[] = [];
+    const pattern = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_, name: string) => (names.push(name), '([^/]+)'))}$`);
+    const match = pattern.exec(request.path);
+    const operation = item[request.method.toLowerCase()];
+    if (!match || !operation) continue;
+    const problems: string[] = [];
+    for (const parameter of operation.parameters ?? []) {
+      const at = names.indexOf(parameter.name);
+      if (parameter.in !== 'path' || at < 0) continue;
+      const schema = JSON.parse(JSON.stringify(parameter.schema).replace(/"#\/components/g, '"dd.json#/components'));
+      const raw = decodeURIComponent(match[at + 1]!);
+      if (!ajv.validate(schema, /^\d+$/.test(raw) ? Number(raw) : raw)) problems.push(`${request.path}: path parameter ${parameter.name} ${ajv.errorsText()}`);
+    }
+    const bodySchema = operation.requestBody?.content['application/json']?.schema;
+    if (bodySchema && !ajv.validate(JSON.parse(JSON.stringify(bodySchema).replace(/"#\/components/g, '"dd.json#/components')), request.body)) {
+      problems.push(`${request.method} ${request.path}: body ${ajv.errorsText()}`);
+    }
+    if (operation.requestBody && request.body === undefined) problems.push(`${request.method} ${request.path}: body missing`);
+    return problems;
+  }
+  return [`${request.method} ${request.path}: no such operation in the vendor's OpenAPI description`];
+}
+
+describe('Dotdigital contacts writeback', () => {
+  const world = useDotdigitalWorld();
+  const dataset = (rows: string[][]) => world.domo.addDataSet({ id: CONTACTS_DATASET, name: 'Loyalty members', columns: CONTACT_COLUMNS, rows });
+
+  it('creates allowed fields, imports formatted contacts into the address book, and every request matches the OpenAPI description', async () => {
+    dataset(contacts(5));
+    const report = await world.run();
+    expect(report.status, report.message).toBe('succeeded');
+    expect(report.rows).toEqual({ read: 5, sent: 5, rejected: 0, skipped: 0 });
+    expect(report.fieldsCreated).toEqual(['LOYALTYTIER', 'POINTS', 'JOINED', 'VIP']);
+    expect(world.dd.dataFields.get('POINTS')?.type).toBe('Numeric');
+    expect(world.dd.contacts.get('member2@example.com')).toEqual({
+      dataFields: { FIRSTNAME: 'Name2', LOYALTYTIER: 'silver', POINTS: '200', JOINED: '2024-02-29T00:00:00', VIP: 'true' },
+      addressBooks: new Set([4242]),
+    });
+    expect(report.imports).toEqual([expect.objectContaining({ part: 1, lines: 5, status: 'Finished', faults: 0, report: expect.objectContaining({ newContacts: 5 }) })]);
+    const problems = world.dd.received.flatMap(openApiProblems);
+    expect(problems).toEqual([]);
+    expect(world.dd.received.map((r) => `${r.method} ${r.path}`)).toContain('POST /v2/address-books/4242/contacts/import/with-merge-option/Overwrite');
+  });
+
+  it('with changedOnly, a second run sends nothing and a changed contact is sent once', async () => {
+    dataset(contacts(20));
+    await world.run();
+    const again = await world.run();
+    expect(again.rows).toMatchObject({ read: 20, sent: 0, skipped: 20 });
+    expect(again.message).toMatch(/^Nothing new to send/);
+    expect(world.dd.imports.size).toBe(1);
+
+    const changed = contacts(20);
+    changed[7]![2] = 'platinum';
+    world.domo.datasets.get(CONTACTS_DATASET)!.rows = changed;
+    const third = await world.run();
+    expect(third.rows).toMatchObject({ sent: 1, skipped: 19 });
+    const last = [...world.dd.imports.values()].at(-1)!;
+    expect(last.rows).toEqual([{ Email: 'member8@example.com', FIRSTNAME: 'Name8', LOYALTYTIER: 'platinum', POINTS: '800', JOINED: '2024-02-29T00:00:00', VIP: 'true' }]);
+    expect((await world.run()).rows.sent).toBe(0);
+  });
+
+  it('keeps the changed-only state bounded: 12 bytes per contact still in the DataSet', async () => {
+    const { statSync } = await import('node:fs');
+    dataset(contacts(50));
+    await world.run();
+    expect(statSync(join(world.root, 'state', 'loyalty', 'contacts.bin')).size).toBe(50 * 12);
+    world.domo.datasets.get(CONTACTS_DATASET)!.rows = contacts(10);
+    await world.run();
+    expect(statSync(join(world.root, 'state', 'loyalty', 'contacts.bin')).size).toBe(10 * 12);
+  });
+
+  it('rejects bad emails and values with reasons, and reads rejected contacts back from the fault report', async () => {
+    const rows = contacts(6);
+    rows[1]![0] = 'not-an-email';
+    rows[2]![3] = 'lots';
+    rows[3]![5] = 'maybe';
+    rows[4]![0] = 'someone@invalid.example'; // valid for us, refused by Dotdigital
+    dataset(rows);
+    const report = await world.run();
+    expect(report.status).toBe('succeeded');
+    expect(report.rows).toEqual({ read: 6, sent: 2, rejected: 4, skipped: 0 });
+    expect(report.rejects).toEqual([
+      { row: 2, field: 'email', column: 'email_address', reason: '"not-an-email" is not an email address' },
+      { row: 3, field: 'POINTS', column: 'points', reason: expect.stringContaining('"lots" is not a number') },
+      { row: 4, field: 'VIP', column: 'vip', reason: expect.stringContaining('"maybe" is not true or false') },
+      { row: 5, field: 'contact', column: 'email', reason: 'Dotdigital: Invalid email address' },
+    ]);
+  });
+
+  it('a missing field without create: true fails before sending, naming the field', async () => {
+    world.setDefinition(contactsJob(undefined, '      FIRSTNAME: first_name\n      TIER: tier\n'));
+    dataset(contacts(3));
+    const report = await world.run();
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain('data field TIER does not exist in Dotdigital; create it there, or write { column: tier, type: String, create: true }');
+    expect(world.dd.imports.size).toBe(0);
+    expect(world.dd.received.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('a type mismatch is an error', async () => {
+    world.setDefinition(contactsJob(undefined, '      FIRSTNAME: { column: first_name, type: Numeric }\n'));
+    dataset(contacts(3));
+    const report = await world.run();
+    expect(report.message).toContain('data field FIRSTNAME is String in Dotdigital but the definition declares Numeric');
+  });
+
+  it('watchdog rejection ends in a failed report with the vendor reason, and the next run retries', async () => {
+    dataset(contacts(4));
+    world.dd.inject({ kind: 'import-status', status: 'RejectedByWatchdog' });
+    const report = await world.run();
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain("ended RejectedByWatchdog: Dotdigital's watchdog rejected the import");
+    expect(report.action).toContain('Ask Dotdigital support to review the import');
+    expect(world.dd.contacts.size).toBe(0);
+    expect((await world.run()).rows.sent).toBe(4);
+  });
+
+  it('an unavailable fault report is a warning; those contacts are imported again next run', async () => {
+    dataset(contacts(3));
+    world.dd.inject({ kind: 'faults-unavailable' }, 3);
+    const report = await world.run();
+    expect(report.status).toBe('succeeded');
+    expect(report.warnings?.[0]).toContain('the fault report of import');
+    expect((await world.run()).rows.sent).toBe(3);
+  });
+
+  it('waits while 25 imports are active (ERROR_IMPORT_TOOMANYACTIVEIMPORTS)', async () => {
+    dataset(contacts(2));
+    for (let i = 0; i < 25; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
+    setTimeout(() => world.dd.finishAll(), 300);
+    const report = await world.run();
+    expect(report.status, report.message).toBe('succeeded');
+    expect(world.dd.contacts.size).toBe(2);
+  });
+
+  it('honours rate-limit headers: X-RateLimit-Reset as seconds and as an epoch time', async () => {
+    dataset(contacts(1));
+    world.dd.inject({ kind: 'rate-limit', resetSeconds: 1 });
+    let started = performance.now();
+    expect((await world.run()).status).toBe('succeeded');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+
+    world.domo.datasets.get(CONTACTS_DATASET)!.rows = contacts(1, 50);
+    world.dd.inject({ kind: 'rate-limit', resetSeconds: 1, epoch: true });
+    started = performance.now();
+    expect((await world.run()).status).toBe('succeeded');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(0);
+    expect(rateLimitWaitMs({ 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 30) })).toBeGreaterThan(28_000);
+    expect(rateLimitWaitMs({ 'x-ratelimit-reset': '30' })).toBe(30_000);
+  });
+
+  it('discovers the region through account-info when neither region nor endpoint is given', async () => {
+    world.setDefinition(contactsJob(''));
+    dataset(contacts(2));
+    const report = await world.run({ DOTDIGITAL_API_URL: '', DOTDIGITAL_DISCOVERY_URL: world.dd.url });
+    expect(report.status, report.message).toBe('succeeded');
+    expect(report.destination).toEqual({ endpoint: `${world.dd.url}/r2`, how: 'discovered through account-info' });
+  });
+
+  it('the wrong region answers 403, and the message says what to do', async () => {
+    dataset(contacts(2));
+    const report = await world.run({ DOTDIGITAL_API_URL: `${world.dd.url}/r3` });
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain('answered 403: This account is hosted in r2. ERROR_INVALID_REGION The API user may belong to another region');
+  });
+
+  it('plan lists the data fields it would create', async () => {
+    dataset(contacts(3));
+    const { code, stdout } = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(code).toBe(2);
+    expect(stdout).toContain('loyalty (DotdigitalContactsWriteback): 3 contacts to send, 4 data fields to create');
+    expect(stdout).toContain('create data field LOYALTYTIER (String)');
+    expect(world.dd.dataFields.size).toBe(1);
+    expect(stdout).not.toContain(DD_SECRETS.DOTDIGITAL_API_PASSWORD);
+    expect(readState).toBeDefined();
+  });
+});
