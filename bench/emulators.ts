@@ -4,7 +4,7 @@ import { DomoEmulator } from '../src/emulators/domo.ts';
 import { EmarsysEmulator } from '../src/emulators/emarsys.ts';
 
 const [csvFile, rows, merchantId, token] = process.argv.slice(2) as [string, string, string, string];
-const domo = new DomoEmulator({ bench: 'bench-secret' });
+const domo = new DomoEmulator({ 'bench-client': 'bench-secret' });
 const emarsys = new EmarsysEmulator({ [merchantId]: token });
 emarsys.keepLines = false;
 await Promise.all([domo.start(), emarsys.start()]);

@@ -13,9 +13,18 @@ import { csvLine } from '../src/pipeline/csv-line.ts';
 import { reconcile } from '../src/reconcile/reconciler.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
-const dir = mkdtempSync(join(tmpdir(), 'writeback-bench-'));
-const csvFile = join(dir, 'sales.csv');
+const dir = process.env.WRITEBACK_BENCH_FILE ? '' : mkdtempSync(join(tmpdir(), 'writeback-bench-'));
+const csvFile = process.env.WRITEBACK_BENCH_FILE ?? join(dir, 'sales.csv');
 const DAY = 86_400_000;
+
+async function datasetFile(): Promise<number> {
+  if (process.env.WRITEBACK_BENCH_GENERATE !== '1') {
+    const child = fork(new URL(import.meta.url), [String(rows)], { execArgv: ['--import', 'tsx'], env: { ...process.env, WRITEBACK_BENCH_GENERATE: '1', WRITEBACK_BENCH_FILE: csvFile } });
+    await once(child, 'exit');
+    return statSync(csvFile).size;
+  }
+  return writeDataset();
+}
 
 async function writeDataset(): Promise<number> {
   const out = createWriteStream(csvFile);
@@ -32,8 +41,10 @@ async function writeDataset(): Promise<number> {
   return statSync(csvFile).size;
 }
 
-const bytes = await writeDataset();
-const secrets = { DOMO_CLIENT_ID: 'bench', DOMO_CLIENT_SECRET: 'bench-secret', EMARSYS_MERCHANT_ID: '19CAA097101B372A', EMARSYS_SALES_TOKEN: 'bench-token' };
+// The data is generated once per size, in its own process, so the runner's figures hold only its own work.
+const bytes = await datasetFile();
+if (process.env.WRITEBACK_BENCH_GENERATE === '1') process.exit(0);
+const secrets = { DOMO_CLIENT_ID: 'bench-client', DOMO_CLIENT_SECRET: 'bench-secret', EMARSYS_MERCHANT_ID: '19CAA097101B372A', EMARSYS_SALES_TOKEN: 'bench-token' };
 const emulators = fork(new URL('./emulators.ts', import.meta.url), [csvFile, String(rows), secrets.EMARSYS_MERCHANT_ID, secrets.EMARSYS_SALES_TOKEN], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 const [urlLine] = (await once(emulators.stdout!, 'data')) as [Buffer];
 const urls = JSON.parse(urlLine.toString()) as { domo: string; emarsys: string };
@@ -56,7 +67,8 @@ spec:
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 const started = performance.now();
-const result = await reconcile({ root, env: { ...process.env, ...secrets, DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys }, only: [], force: true, dryRun: false, log: () => {} });
+const verbose = process.env.WRITEBACK_BENCH_VERBOSE === '1';
+const result = await reconcile({ root, env: { ...process.env, ...secrets, DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys }, only: [], force: true, dryRun: false, log: (line) => verbose && console.log(`${((performance.now() - started) / 1000).toFixed(2)}s ${line}`) });
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 emulators.send('stop');

@@ -130,7 +130,7 @@ describe('Emarsys uploads of unknown outcome hold the job', () => {
     const held = await world.run();
     expect(held.status).toBe('held');
     expect(held.action).toContain('npx writeback release sales --delivered');
-    expect(held.action).toContain('20 lines (order lines O-1 / SKU-0 to O-20 / SKU-1');
+    expect(held.action).toContain('20 lines (first line "O-1,2026-11-20T08:00:00Z,C-1,SKU-0,10.00,1,store", last line "O-20,2026-11-20T08:19:00Z,C-6,SKU-1,29.00,2,web"');
     expect(world.state().pending).toBeDefined();
 
     const stillHeld = await world.run();
@@ -252,7 +252,7 @@ describe('runs that overlap or crash', () => {
     const store = new StateStore(world.root, 'sales');
     const state = store.load('EmarsysSalesWriteback');
     // As the runner leaves it when killed between "intent recorded" and "answer recorded".
-    state.pending = { runId: 'crashed', part: 1, parts: 1, lines: 5, bytes: 100, sha256: 'ab'.repeat(32), segment: { file: 'x.bin', lines: 5, runId: 'crashed', acceptedAt: '' }, startedAt: '2026-11-22T05:17:00.000Z', firstLine: 'O-6 / SKU-0', lastLine: 'O-10 / SKU-1' };
+    state.pending = { runId: 'crashed', part: 1, parts: 1, lines: 5, bytes: 100, sha256: 'ab'.repeat(32), segment: { file: 'x.bin', lines: 5, runId: 'crashed', acceptedAt: '' }, startedAt: '2026-11-22T05:17:00.000Z', firstLine: 'O-6,...', lastLine: 'O-10,...' };
     store.save(state);
     world.domo.appendRows(DATASET_ID, lines(5, Date.parse('2026-11-20T09:00:00Z'), 6));
     const report = await world.run();

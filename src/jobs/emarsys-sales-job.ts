@@ -56,7 +56,7 @@ export async function runEmarsysSalesJob(
       report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
       ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
     },
-    consume: (csv) => scanSalesExport(csv, { spec, ledger, windowStart, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
+    consume: (csv, info) => scanSalesExport(csv, { spec, ledger, windowStart, expectedRows: info.rows, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
     log: (line) => ctx.log(`${name}: ${line}`),
   });
 

@@ -5,7 +5,7 @@ import type { JobState } from '../state/job-state.ts';
 export function heldAction(state: JobState, name: string): string {
   const p = state.pending;
   const what = p
-    ? `Check in Emarsys (Admin > Data Sources > Sales Data) whether an upload of ${p.lines.toLocaleString('en-US')} lines (order lines ${p.firstLine} to ${p.lastLine}, sha256 ${p.sha256.slice(0, 16)}) arrived around ${p.startedAt}. `
+    ? `Check in Emarsys (Admin > Data Sources > Sales Data) whether an upload of ${p.lines.toLocaleString('en-US')} lines (first line "${p.firstLine}", last line "${p.lastLine}", sha256 ${p.sha256.slice(0, 16)}) arrived around ${p.startedAt}. `
     : '';
   return (
     `${what}If it arrived, run: npx writeback release ${name} --delivered. ` +

@@ -23,7 +23,7 @@ export interface SpoolPart {
   lastLine: string;
 }
 
-const FLUSH_BYTES = 1 << 20;
+const FLUSH_CHARS = 256 * 1024;
 
 export class Spool {
   readonly dir: string;
@@ -32,10 +32,13 @@ export class Spool {
   private buffer = '';
   private current: { path: string; lines: number; bytes: number; hash: Hash; keys: FingerprintList; extras: FingerprintList; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
 
+  private readonly flushChars: number;
+
   constructor(
     private readonly header: string,
     private readonly maxPartBytes: number,
   ) {
+    this.flushChars = Math.max(1, Math.min(FLUSH_CHARS, Math.floor(maxPartBytes / 4)));
     this.dir = mkdtempSync(join(tmpdir(), 'writeback-spool-'));
   }
 
@@ -44,20 +47,24 @@ export class Spool {
   }
 
   /** Appends one CSV line (with its newline), its key fingerprint and its cursor value. */
-  add(line: string, hi: number, lo: number, cursor: number | undefined, label: string, extra = 0, row = 0): void {
-    // label (the line's delivery key) is kept for the first and last line only, for people to recognise a part.
-    const bytes = Buffer.byteLength(line);
-    if (this.current && this.current.bytes + bytes > this.maxPartBytes && this.current.lines > 0) this.closePart();
-    if (!this.current) this.openPart(label);
+  /**
+   * Appends one CSV line (with its newline), its fingerprint, its cursor value and two per-line numbers.
+   * Sizes are counted when the buffer is flushed, not per line: a part closes once its bytes on disk
+   * come within one flush (at most 3 bytes a character) of the limit.
+   */
+  add(line: string, hi: number, lo: number, cursor: number | undefined, extra = 0, row = 0): void {
+    if (!this.current) this.openPart(line);
     const part = this.current!;
     this.buffer += line;
     part.lines++;
-    part.bytes += bytes;
     part.keys.push(hi, lo);
     part.extras.push(extra, row);
-    part.lastLine = label;
+    part.lastLine = line;
     if (cursor !== undefined && (part.maxCursor === undefined || cursor > part.maxCursor)) part.maxCursor = cursor;
-    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+    if (this.buffer.length >= this.flushChars) {
+      this.flush();
+      if (part.bytes + this.flushChars * 3 > this.maxPartBytes) this.closePart();
+    }
   }
 
   /** Closes the last part; returns every part. */
@@ -76,11 +83,11 @@ export class Spool {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private openPart(label: string): void {
+  private openPart(firstLine: string): void {
     const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
     this.fd = openSync(path, 'w');
     const hash = createHash('sha256');
-    this.current = { path, lines: 0, bytes: Buffer.byteLength(this.header), hash, keys: new FingerprintList(), extras: new FingerprintList(), firstLine: label, lastLine: label };
+    this.current = { path, lines: 0, bytes: 0, hash, keys: new FingerprintList(), extras: new FingerprintList(), firstLine: firstLine, lastLine: firstLine };
     this.buffer = this.header;
   }
 
@@ -89,6 +96,7 @@ export class Spool {
     const chunk = Buffer.from(this.buffer);
     writeSync(this.fd, chunk);
     this.current!.hash.update(chunk);
+    this.current!.bytes += chunk.length;
     this.buffer = '';
   }
 
@@ -106,8 +114,8 @@ export class Spool {
       fingerprints: c.keys.toArray(),
       extras: c.extras.toArray(),
       maxCursor: c.maxCursor,
-      firstLine: c.firstLine,
-      lastLine: c.lastLine,
+      firstLine: c.firstLine.trimEnd(),
+      lastLine: c.lastLine.trimEnd(),
     });
     this.current = undefined;
   }

@@ -3,6 +3,30 @@
  * chance that two of a million keys collide is about 3 in 100 million.
  */
 
+/** Hashes the values at `indexes`, separated by U+001F, into [hi, lo]: hashKey of the joined key, without building it. */
+export function hashFields(values: readonly string[], indexes: readonly number[], out: Uint32Array): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  let length = 0;
+  for (let k = 0; k < indexes.length; k++) {
+    if (k > 0) {
+      a = Math.imul(a ^ 0x1f, 0x01000193);
+      b = Math.imul(b ^ 0x1f, 0x5bd1e995);
+      b ^= b >>> 15;
+      length++;
+    }
+    const text = values[indexes[k]!]!;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    length += text.length;
+  }
+  finish(a, b, length, out, 0);
+}
+
 /** Hashes a string into [hi, lo] (two independent FNV-1a-style lanes with murmur finalisers). */
 export function hashKey(text: string, out: Uint32Array, offset = 0): void {
   let a = 0x811c9dc5;
@@ -13,12 +37,16 @@ export function hashKey(text: string, out: Uint32Array, offset = 0): void {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
+  finish(a, b, text.length, out, offset);
+}
+
+function finish(a: number, b: number, length: number, out: Uint32Array, offset: number): void {
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
   a = Math.imul(a, 0xc2b2ae35);
   a ^= a >>> 16;
-  b ^= text.length;
+  b ^= length;
   b ^= b >>> 16;
   b = Math.imul(b, 0x7feb352d);
   b ^= b >>> 15;

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { DataError } from '../../errors/index.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { csvRows } from '../../pipeline/csv-rows.ts';
+import { readCsv } from '../../pipeline/csv-rows.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { formatEmail, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
@@ -55,21 +55,21 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
   };
 
   try {
-    for await (const record of csvRows(input)) {
+    const handle = (record: string[]): void => {
       if (!indexes) {
         const columns = [options.emailColumn, ...options.fields.map((f) => f.column)];
         const missing = columns.filter((c) => !record.includes(c));
         if (missing.length) throw new DataError(`the DataSet has no column ${missing.join(', ')}; its columns are: ${record.join(', ')}. Fix spec.mapping.`);
         indexes = columns.map((c) => record.indexOf(c));
         result.spool = new Spool(csvLine(['Email', ...options.fields.map((f) => f.name)]), options.maxPartBytes);
-        continue;
+        return;
       }
       row++;
       result.read++;
       const email = formatEmail(record[indexes[0]!] ?? '');
       if (email instanceof Invalid) {
         reject('email', options.emailColumn, record[indexes[0]!] ? email.reason : 'is empty but required');
-        continue;
+        return;
       }
       values[0] = email.toLowerCase(); // Dotdigital lowercases emails: so do fingerprints
       let bad = false;
@@ -83,23 +83,26 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         }
         values[i + 1] = out;
       }
-      if (bad) continue;
+      if (bad) return;
       hashKey(values[0], pair);
       const hi = pair[0]!;
       const lo = pair[1]!;
       if (!seen.add(hi, lo)) {
         result.duplicateInExport++;
-        continue;
+        return;
       }
       result.present?.add(key(hi, lo));
       hashKey(values.join(SEPARATOR), pair);
       const valueHash = pair[0]!;
       if (options.previous?.unchanged(hi, lo, valueHash)) {
         result.unchanged++;
-        continue;
+        return;
       }
-      result.spool.add(csvLine(values), hi, lo, undefined, values[0], valueHash, row);
-    }
+      result.spool.add(csvLine(values), hi, lo, undefined, valueHash, row);
+        };
+    await readCsv(input, (rows) => {
+      for (const r of rows) handle(r);
+    });
   } catch (error) {
     result.dispose();
     throw error;

@@ -10,14 +10,12 @@ import type { UploadRecord } from '../../reports/run-report.ts';
 import type { JobState, LedgerSegment } from '../../state/job-state.ts';
 import type { StateStore } from '../../state/store.ts';
 import type { EmarsysSalesClient } from './client.ts';
-import { KEY_SEPARATOR } from './sales-export.ts';
 
 export type DeliveryOutcome =
   | { kind: 'delivered'; sent: number; uploads: UploadRecord[] }
   | { kind: 'rejected'; sent: number; uploads: UploadRecord[]; error: Error }
   | { kind: 'unknown'; sent: number; uploads: UploadRecord[]; error: UnknownOutcomeError };
 
-export const keyLabel = (key: string) => key.split(KEY_SEPARATOR).join(' / ');
 
 export async function deliverParts(options: {
   runId: string;
@@ -57,8 +55,8 @@ export async function deliverParts(options: {
       sha256: part.sha256,
       segment,
       startedAt: now().toISOString(),
-      firstLine: keyLabel(part.firstLine),
-      lastLine: keyLabel(part.lastLine),
+      firstLine: part.firstLine,
+      lastLine: part.lastLine,
     };
     store.save(state); // the intent is on disk before a byte leaves
     try {

@@ -10,6 +10,8 @@ export interface SalesField {
   column: string;
   required: boolean;
   format: Formatter;
+  /** Text can hold a comma or a quote; formatted numbers and timestamps never do. */
+  quotable: boolean;
 }
 
 const STANDARD_FORMAT: Record<string, Formatter> = {
@@ -35,8 +37,9 @@ export function salesFields(spec: EmarsysSalesSpec): SalesField[] {
   const custom = spec.mapping.custom ?? {};
   return fieldOrder(spec).map((name) => {
     const standard = STANDARD_FORMAT[name];
-    if (standard) return { name, column: mapping[name]!, required: true, format: standard };
-    return { name, column: custom[name]!, required: false, format: CUSTOM_FORMAT[name[0]!]! };
+    if (standard) return { name, column: mapping[name]!, required: true, format: standard, quotable: standard === formatText || standard === formatEmail };
+    const format = CUSTOM_FORMAT[name[0]!]!;
+    return { name, column: custom[name]!, required: false, format, quotable: format === formatText };
   });
 }
 
@@ -60,6 +63,17 @@ export class SalesRowFormatter {
     }
     this.indexes = this.fields.map((f) => header.indexOf(f.column));
     this.values = new Array<string>(this.fields.length);
+  }
+
+  /** The CSV line (with its newline) for the values of the last formatted row. */
+  line(): string {
+    let line = '';
+    for (let i = 0; i < this.fields.length; i++) {
+      const value = this.values[i]!;
+      if (i > 0) line += ',';
+      line += this.fields[i]!.quotable && (value.includes(',') || value.includes('"')) ? `"${value.replace(/"/g, '""')}"` : value;
+    }
+    return `${line}\n`;
   }
 
   /** Fills `this.values` (reused between rows) and returns undefined, or the first problem of the row. */

@@ -6,11 +6,11 @@ import type { Readable } from 'node:stream';
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from '../../definitions/types.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { csvRows } from '../../pipeline/csv-rows.ts';
+import { readCsv } from '../../pipeline/csv-rows.ts';
 import { Spool } from '../../pipeline/spool.ts';
-import { Invalid, parseTimestamp } from '../../pipeline/values.ts';
+import { cursorMs, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { FingerprintSet, hashKey } from '../../state/key-hash.ts';
+import { FingerprintSet, hashFields } from '../../state/key-hash.ts';
 import { SalesRowFormatter } from './fields.ts';
 
 export interface ScanOptions {
@@ -19,6 +19,8 @@ export interface ScanOptions {
   /** Rows whose cursor is before this (ms) are outside the window. */
   windowStart?: number;
   maxPartBytes: number;
+  /** Rows the DataSet announces: sizes the in-run duplicate check once instead of growing it. */
+  expectedRows?: number;
   progress?: (rowsRead: number) => void;
 }
 
@@ -36,14 +38,13 @@ export interface ScanResult {
 }
 
 export const DEFAULT_KEY = ['order', 'item'];
-export const KEY_SEPARATOR = '\u001f';
 const PROGRESS_EVERY = 100_000;
 
 export async function scanSalesExport(input: Readable, options: ScanOptions): Promise<ScanResult> {
   const { spec, ledger, windowStart } = options;
   const cursorColumn = spec.delivery?.cursor;
   const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, duplicateInExport: 0 };
-  const seen = new FingerprintSet();
+  const seen = new FingerprintSet(options.expectedRows ?? 1024);
   const pair = new Uint32Array(2);
   let formatter: SalesRowFormatter | undefined;
   let keyIndexes: number[] = [];
@@ -56,7 +57,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
   };
 
   try {
-    for await (const row of csvRows(input)) {
+    const handle = (row: string[]): void => {
       if (!formatter) {
         formatter = new SalesRowFormatter(spec, row);
         const names = formatter.fields.map((f) => f.name);
@@ -66,7 +67,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
           if (cursorIndex < 0) throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${row.join(', ')}`);
         }
         result.spool = new Spool(csvLine(names), options.maxPartBytes);
-        continue;
+        return;
       }
       rowNumber++;
       result.read++;
@@ -74,40 +75,41 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
 
       let cursor: number | undefined;
       if (cursorIndex >= 0) {
-        const parsed = parseTimestamp(row[cursorIndex] ?? '');
+        const parsed = cursorMs(row[cursorIndex] ?? '');
         if (parsed instanceof Invalid) {
           reject('cursor', cursorColumn!, row[cursorIndex] ? parsed.reason : 'is empty but is the delivery cursor');
-          continue;
+          return;
         }
         cursor = parsed;
         if (windowStart !== undefined && cursor < windowStart) {
           result.beforeWindow++;
-          continue;
+          return;
         }
       }
 
       const problem = formatter.format(row);
       if (problem) {
         reject(problem.field, problem.column, problem.reason);
-        continue;
+        return;
       }
       const values = formatter.values;
-      let key = values[keyIndexes[0]!]!;
-      for (let k = 1; k < keyIndexes.length; k++) key += KEY_SEPARATOR + values[keyIndexes[k]!]!;
-      hashKey(key, pair);
+      hashFields(values, keyIndexes, pair);
       const hi = pair[0]!;
       const lo = pair[1]!;
       if (ledger.has(hi, lo)) {
         result.alreadyDelivered++;
-        continue;
+        return;
       }
       if (!seen.add(hi, lo)) {
         result.duplicateInExport++;
-        continue;
+        return;
       }
       if (cursor !== undefined && (result.maxCursor === undefined || cursor > result.maxCursor)) result.maxCursor = cursor;
-      result.spool.add(csvLine(values), hi, lo, cursor, key);
-    }
+      result.spool.add(formatter.line(), hi, lo, cursor);
+        };
+    await readCsv(input, (rows) => {
+      for (const r of rows) handle(r);
+    });
   } catch (error) {
     result.spool?.dispose();
     throw error;
