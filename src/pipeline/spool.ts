@@ -37,6 +37,8 @@ export class Spool {
   constructor(
     private readonly header: string,
     private readonly maxPartBytes: number,
+    /** Keep the two per-line numbers of add() (Dotdigital needs them; Emarsys does not). */
+    private readonly withExtras = false,
   ) {
     this.flushChars = Math.max(1, Math.min(FLUSH_CHARS, Math.floor(maxPartBytes / 4)));
     this.dir = mkdtempSync(join(tmpdir(), 'writeback-spool-'));
@@ -58,7 +60,7 @@ export class Spool {
     this.buffer += line;
     part.lines++;
     part.keys.push(hi, lo);
-    part.extras.push(extra, row);
+    if (this.withExtras) part.extras.push(extra, row);
     part.lastLine = line;
     if (cursor !== undefined && (part.maxCursor === undefined || cursor > part.maxCursor)) part.maxCursor = cursor;
     if (this.buffer.length >= this.flushChars) {

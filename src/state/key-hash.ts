@@ -116,12 +116,12 @@ export class FingerprintSet {
 
 /** A growable flat list of fingerprints, written as a ledger segment. */
 export class FingerprintList {
-  private data = new Uint32Array(2048);
+  private data = new Uint32Array(0);
   length = 0;
 
   push(hi: number, lo: number): void {
     if (this.length * 2 + 2 > this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
+      const next = new Uint32Array(Math.max(2048, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }

@@ -61,7 +61,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         const missing = columns.filter((c) => !record.includes(c));
         if (missing.length) throw new DataError(`the DataSet has no column ${missing.join(', ')}; its columns are: ${record.join(', ')}. Fix spec.mapping.`);
         indexes = columns.map((c) => record.indexOf(c));
-        result.spool = new Spool(csvLine(['Email', ...options.fields.map((f) => f.name)]), options.maxPartBytes);
+        result.spool = new Spool(csvLine(['Email', ...options.fields.map((f) => f.name)]), options.maxPartBytes, true);
         return;
       }
       row++;
