@@ -33,6 +33,22 @@ export function changedFiles(root: string, dirs = ['state', 'reports']): FileCha
 
 const status = (error: unknown) => (error as { status?: number }).status;
 
+/**
+ * GitHub's primary and secondary rate limits (403 or 429 saying so): how long to wait, from retry-after
+ * or x-ratelimit-reset (capped at 2 minutes), or undefined when the error is no rate limit.
+ */
+export function rateLimitWait(error: unknown): number | undefined {
+  const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
+  if (e.status !== 403 && e.status !== 429) return undefined;
+  const headers = e.response?.headers ?? {};
+  if (e.status === 403 && !/rate limit/i.test(e.message ?? '') && headers['x-ratelimit-remaining'] !== '0') return undefined;
+  const after = Number(headers['retry-after']);
+  if (Number.isFinite(after) && headers['retry-after'] !== undefined) return Math.min(after * 1000, 120_000);
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (Number.isFinite(reset) && headers['x-ratelimit-reset'] !== undefined) return Math.min(Math.max(0, reset * 1000 - Date.now()), 120_000);
+  return 60_000;
+}
+
 export async function commitFiles(octokit: Octokit, target: RepoTarget, changes: FileChange[], message: string, log: (line: string) => void = () => {}): Promise<string | undefined> {
   if (!changes.length) return undefined;
   const { owner, repo, branch } = target;
@@ -60,14 +76,15 @@ export async function commitFiles(octokit: Octokit, target: RepoTarget, changes:
     } catch (error) {
       const code = status(error);
       const moved = code === 422 || code === 409;
-      if ((!moved && !TRANSIENT.has(code ?? 0)) || attempt === MAX_ATTEMPTS) {
+      const limited = rateLimitWait(error);
+      if ((!moved && !TRANSIENT.has(code ?? 0) && limited === undefined) || attempt === MAX_ATTEMPTS) {
         throw new WritebackError(
           `could not commit state and reports to ${branch} (${code ?? 'network'}: ${(error as Error).message}); the files are in the runner's working tree only. ` +
             'Check that the workflow has permissions: contents: write and that branch protection lets github-actions push.',
         );
       }
-      log(`${moved ? `${branch} moved` : `GitHub answered ${code}`}; retrying the commit (attempt ${attempt + 1})`);
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      log(`${moved ? `${branch} moved` : limited !== undefined ? 'GitHub rate limit' : `GitHub answered ${code}`}; retrying the commit (attempt ${attempt + 1})`);
+      await new Promise((resolve) => setTimeout(resolve, limited ?? 200 * attempt));
     }
   }
   return undefined;

@@ -12,6 +12,7 @@ import type { Octokit } from '@octokit/rest';
 import type { JobState } from '../state/job-state.ts';
 import type { RepoTarget } from './client.ts';
 import { changedFiles } from './commit.ts';
+import { withGitHubRetry } from './retry.ts';
 
 export const intentBranch = (name: string) => `writeback-intent/${name}`;
 const status = (error: unknown) => (error as { status?: number }).status;
@@ -28,7 +29,20 @@ export class IntentJournal {
   }
 
   /** Pushes the job's changed state files as one commit on its intent branch (base: the run's branch). */
-  async record(name: string): Promise<void> {
+  record(name: string): Promise<void> {
+    return withGitHubRetry(() => this.recordOnce(name));
+  }
+
+  /** Brings a previous run's unfinished intent back into the working tree. Returns whether there was one. */
+  restore(name: string): Promise<boolean> {
+    return withGitHubRetry(() => this.restoreOnce(name));
+  }
+
+  clear(name: string): Promise<void> {
+    return withGitHubRetry(() => this.clearOnce(name));
+  }
+
+  private async recordOnce(name: string): Promise<void> {
     const { owner, repo, branch } = this.target;
     const changes = changedFiles(this.root, this.paths(name));
     if (!changes.length) return;
@@ -50,8 +64,7 @@ export class IntentJournal {
     }
   }
 
-  /** Brings a previous run's unfinished intent back into the working tree. Returns whether there was one. */
-  async restore(name: string): Promise<boolean> {
+  private async restoreOnce(name: string): Promise<boolean> {
     const { owner, repo } = this.target;
     let sha: string;
     try {
@@ -71,7 +84,7 @@ export class IntentJournal {
     const local = existsSync(join(this.root, 'state', `${name}.json`)) ? (JSON.parse(readFileSync(join(this.root, 'state', `${name}.json`), 'utf8')) as JobState) : undefined;
     const intendedFiles = new Set(intended.segments.map((s) => s.file));
     if (local && local.segments.some((s) => !intendedFiles.has(s.file))) {
-      await this.clear(name);
+      await this.clearOnce(name);
       return false;
     }
     rmSync(join(this.root, 'state', name), { recursive: true, force: true });
@@ -83,7 +96,7 @@ export class IntentJournal {
     return true;
   }
 
-  async clear(name: string): Promise<void> {
+  private async clearOnce(name: string): Promise<void> {
     const { owner, repo } = this.target;
     try {
       await this.octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${intentBranch(name)}` });

@@ -10,6 +10,7 @@ import { githubFromEnv, type RepoTarget } from '../github/client.ts';
 import { IntentJournal } from '../github/intent-branch.ts';
 import type { Octokit } from '@octokit/rest';
 import { changedFiles, commitFiles } from '../github/commit.ts';
+import { withGitHubRetry } from '../github/retry.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
 import { renderDashboard } from '../reports/dashboard.ts';
 import { DEFAULT_REPORTS_KEPT, pruneReports } from '../reports/history.ts';
@@ -65,7 +66,7 @@ export async function publish(
   }
   for (const report of reports) {
     try {
-      await syncAlert(octokit, target, report, runUrl);
+      await withGitHubRetry(() => syncAlert(octokit, target, report, runUrl));
     } catch (error) {
       result.problems.push(`could not update the alert issue for ${report.name}: ${describeError(error)}`);
     }

@@ -6,50 +6,13 @@ import { DomoEmulator } from '../../src/emulators/domo.ts';
 import { DotdigitalEmulator } from '../../src/emulators/dotdigital.ts';
 import { reconcile } from '../../src/reconcile/reconciler.ts';
 import type { RunReport } from '../../src/reports/run-report.ts';
+import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS } from './fixtures.ts';
 import { scratchRepo } from './repo.ts';
 
-export const CONTACTS_DATASET = 'ds-contacts';
-export const DD_SECRETS = {
-  DOMO_CLIENT_ID: 'canary-domo-client-7f3a',
-  DOMO_CLIENT_SECRET: 'canary-domo-secret-91bd',
-  DOTDIGITAL_API_USER: 'apiuser-canary@apiconnector.com',
-  DOTDIGITAL_API_PASSWORD: 'canary-dd-password-3e8c',
-};
-export const CONTACT_COLUMNS = [
-  { name: 'email_address', type: 'STRING' },
-  { name: 'first_name', type: 'STRING' },
-  { name: 'tier', type: 'STRING' },
-  { name: 'points', type: 'LONG' },
-  { name: 'joined', type: 'DATE' },
-  { name: 'vip', type: 'STRING' },
-];
+export { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS };
 
-export function contactsJob(destination = '      region: r2\n', fields = '      FIRSTNAME: first_name\n      LOYALTYTIER: { column: tier, type: String, create: true }\n      POINTS: { column: points, type: Numeric, create: true }\n      JOINED: { column: joined, type: Date, create: true }\n      VIP: { column: vip, type: Boolean, create: true }\n', extra = '  delivery:\n    changedOnly: true\n  rejects:\n    maxRatio: 0.5\n'): string {
-  return `apiVersion: writeback/v1
-kind: DotdigitalContactsWriteback
-metadata:
-  name: loyalty
-spec:
-  source:
-    domo:
-      datasetId: ${CONTACTS_DATASET}
-      clientId: { secret: DOMO_CLIENT_ID }
-      clientSecret: { secret: DOMO_CLIENT_SECRET }
-  destination:
-    dotdigital:
-      username: { secret: DOTDIGITAL_API_USER }
-      password: { secret: DOTDIGITAL_API_PASSWORD }
-      addressBookId: 4242
-      mergeOption: Overwrite
-${destination}  mapping:
-    email: email_address
-    dataFields:
-${fields}${extra}`;
-}
 
-export function contacts(count: number, from = 1): string[][] {
-  return Array.from({ length: count }, (_, i) => [`Member${from + i}@Example.com`, `Name${from + i}`, ['gold', 'silver', 'bronze'][i % 3]!, String(100 * (from + i)), '2024-02-29', i % 2 ? 'yes' : 'no']);
-}
+
 
 export interface DotdigitalWorld {
   domo: DomoEmulator;

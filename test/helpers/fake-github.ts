@@ -31,6 +31,8 @@ export class FakeGitHub {
   readonly unexpected: string[] = [];
   /** Fails the next ref updates of the run's branch as if it had moved (422). */
   moveBranchTimes = 0;
+  /** Answers for the next requests, whatever they are (a 502, a secondary rate limit...). */
+  readonly failures: { status: number; message: string; headers?: Record<string, string> }[] = [];
 
   constructor(
     readonly api = 'https://api.github.com',
@@ -43,10 +45,15 @@ export class FakeGitHub {
     this.refs.set('main', root);
     const base = `/repos/${repo}`;
     const scope = nock(api).persist();
-    scope.get((p) => p.startsWith(base)).reply((uri) => this.get(decodeURIComponent(uri.slice(base.length))));
-    scope.post((p) => p.startsWith(base)).reply((uri, body) => this.post(decodeURIComponent(uri.slice(base.length)), body as Record<string, unknown>));
-    scope.patch((p) => p.startsWith(base)).reply((uri, body) => this.patch(decodeURIComponent(uri.slice(base.length)), body as Record<string, unknown>));
-    scope.delete((p) => p.startsWith(base)).reply((uri) => this.delete(decodeURIComponent(uri.slice(base.length))));
+    const answer = (handle: () => [number, unknown]) => {
+      const failure = this.failures.shift();
+      if (failure) return [failure.status, { message: failure.message }, failure.headers ?? {}] as [number, unknown, Record<string, string>];
+      return handle();
+    };
+    scope.get((p) => p.startsWith(base)).reply((uri) => answer(() => this.get(decodeURIComponent(uri.slice(base.length)))));
+    scope.post((p) => p.startsWith(base)).reply((uri, body) => answer(() => this.post(decodeURIComponent(uri.slice(base.length)), body as Record<string, unknown>)));
+    scope.patch((p) => p.startsWith(base)).reply((uri, body) => answer(() => this.patch(decodeURIComponent(uri.slice(base.length)), body as Record<string, unknown>)));
+    scope.delete((p) => p.startsWith(base)).reply((uri) => answer(() => this.delete(decodeURIComponent(uri.slice(base.length)))));
   }
 
   /** Files of a branch's head commit. */

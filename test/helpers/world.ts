@@ -5,50 +5,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { SALES_COLUMNS } from '../../src/demo/sample-data.ts';
 import { DomoEmulator } from '../../src/emulators/domo.ts';
 import { EmarsysEmulator } from '../../src/emulators/emarsys.ts';
 import { reconcile } from '../../src/reconcile/reconciler.ts';
 import type { RunReport } from '../../src/reports/run-report.ts';
 import type { JobState } from '../../src/state/job-state.ts';
+import { COLUMNS, DATASET_ID, lines, salesJob, SECRETS } from './fixtures.ts';
 import { scratchRepo } from './repo.ts';
 
-export const DATASET_ID = 'ds-sales-1';
-export const SECRETS = {
-  DOMO_CLIENT_ID: 'canary-domo-client-7f3a',
-  DOMO_CLIENT_SECRET: 'canary-domo-secret-91bd',
-  EMARSYS_MERCHANT_ID: '19CAA097101B372A',
-  EMARSYS_SALES_TOKEN: 'canary-emarsys-token-5c2e',
-};
-/** The demo's columns without discount_amount. */
-export const COLUMNS = SALES_COLUMNS.filter((c) => c.name !== 'discount_amount');
+export { COLUMNS, DATASET_ID, lines, salesJob, SECRETS };
 
-export function salesJob(extra = ''): string {
-  return `apiVersion: writeback/v1
-kind: EmarsysSalesWriteback
-metadata:
-  name: sales
-spec:
-  source:
-    domo:
-      datasetId: ${DATASET_ID}
-      clientId: { secret: DOMO_CLIENT_ID }
-      clientSecret: { secret: DOMO_CLIENT_SECRET }
-  destination:
-    emarsysSales:
-      merchantId: { secret: EMARSYS_MERCHANT_ID }
-      token: { secret: EMARSYS_SALES_TOKEN }
-  mapping:
-    order: order_id
-    timestamp: ordered_at
-    customer: customer_id
-    item: sku
-    price: line_total
-    quantity: qty
-    custom:
-      s_channel: channel
-${extra}`;
-}
+
 
 export interface World {
   domo: DomoEmulator;
@@ -95,18 +62,6 @@ export function useWorld(definition = salesJob('  delivery:\n    cursor: ordered
   return world;
 }
 
-/** `count` valid order lines, one a minute from `start`. */
-export function lines(count: number, start = Date.parse('2026-11-20T08:00:00Z'), firstOrder = 1): string[][] {
-  return Array.from({ length: count }, (_, i) => [
-    `O-${firstOrder + i}`,
-    new Date(start + i * 60_000).toISOString().slice(0, 19),
-    `C-${(i % 7) + 1}`,
-    `SKU-${i % 3}`,
-    `${(10 + i).toFixed(2)}`,
-    String(1 + (i % 2)),
-    i % 2 ? 'web' : 'store',
-  ]);
-}
 
 /** Order ids Emarsys holds, each as many times as it arrived. */
 export const acceptedOrders = (world: World) => world.emarsys.accepted.map((l) => l.record.order).sort();

@@ -76,5 +76,5 @@ export function formatFieldValue(type: DotdigitalFieldType, text: string): strin
 }
 
 export function assertNoProblems(resolution: FieldResolution): void {
-  if (resolution.problems.length) throw new WritebackError(`${resolution.problems.join('; ')}. Nothing was sent.`);
+  if (resolution.problems.length) throw new WritebackError(`${resolution.problems.join('; ')}.`);
 }
