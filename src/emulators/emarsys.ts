@@ -38,6 +38,8 @@ export class EmarsysEmulator extends Emulator<EmarsysFault> {
   uploads = 0;
   /** Keep accepted lines and files in memory and check every line (off for benchmarks: header and count only). */
   keepLines = true;
+  /** Time each upload takes to be processed before it is recorded (gives crash tests a window). */
+  uploadDelayMs = 0;
   acceptedCount = 0;
 
   constructor(merchants: Record<string, string> = {}) {
@@ -82,6 +84,9 @@ export class EmarsysEmulator extends Emulator<EmarsysFault> {
       return;
     }
     const body = (await readBody(req)).toString('utf8');
+    // A client that died mid-body sent part of a file: nothing of it is accepted.
+    if (!req.complete || (req.headers['content-length'] !== undefined && Buffer.byteLength(body) !== Number(req.headers['content-length']))) return;
+    if (this.uploadDelayMs) await wait(this.uploadDelayMs);
     const problem = this.keepLines ? validateSalesCsv(body) : countSalesLines(body);
     if (typeof problem === 'string') return this.text(res, 400, problem);
     this.uploads++;
