@@ -15,8 +15,11 @@ export class CsvError extends Error {
   }
 }
 
-/** A line longer than this is refused rather than buffered: no real export has 16 MB in one record. */
-export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * A line longer than this is refused rather than buffered: no real export has 4 MB in one record, and
+ * papaparse rescans a record that spans chunks, so the limit also bounds the time a hostile one costs.
+ */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 /** Fails a stream that goes MAX_LINE_BYTES without a line break (an enormous field, or not CSV at all). */
 function lineLengthGuard(): Transform {

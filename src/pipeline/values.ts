@@ -123,6 +123,7 @@ export function formatEmail(text: string): string | Invalid {
 /** Text without line breaks: Emarsys files may not contain them, even quoted. */
 export function formatText(text: string): string | Invalid {
   if (text.includes('\n') || text.includes('\r')) return new Invalid('contains a line break, which Emarsys files cannot carry');
+  if (text.includes('\uFFFD')) return new Invalid(`"${clip(text)}" is not valid UTF-8: the export holds text in another encoding; fix the DataSet's source`);
   return text;
 }
 
