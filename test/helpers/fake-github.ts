@@ -28,6 +28,8 @@ export class FakeGitHub {
   readonly trees = new Map<string, Map<string, string>>();
   readonly blobs = new Map<string, Buffer>();
   readonly issues: Issue[] = [];
+  /** Comments on pull requests, by number (alert issues keep theirs in `issues`). */
+  readonly pullComments = new Map<number, string[]>();
   readonly unexpected: string[] = [];
   /** Fails the next ref updates of the run's branch as if it had moved (422). */
   moveBranchTimes = 0;
@@ -86,6 +88,8 @@ export class FakeGitHub {
     if (m) return [200, { sha: m[1], tree: [...this.trees.get(m[1]!)!].map(([p, s]) => ({ path: p, type: 'blob', mode: '100644', sha: s })), truncated: false }];
     m = /^\/git\/blobs\/(\w+)$/.exec(path);
     if (m) return [200, { sha: m[1], content: this.blobs.get(m[1]!)!.toString('base64'), encoding: 'base64' }];
+    const comments = /^\/issues\/(\d+)\/comments/.exec(path);
+    if (comments) return [200, (this.pullComments.get(Number(comments[1])) ?? []).map((body, i) => ({ id: Number(comments[1]) * 1000 + i, body }))];
     if (path.startsWith('/issues?')) {
       const label = new URLSearchParams(path.split('?')[1]).get('labels');
       return [200, this.issues.filter((i) => i.state === 'open' && (!label || i.labels.includes(label))).map((i) => ({ number: i.number, title: i.title, state: i.state }))];
@@ -132,8 +136,10 @@ export class FakeGitHub {
     }
     const m = /^\/issues\/(\d+)\/comments$/.exec(path);
     if (m) {
-      this.issues[Number(m[1]) - 1]!.comments.push(String(body.body));
-      return [201, {}];
+      const issue = this.issues[Number(m[1]) - 1];
+      if (issue) issue.comments.push(String(body.body));
+      else this.pullComments.set(Number(m[1]), [...(this.pullComments.get(Number(m[1])) ?? []), String(body.body)]);
+      return [201, { id: 1 }];
     }
     return this.miss(`POST ${path}`);
   }
@@ -156,6 +162,13 @@ export class FakeGitHub {
       }
       this.refs.set(name, String(body.sha));
       return [200, { ref: `refs/heads/${name}`, object: { sha: body.sha } }];
+    }
+    m = /^\/issues\/comments\/(\d+)$/.exec(path);
+    if (m) {
+      const id = Number(m[1]);
+      const list = this.pullComments.get(Math.floor(id / 1000))!;
+      list[id % 1000] = String(body.body);
+      return [200, {}];
     }
     m = /^\/issues\/(\d+)$/.exec(path);
     if (m) {
