@@ -3,7 +3,7 @@
  * was read and judged, while memory stays flat whatever the DataSet's size.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FingerprintList } from '../state/key-hash.ts';
@@ -73,10 +73,6 @@ export class Spool {
   finish(): SpoolPart[] {
     if (this.current) this.closePart();
     return this.parts;
-  }
-
-  read(part: SpoolPart): Buffer {
-    return readFileSync(part.path);
   }
 
   dispose(): void {

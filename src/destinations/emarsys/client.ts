@@ -2,6 +2,7 @@
  * Emarsys sales data upload. Uploads are append-only and never deduplicated, so every failure is
  * classified: the server answered "no" (safe to retry or fail), or the outcome is unknown (hold).
  */
+import { createReadStream } from 'node:fs';
 import { HttpError, UnknownOutcomeError } from '../../errors/index.ts';
 import { readText, type HttpClient } from '../../http/client.ts';
 import { backoffMs, isRetryableStatus, MAX_TRIES, requestNeverSent, retryAfterMs, sleep } from '../../http/retry.ts';
@@ -18,11 +19,11 @@ export class EmarsysSalesClient {
   }
 
   /**
-   * Sends one CSV file. Resolves when Emarsys answered 2xx ("accepted for processing"). Retries only
+   * Sends one CSV file (its path and exact size). Resolves when Emarsys answered 2xx ("accepted for processing"). Retries only
    * where the server said no (429/5xx) or the request never left; throws UnknownOutcomeError when the
    * body may have arrived but no answer came back.
    */
-  async upload(csv: Buffer): Promise<void> {
+  async upload(file: { path: string; bytes: number }): Promise<void> {
     const path = `/hapi/merchant/${encodeURIComponent(this.merchantId)}/sales-data/api`;
     for (let attempt = 1; ; attempt++) {
       let status: number;
@@ -32,8 +33,9 @@ export class EmarsysSalesClient {
         const res = await this.http.send({
           method: 'POST',
           path,
-          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'text/csv', accept: 'text/plain' },
-          body: csv,
+          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'text/csv', accept: 'text/plain', 'content-length': String(file.bytes) },
+          // Streamed from the spool file (opened anew for each try): no upload is held in memory.
+          body: createReadStream(file.path),
         });
         status = res.statusCode;
         retryAfter = res.headers['retry-after'];

@@ -68,7 +68,7 @@ export async function deliverParts(options: {
     const record: UploadRecord = { part: part.index, lines: part.lines, bytes: part.bytes, sha256: part.sha256, outcome: 'unknown' };
     uploads.push(record);
     try {
-      await client.upload(spool.read(part));
+      await client.upload(part);
     } catch (error) {
       if (error instanceof HttpError) {
         // Emarsys answered no: nothing of this part arrived, so forget the intent.
