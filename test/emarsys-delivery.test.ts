@@ -261,3 +261,18 @@ describe('runs that overlap or crash', () => {
     expect(world.emarsys.uploads).toBe(1);
   });
 });
+
+describe('report retention', () => {
+  const world = useWorld();
+
+  it('keeps the newest WRITEBACK_REPORTS_KEPT reports per job and writes the dashboard', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(2) });
+    const { code } = await runCli(['reconcile', '--force'], { root: world.root, env: { ...world.env, WRITEBACK_REPORTS_KEPT: '2' } });
+    expect(code).toBe(0);
+    for (let i = 0; i < 3; i++) await runCli(['reconcile', '--force'], { root: world.root, env: { ...world.env, WRITEBACK_REPORTS_KEPT: '2' } });
+    const files = world.reportFiles();
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.md'))).toHaveLength(2);
+    expect(readFileSync(join(world.root, 'reports', 'README.md'), 'utf8')).toContain('| [sales](sales/) | Succeeded |');
+  });
+});
