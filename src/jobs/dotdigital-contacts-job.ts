@@ -3,8 +3,7 @@
  * imports, polled to the end, with rejected contacts read back from the fault report. Contact imports are
  * idempotent upserts by email, so a retried import does no harm; changedOnly keeps unchanged contacts out.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describeError, WritebackError } from '../errors/index.ts';
 import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
@@ -20,8 +19,9 @@ import { hashKey } from '../state/key-hash.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import { httpSettings, type JobContext } from './context.ts';
+import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = count;
 
 const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
   RejectedByWatchdog: "Dotdigital's watchdog rejected the import (it looks like a purchased or low-quality list); contact Dotdigital support to review it",
@@ -75,23 +75,10 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
     report.skipped = { alreadyDelivered: scan.unchanged, beforeWindow: 0, duplicateInExport: scan.duplicateInExport };
     report.rejects = scan.rejects;
 
-    const maxRatio = spec.rejects?.maxRatio ?? 0;
-    if (scan.rejected > 0 && scan.rejected / scan.read > maxRatio) {
-      report.status = 'failed';
-      report.message = `${n(scan.rejected)} of ${n(scan.read)} rows are invalid, more than rejects.maxRatio ${maxRatio} allows; nothing was sent.`;
-      report.action = 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.';
-      return;
-    }
+    if (failOnTooManyRejects(report, scan.rejected, scan.read, spec.rejects?.maxRatio)) return;
     if (ctx.options.dryRun) {
-      const dir = join(ctx.root, '.writeback', 'dry-run', name);
-      mkdirSync(dir, { recursive: true });
-      report.dryRunFiles = parts.map((p) => {
-        const file = join(dir, `${ctx.runId}-part-${p.index}.csv`);
-        copyFileSync(p.path, file);
-        return file;
-      });
-      report.status = 'succeeded';
-      report.message = `Dry run: would create ${resolution.toCreate.length} data field(s) and import ${n(toSend)} contacts in ${parts.length} file(s). No state changed.`;
+      const dir = writeDryRunFiles(ctx.root, name, ctx.runId, parts, report);
+      report.message = `Dry run: would create ${resolution.toCreate.length} data field(s) and import ${n(toSend)} contacts in ${parts.length} file(s), written to ${dir}. No state changed.`;
       return;
     }
 

@@ -1,6 +1,4 @@
 /** Runs one EmarsysSalesWriteback: Domo export -> formatted, deduplicated lines -> Emarsys, exactly once. */
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describeError, HttpError } from '../errors/index.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { parseDuration } from '../definitions/duration.ts';
@@ -15,8 +13,9 @@ import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import { httpSettings, type JobContext } from './context.ts';
 import { heldAction, heldReport } from './held.ts';
+import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = count;
 
 export async function runEmarsysSalesJob(
   ctx: JobContext<EmarsysSalesDefinition>,
@@ -68,28 +67,14 @@ export async function runEmarsysSalesJob(
   if (scan.rejected > scan.rejects.length) report.rejectsOmitted = scan.rejected - scan.rejects.length;
 
   try {
-    const considered = scan.read - scan.beforeWindow;
-    const maxRatio = spec.rejects?.maxRatio ?? 0;
-    if (scan.rejected > 0 && scan.rejected / considered > maxRatio) {
-      report.status = 'failed';
-      report.message = `${n(scan.rejected)} of ${n(considered)} rows are invalid (${pct(scan.rejected / considered)}), more than rejects.maxRatio ${pct(maxRatio)} allows; nothing was sent.`;
-      report.action = 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.';
-      return;
-    }
+    if (failOnTooManyRejects(report, scan.rejected, scan.read - scan.beforeWindow, spec.rejects?.maxRatio)) return;
     if (toSend === 0) {
       report.status = 'succeeded';
       report.message = `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} skipped, ${n(scan.rejected)} rejected.`;
       return;
     }
     if (ctx.options.dryRun) {
-      const dir = join(ctx.root, '.writeback', 'dry-run', name);
-      mkdirSync(dir, { recursive: true });
-      report.dryRunFiles = parts.map((p) => {
-        const target = join(dir, `${ctx.runId}-part-${p.index}.csv`);
-        copyFileSync(p.path, target);
-        return target;
-      });
-      report.status = 'succeeded';
+      const dir = writeDryRunFiles(ctx.root, name, ctx.runId, parts, report);
       report.message = `Dry run: would send ${n(toSend)} lines in ${parts.length} upload(s); files written to ${dir}. No state changed.`;
       return;
     }
@@ -140,4 +125,3 @@ export function errorInfo(error: unknown): RunReport['error'] {
   return { message: describeError(error) };
 }
 
-const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.001 && ratio > 0 ? 3 : 1)}%`;

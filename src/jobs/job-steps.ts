@@ -1,0 +1,33 @@
+/** Steps every destination's job shares: the reject-ratio gate and dry-run files. */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SpoolPart } from '../pipeline/spool.ts';
+import type { RunReport } from '../reports/run-report.ts';
+
+export const count = (value: number) => value.toLocaleString('en-US');
+const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.001 && ratio > 0 ? 3 : 1)}%`;
+
+/**
+ * Fails the report (before anything is sent) when more than `maxRatio` of the rows considered are
+ * invalid. Returns whether it did.
+ */
+export function failOnTooManyRejects(report: RunReport, rejected: number, considered: number, maxRatio = 0): boolean {
+  if (rejected === 0 || rejected / considered <= maxRatio) return false;
+  report.status = 'failed';
+  report.message = `${count(rejected)} of ${count(considered)} rows are invalid (${pct(rejected / considered)}), more than rejects.maxRatio ${pct(maxRatio)} allows; nothing was sent.`;
+  report.action = 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.';
+  return true;
+}
+
+/** Copies the files a run would send to .writeback/dry-run/<name>/ and returns that folder. */
+export function writeDryRunFiles(root: string, name: string, runId: string, parts: SpoolPart[], report: RunReport): string {
+  const dir = join(root, '.writeback', 'dry-run', name);
+  mkdirSync(dir, { recursive: true });
+  report.dryRunFiles = parts.map((p) => {
+    const file = join(dir, `${runId}-part-${p.index}.csv`);
+    copyFileSync(p.path, file);
+    return file;
+  });
+  report.status = 'succeeded';
+  return dir;
+}
