@@ -99,7 +99,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         return;
       }
       result.spool.add(csvLine(values), hi, lo, undefined, valueHash, row);
-        };
+    };
     await readCsv(input, (rows) => {
       for (const r of rows) handle(r);
     });

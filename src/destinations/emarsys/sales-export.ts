@@ -106,7 +106,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
       }
       if (cursor !== undefined && (result.maxCursor === undefined || cursor > result.maxCursor)) result.maxCursor = cursor;
       result.spool.add(formatter.line(), hi, lo, cursor);
-        };
+    };
     await readCsv(input, (rows) => {
       for (const r of rows) handle(r);
     });
