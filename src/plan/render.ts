@@ -15,7 +15,7 @@ function headline(plan: JobPlan): string {
   if (!plan.due) return `not due (next ${plan.next ?? 'never'}); ${n(toSend)} waiting`;
   if (!toSend && !fields) return 'up to date, nothing to send';
   const unit = plan.kind === 'DotdigitalContactsWriteback' ? 'contacts' : 'lines';
-  return [toSend ? `${n(toSend)} ${unit} to send` : '', fields ? `${fields} data field${fields === 1 ? "" : "s"} to create` : ''].filter(Boolean).join(', ');
+  return [toSend ? `${n(toSend)} ${unit} to send` : '', fields ? `${fields} data field${fields === 1 ? '' : 's'} to create` : ''].filter(Boolean).join(', ');
 }
 
 export function summaryLine(plans: JobPlan[]): string {

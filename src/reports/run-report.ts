@@ -50,9 +50,11 @@ export interface RunReport {
 /** Reports keep the first rejects in full; the rest are counted. */
 export const MAX_REJECTS_LISTED = 100;
 
+/** Sortable by time to the millisecond (runs in one second keep their order), then 3 random characters. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+  const iso = now.toISOString();
+  const stamp = iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${iso.slice(20, 23)}${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`;
 }
 
 export const zeroRows = (): RowCounts => ({ read: 0, sent: 0, rejected: 0, skipped: 0 });
