@@ -4,7 +4,7 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fitComment, COMMENT_LIMIT } from '../src/github/pr-comment.ts';
 import { runCli } from './helpers/repo.ts';
-import { COLUMNS, DATASET_ID, lines, SECRETS, useWorld } from './helpers/world.ts';
+import { COLUMNS, DATASET_ID, lines, salesJob, SECRETS, useWorld } from './helpers/world.ts';
 
 describe('writeback plan', () => {
   const world = useWorld();
@@ -102,3 +102,20 @@ describe('writeback plan', () => {
     expect(fitted).toContain('The plan was cut to fit a GitHub comment');
   });
 });
+
+describe('writeback due', () => {
+  const world = useWorld(`${salesJobWithSchedule()}`);
+
+  it('lists the jobs a reconcile would run now, as JSON for a workflow matrix', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(2) });
+    expect((await runCli(['due', '--json'], { root: world.root })).stdout).toBe('["sales"]');
+    await runCli(['reconcile'], { root: world.root, env: world.env });
+    expect((await runCli(['due', '--json'], { root: world.root })).stdout).toBe('[]');
+    expect((await runCli(['due', '--json', '--force'], { root: world.root })).stdout).toBe('["sales"]');
+    expect((await runCli(['due'], { root: world.root })).stdout).toMatch(/^sales: not due \(next \d{4}-\d\d-\d\dT05:17:00.000Z\)$/);
+  });
+});
+
+function salesJobWithSchedule(): string {
+  return salesJob('  schedule: "17 5 * * *"\n');
+}
