@@ -64,6 +64,11 @@ export class TruncatedExportError extends DataError {
   override name = 'TruncatedExportError';
 }
 
+/** Another run holds the job's lock: this run skips the job rather than risk sending lines twice. */
+export class JobLockedError extends WritebackError {
+  override name = 'JobLockedError';
+}
+
 /** Message for any thrown value, without a stack trace. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -3,7 +3,7 @@
  * others; each run leaves state and a report behind.
  */
 import { createHash } from 'node:crypto';
-import { describeError, WritebackError, type Problem } from '../errors/index.ts';
+import { describeError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
 import type { Definition } from '../definitions/types.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
@@ -129,7 +129,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     report.status = 'failed';
     report.error = errorInfo(error);
     report.message = `${describeError(error)}${report.rows.sent ? '' : ' Nothing was sent.'}`;
-    if (error instanceof WritebackError && /being delivered by another run/.test(error.message)) report.status = 'skipped';
+    if (error instanceof JobLockedError) report.status = 'skipped';
   } finally {
     report.finishedAt = now().toISOString();
     if (state && !options.dryRun && unlock) {

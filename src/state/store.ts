@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { WritebackError } from '../errors/index.ts';
+import { JobLockedError, WritebackError } from '../errors/index.ts';
 import { FingerprintSet } from './key-hash.ts';
 import { emptyState, type JobState, type LedgerSegment } from './job-state.ts';
 
@@ -91,7 +91,7 @@ export class StateStore {
           rmSync(this.lockFile, { force: true });
           continue;
         }
-        throw new WritebackError(
+        throw new JobLockedError(
           `${this.name} is being delivered by another run (${holder?.runId ?? 'unknown'} on ${holder?.host ?? 'unknown host'} since ${holder?.since ?? '?'}); skipped to avoid sending lines twice`,
         );
       }
