@@ -16,7 +16,9 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
   if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);
   for (const job of result.notDue) io.out(`${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}; use --force to run now`);
   for (const r of result.reports) {
-    io.out(`${r.name}: ${r.status}${r.dryRun ? ' (dry run)' : ''}: ${r.message}`);
+    // Some messages already start with the job's name (a missing secret names its job): say it once.
+    const message = r.message.startsWith(`${r.name}: `) ? r.message.slice(r.name.length + 2) : r.message;
+    io.out(`${r.name}: ${r.status}${r.dryRun ? ' (dry run)' : ''}: ${message}`);
     if (r.action) io.out(`  what to do: ${r.action}`);
     if (!r.dryRun) io.out(`  report: reports/${r.name}/${r.runId}.md`);
   }
