@@ -105,10 +105,12 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
       report.rows.sent += part.lines - outcome.faulted.size;
       report.rows.rejected += outcome.faulted.size;
       if (previous && outcome.faultsKnown) {
+        const fingerprints = part.fingerprints();
+        const extras = part.extras();
         for (let i = 0; i < part.lines; i++) {
-          const hi = part.fingerprints[i * 2]!;
-          const lo = part.fingerprints[i * 2 + 1]!;
-          if (!outcome.faulted.has(`${hi}:${lo}`)) previous.set(hi, lo, part.extras[i * 2]!);
+          const hi = fingerprints[i * 2]!;
+          const lo = fingerprints[i * 2 + 1]!;
+          if (!outcome.faulted.has(`${hi}:${lo}`)) previous.set(hi, lo, extras[i * 2]!);
         }
       }
     }
@@ -153,12 +155,14 @@ async function importPart(ctx: JobContext, dd: DotdigitalClient, part: SpoolPart
   try {
     const faults = parse(await dd.importFaults(id), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
     const pair = new Uint32Array(2);
+    const fingerprints = faults.length ? part.fingerprints() : new Uint32Array(0);
+    const extras = faults.length ? part.extras() : new Uint32Array(0);
     for (const fault of faults) {
       const email = Object.entries(fault).find(([k]) => k.toLowerCase() === 'email')?.[1] ?? '';
       const reason = Object.entries(fault).find(([k]) => k.toLowerCase() === 'reason')?.[1] ?? 'rejected by Dotdigital';
       hashKey(email.trim().toLowerCase(), pair);
       faulted.add(`${pair[0]}:${pair[1]}`);
-      if ((report.rejects ??= []).length < MAX_REJECTS_LISTED) report.rejects.push({ row: rowOf(part, pair[0]!, pair[1]!), field: 'contact', column: 'email', reason: `Dotdigital: ${reason}` });
+      if ((report.rejects ??= []).length < MAX_REJECTS_LISTED) report.rejects.push({ row: rowOf(fingerprints, extras, pair[0]!, pair[1]!), field: 'contact', column: 'email', reason: `Dotdigital: ${reason}` });
     }
     record.faults = faults.length;
   } catch (error) {
@@ -175,9 +179,9 @@ function readPart(part: SpoolPart): Buffer {
   return readFileSync(part.path);
 }
 
-function rowOf(part: SpoolPart, hi: number, lo: number): number {
-  for (let i = 0; i < part.lines; i++) {
-    if (part.fingerprints[i * 2] === hi && part.fingerprints[i * 2 + 1] === lo) return part.extras[i * 2 + 1]!;
+function rowOf(fingerprints: Uint32Array, extras: Uint32Array, hi: number, lo: number): number {
+  for (let i = 0; i * 2 < fingerprints.length; i++) {
+    if (fingerprints[i * 2] === hi && fingerprints[i * 2 + 1] === lo) return extras[i * 2 + 1]!;
   }
   return 0;
 }

@@ -3,10 +3,9 @@
  * was read and judged, while memory stays flat whatever the DataSet's size.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FingerprintList } from '../state/key-hash.ts';
 
 export interface SpoolPart {
   index: number;
@@ -14,9 +13,10 @@ export interface SpoolPart {
   lines: number;
   bytes: number;
   sha256: string;
-  fingerprints: Uint32Array;
+  /** Per line: the key fingerprint as [hi, lo] pairs, kept on disk beside the part until asked for. */
+  fingerprints(): Uint32Array;
   /** Per line: a destination-specific 32-bit value and the export row number (flat pairs). */
-  extras: Uint32Array;
+  extras(): Uint32Array;
   /** Latest cursor value (ms) among the part's lines. */
   maxCursor?: number;
   firstLine: string;
@@ -25,12 +25,49 @@ export interface SpoolPart {
 
 const FLUSH_CHARS = 256 * 1024;
 
+/** Pairs of uint32 appended to a file through a small buffer: memory stays flat however many lines a run has. */
+class PairFile {
+  private readonly buffer = new Uint32Array(16 * 1024);
+  private used = 0;
+  private fd: number;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  push(a: number, b: number): void {
+    if (this.used + 2 > this.buffer.length) this.flush();
+    this.buffer[this.used++] = a;
+    this.buffer[this.used++] = b;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private flush(): void {
+    if (this.used) writeSync(this.fd, this.buffer, 0, this.used * 4);
+    this.used = 0;
+  }
+}
+
+/** Reads a PairFile back (copied: a Buffer may not sit on a 4-byte boundary). */
+function readPairs(path: string | undefined): Uint32Array {
+  if (!path) return new Uint32Array(0);
+  const bytes = readFileSync(path);
+  const pairs = new Uint32Array(bytes.length / 4);
+  new Uint8Array(pairs.buffer).set(bytes);
+  return pairs;
+}
+
 export class Spool {
   readonly dir: string;
   readonly parts: SpoolPart[] = [];
   private fd = -1;
   private buffer = '';
-  private current: { path: string; lines: number; bytes: number; hash: Hash; keys: FingerprintList; extras: FingerprintList; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
+  private current: { path: string; lines: number; bytes: number; hash: Hash; keys: PairFile; extras?: PairFile; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
 
   private readonly flushChars: number;
 
@@ -48,7 +85,6 @@ export class Spool {
     return this.parts.reduce((n, p) => n + p.lines, 0) + (this.current?.lines ?? 0);
   }
 
-  /** Appends one CSV line (with its newline), its key fingerprint and its cursor value. */
   /**
    * Appends one CSV line (with its newline), its fingerprint, its cursor value and two per-line numbers.
    * Sizes are counted when the buffer is flushed, not per line: a part closes once its bytes on disk
@@ -60,7 +96,7 @@ export class Spool {
     this.buffer += line;
     part.lines++;
     part.keys.push(hi, lo);
-    if (this.withExtras) part.extras.push(extra, row);
+    part.extras?.push(extra, row);
     part.lastLine = line;
     if (cursor !== undefined && (part.maxCursor === undefined || cursor > part.maxCursor)) part.maxCursor = cursor;
     if (this.buffer.length >= this.flushChars) {
@@ -85,7 +121,16 @@ export class Spool {
     const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
     this.fd = openSync(path, 'w');
     const hash = createHash('sha256');
-    this.current = { path, lines: 0, bytes: 0, hash, keys: new FingerprintList(), extras: new FingerprintList(), firstLine: firstLine, lastLine: firstLine };
+    this.current = {
+      path,
+      lines: 0,
+      bytes: 0,
+      hash,
+      keys: new PairFile(`${path}.keys`),
+      extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
+      firstLine,
+      lastLine: firstLine,
+    };
     this.buffer = this.header;
   }
 
@@ -103,14 +148,18 @@ export class Spool {
     closeSync(this.fd);
     this.fd = -1;
     const c = this.current!;
+    c.keys.close();
+    c.extras?.close();
+    const keysPath = c.keys.path;
+    const extrasPath = c.extras?.path;
     this.parts.push({
       index: this.parts.length + 1,
       path: c.path,
       lines: c.lines,
       bytes: c.bytes,
       sha256: c.hash.digest('hex'),
-      fingerprints: c.keys.toArray(),
-      extras: c.extras.toArray(),
+      fingerprints: () => readPairs(keysPath),
+      extras: () => readPairs(extrasPath),
       maxCursor: c.maxCursor,
       firstLine: c.firstLine.trimEnd(),
       lastLine: c.lastLine.trimEnd(),

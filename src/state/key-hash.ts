@@ -64,7 +64,8 @@ export class FingerprintSet {
 
   constructor(expected = 1024) {
     let capacity = 1024;
-    while (capacity < expected * 2) capacity *= 2;
+    while (capacity * 3 < expected * 4) capacity *= 2; // at most 75% full
+
     this.table = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
   }
@@ -72,7 +73,7 @@ export class FingerprintSet {
   /** Adds [hi, lo]; returns false when it was already there. */
   add(hi: number, lo: number): boolean {
     if (hi === 0 && lo === 0) lo = 1; // 0,0 marks an empty slot
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const h = this.table[slot * 2]!;
@@ -111,26 +112,5 @@ export class FingerprintSet {
     this.mask = old.length - 1;
     this.size = 0;
     for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.add(old[i]!, old[i + 1]!);
-  }
-}
-
-/** A growable flat list of fingerprints, written as a ledger segment. */
-export class FingerprintList {
-  private data = new Uint32Array(0);
-  length = 0;
-
-  push(hi: number, lo: number): void {
-    if (this.length * 2 + 2 > this.data.length) {
-      const next = new Uint32Array(Math.max(2048, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length * 2] = hi;
-    this.data[this.length * 2 + 1] = lo;
-    this.length++;
-  }
-
-  toArray(): Uint32Array {
-    return this.data.subarray(0, this.length * 2);
   }
 }
