@@ -73,9 +73,6 @@ export type EmarsysSalesDefinition = Envelope<'EmarsysSalesWriteback', EmarsysSa
 export type DotdigitalContactsDefinition = Envelope<'DotdigitalContactsWriteback', DotdigitalContactsSpec>;
 export type Definition = EmarsysSalesDefinition | DotdigitalContactsDefinition;
 
-export const KINDS = ['EmarsysSalesWriteback', 'DotdigitalContactsWriteback'] as const;
-export const API_VERSIONS = ['writeback/v1'] as const;
-
 /** Emarsys standard sales fields in the order of the vendor's table (reference/emarsys-sales.md). */
 export const EMARSYS_STANDARD_FIELDS = ['order', 'timestamp', 'customer', 'email', 'item', 'price', 'quantity'] as const;
 

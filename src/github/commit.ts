@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Octokit } from '@octokit/rest';
 import { WritebackError } from '../errors/index.ts';
 import type { RepoTarget } from './client.ts';
+import { rateLimitWait, TRANSIENT } from './retry.ts';
 
 export interface FileChange {
   path: string;
@@ -17,7 +18,6 @@ export interface FileChange {
 }
 
 const MAX_ATTEMPTS = 5;
-const TRANSIENT = new Set([500, 502, 503, 504]);
 
 /** State and report files that differ from the checked-out commit (git status), lock and temp files excluded. */
 export function changedFiles(root: string, dirs = ['state', 'reports']): FileChange[] {
@@ -33,21 +33,6 @@ export function changedFiles(root: string, dirs = ['state', 'reports']): FileCha
 
 const status = (error: unknown) => (error as { status?: number }).status;
 
-/**
- * GitHub's primary and secondary rate limits (403 or 429 saying so): how long to wait, from retry-after
- * or x-ratelimit-reset (capped at 2 minutes), or undefined when the error is no rate limit.
- */
-export function rateLimitWait(error: unknown): number | undefined {
-  const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
-  if (e.status !== 403 && e.status !== 429) return undefined;
-  const headers = e.response?.headers ?? {};
-  if (e.status === 403 && !/rate limit/i.test(e.message ?? '') && headers['x-ratelimit-remaining'] !== '0') return undefined;
-  const after = Number(headers['retry-after']);
-  if (Number.isFinite(after) && headers['retry-after'] !== undefined) return Math.min(after * 1000, 120_000);
-  const reset = Number(headers['x-ratelimit-reset']);
-  if (Number.isFinite(reset) && headers['x-ratelimit-reset'] !== undefined) return Math.min(Math.max(0, reset * 1000 - Date.now()), 120_000);
-  return 60_000;
-}
 
 export async function commitFiles(octokit: Octokit, target: RepoTarget, changes: FileChange[], message: string, log: (line: string) => void = () => {}): Promise<string | undefined> {
   if (!changes.length) return undefined;

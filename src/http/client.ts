@@ -74,7 +74,8 @@ export class HttpClient {
 
   /**
    * Sends an idempotent request, retrying network failures, 408/429/5xx (honouring Retry-After) up to
-   * 3 tries. `prepare` runs before each try (to refresh a token, say). Non-2xx answers become HttpError.
+   * 3 tries. A function `req` is called before each try (to put a fresh token in, say). Non-2xx answers
+   * become HttpError, described by `describe` when given.
    */
   async call(req: HttpRequest | (() => Promise<HttpRequest>), describe?: (res: HttpResponse, body: string) => Promise<HttpError> | HttpError): Promise<HttpResponse> {
     let lastError: unknown;

@@ -18,7 +18,8 @@ import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import { hashKey } from '../state/key-hash.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
-import { httpSettings, type JobContext } from './context.ts';
+import type { JobContext } from './context.ts';
+import { httpSettings } from '../settings.ts';
 import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 
 const n = count;

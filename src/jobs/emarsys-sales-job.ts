@@ -11,7 +11,8 @@ import type { RunReport } from '../reports/run-report.ts';
 import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
-import { httpSettings, type JobContext } from './context.ts';
+import type { JobContext } from './context.ts';
+import { httpSettings } from '../settings.ts';
 import { heldAction, heldReport } from './held.ts';
 import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 
@@ -80,7 +81,7 @@ export async function runEmarsysSalesJob(
     }
 
     ctx.log(`${name}: sending ${n(toSend)} lines in ${parts.length} upload(s)`);
-    const outcome = await deliverParts({ runId: ctx.runId, spool: scan.spool, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log, journal: ctx.journal });
+    const outcome = await deliverParts({ runId: ctx.runId, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log, journal: ctx.journal });
     report.uploads = outcome.uploads;
     report.rows.sent = outcome.sent;
     if (outcome.kind === 'unknown') {

@@ -5,7 +5,7 @@ import { dotdigitalClient, resolveEndpoint } from '../destinations/dotdigital/cl
 import { scanContactsExport } from '../destinations/dotdigital/contacts-export.ts';
 import { mappedFields, resolveFields } from '../destinations/dotdigital/fields.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
-import { httpSettings } from '../jobs/context.ts';
+import { httpSettings } from '../settings.ts';
 import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';

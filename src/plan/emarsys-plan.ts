@@ -4,7 +4,7 @@ import { parseDuration } from '../definitions/duration.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { salesFields } from '../destinations/emarsys/fields.ts';
 import { scanSalesExport } from '../destinations/emarsys/sales-export.ts';
-import { httpSettings } from '../jobs/context.ts';
+import { httpSettings } from '../settings.ts';
 import type { DataSetInfo } from '../sources/domo/client.ts';
 import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';

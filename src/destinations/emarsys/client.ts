@@ -3,7 +3,7 @@
  * classified: the server answered "no" (safe to retry or fail), or the outcome is unknown (hold).
  */
 import { createReadStream } from 'node:fs';
-import { HttpError, UnknownOutcomeError } from '../../errors/index.ts';
+import { UnknownOutcomeError } from '../../errors/index.ts';
 import { readText, type HttpClient } from '../../http/client.ts';
 import { backoffMs, isRetryableStatus, MAX_TRIES, requestNeverSent, retryAfterMs, sleep } from '../../http/retry.ts';
 
@@ -62,8 +62,4 @@ export class EmarsysSalesClient {
       throw this.http.error({ method: 'POST', path }, status, body, `${body.slice(0, 300).trim()}${hint[status] ?? ''}`);
     }
   }
-}
-
-export function isRejection(error: unknown): error is HttpError {
-  return error instanceof HttpError;
 }

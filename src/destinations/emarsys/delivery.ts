@@ -4,7 +4,7 @@
  * which holds the job until a person says whether Emarsys got the file.
  */
 import { describeError, HttpError, UnknownOutcomeError, WritebackError } from '../../errors/index.ts';
-import type { Spool, SpoolPart } from '../../pipeline/spool.ts';
+import type { SpoolPart } from '../../pipeline/spool.ts';
 import { isoUtc } from '../../pipeline/values.ts';
 import type { UploadRecord } from '../../reports/run-report.ts';
 import type { JobState, LedgerSegment } from '../../state/job-state.ts';
@@ -16,10 +16,8 @@ export type DeliveryOutcome =
   | { kind: 'rejected'; sent: number; uploads: UploadRecord[]; error: Error }
   | { kind: 'unknown'; sent: number; uploads: UploadRecord[]; error: UnknownOutcomeError };
 
-
 export async function deliverParts(options: {
   runId: string;
-  spool: Spool;
   parts: SpoolPart[];
   state: JobState;
   store: StateStore;
@@ -29,7 +27,7 @@ export async function deliverParts(options: {
   /** Makes the saved state durable beyond this machine (the intent branch inside GitHub Actions). */
   journal?: () => Promise<void>;
 }): Promise<DeliveryOutcome> {
-  const { runId, spool, parts, state, store, client, now, log } = options;
+  const { runId, parts, state, store, client, now, log } = options;
   const journal = options.journal ?? (async () => {});
   const forget = (segment: LedgerSegment) => {
     store.deleteSegment(segment.file);

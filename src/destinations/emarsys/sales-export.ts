@@ -111,7 +111,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
       for (const r of rows) handle(r);
     });
   } catch (error) {
-    result.spool?.dispose();
+    result.dispose();
     throw error;
   }
   if (!formatter) throw new DataError('the export was empty: not even a header row came back from Domo');

@@ -6,7 +6,7 @@ import { isNetworkError, MAX_TRIES } from '../../http/retry.ts';
 import { HttpClient } from '../../http/client.ts';
 import type { DomoSource } from '../../definitions/types.ts';
 import type { SecretResolver } from '../../secrets.ts';
-import { httpSettings } from '../../jobs/context.ts';
+import { httpSettings } from '../../settings.ts';
 import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from './client.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
