@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describeError, WritebackError } from '../errors/index.ts';
 import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
-import { dotdigitalClient, resolveEndpoint, type DotdigitalClient, type ImportStatus } from '../destinations/dotdigital/client.ts';
+import { connectDotdigital, type DotdigitalClient, type ImportStatus } from '../destinations/dotdigital/client.ts';
 import { scanContactsExport, type ContactsScanResult } from '../destinations/dotdigital/contacts-export.ts';
 import { assertNoProblems, resolveFields } from '../destinations/dotdigital/fields.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
@@ -40,18 +40,9 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
 
   // Every secret resolves before any data moves.
   const domo = domoClientFor(spec.source, name, secrets, env, redactor);
-  const username = secrets.resolve(name, target.username);
-  const password = secrets.resolve(name, target.password);
-  const settings = httpSettings(env);
-
-  const endpoint = await resolveEndpoint({
-    env,
-    region: target.region,
-    endpoint: target.endpoint,
-    discover: (url) => dotdigitalClient(url, username, password, redactor, settings).apiEndpoint(),
-  });
+  const { client: dd, endpoint } = await connectDotdigital(target, name, secrets, env, redactor);
   report.destination = { endpoint: endpoint.url, how: endpoint.how };
-  const dd = dotdigitalClient(endpoint.url, username, password, redactor, settings);
+  const settings = httpSettings(env);
 
   const resolution = resolveFields(spec, await dd.dataFields());
   assertNoProblems(resolution);

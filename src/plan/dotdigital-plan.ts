@@ -1,7 +1,7 @@
 /** Plans a DotdigitalContactsWriteback: columns, fields to create, contacts that would be imported now. */
 import { readFileSync } from 'node:fs';
 import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
-import { dotdigitalClient, resolveEndpoint } from '../destinations/dotdigital/client.ts';
+import { connectDotdigital } from '../destinations/dotdigital/client.ts';
 import { scanContactsExport } from '../destinations/dotdigital/contacts-export.ts';
 import { mappedFields, resolveFields } from '../destinations/dotdigital/fields.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
@@ -28,11 +28,8 @@ export async function planDotdigital(definition: DotdigitalContactsDefinition, p
   const target = spec.destination.dotdigital;
   plan.columns = dotdigitalColumns(definition);
   const domo = domoClientFor(spec.source, name, ctx.secrets, ctx.env, ctx.redactor);
-  const username = ctx.secrets.resolve(name, target.username);
-  const password = ctx.secrets.resolve(name, target.password);
+  const { client: dd } = await connectDotdigital(target, name, ctx.secrets, ctx.env, ctx.redactor);
   const settings = httpSettings(ctx.env);
-  const endpoint = await resolveEndpoint({ env: ctx.env, region: target.region, endpoint: target.endpoint, discover: (url) => dotdigitalClient(url, username, password, ctx.redactor, settings).apiEndpoint() });
-  const dd = dotdigitalClient(endpoint.url, username, password, ctx.redactor, settings);
   const resolution = resolveFields(spec, await dd.dataFields());
   plan.fieldsToCreate = resolution.toCreate;
 

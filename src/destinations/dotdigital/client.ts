@@ -6,7 +6,9 @@ import { HttpError, WritebackError } from '../../errors/index.ts';
 import { HttpClient, type HttpResponse } from '../../http/client.ts';
 import type { Redactor } from '../../http/redact.ts';
 import { backoffMs, sleep } from '../../http/retry.ts';
-import type { DotdigitalFieldType } from '../../definitions/types.ts';
+import type { DotdigitalContactsSpec, DotdigitalFieldType } from '../../definitions/types.ts';
+import type { SecretResolver } from '../../secrets.ts';
+import { httpSettings } from '../../settings.ts';
 
 export const DOTDIGITAL_REGIONS = { r1: 'https://r1-api.dotdigital.com', r2: 'https://r2-api.dotdigital.com', r3: 'https://r3-api.dotdigital.com' } as const;
 
@@ -135,6 +137,18 @@ export async function resolveEndpoint(options: {
   return { url: await options.discover(discoveryUrl), how: 'discovered through account-info' };
 }
 
-export function dotdigitalClient(baseUrl: string, username: string, password: string, redactor: Redactor, settings: { timeoutMs: number; retryBaseMs: number }): DotdigitalClient {
-  return new DotdigitalClient(new HttpClient({ service: 'Dotdigital', baseUrl, redactor, ...settings }), username, password);
+/** Resolves the API user's secrets, finds the account's endpoint and returns a client for it. */
+export async function connectDotdigital(
+  target: DotdigitalContactsSpec['destination']['dotdigital'],
+  job: string,
+  secrets: SecretResolver,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+): Promise<{ client: DotdigitalClient; endpoint: { url: string; how: string } }> {
+  const username = secrets.resolve(job, target.username);
+  const password = secrets.resolve(job, target.password);
+  const settings = httpSettings(env);
+  const at = (baseUrl: string) => new DotdigitalClient(new HttpClient({ service: 'Dotdigital', baseUrl, redactor, ...settings }), username, password);
+  const endpoint = await resolveEndpoint({ env, region: target.region, endpoint: target.endpoint, discover: (url) => at(url).apiEndpoint() });
+  return { client: at(endpoint.url), endpoint };
 }
