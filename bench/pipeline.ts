@@ -1,21 +1,35 @@
 /**
- * `npm run bench [-- ROWS]`: a full reconcile of an Emarsys job over ROWS synthetic order lines (default
- * 1,000,000) served by the Domo emulator and received by the Emarsys emulator on 127.0.0.1, and on the
- * same file two references: a bare Node pass-through with the same CSV library, and Miller doing the same
- * column selection, renaming and ordering. Each runs in its own process; peak RSS is that process's own.
- * Then the ledger's costs: size for 1M delivered lines, load time, and what a run of 1,000 lines adds.
+ * `npm run bench [-- ROWS...]`: a full reconcile of an Emarsys job over ROWS synthetic order lines,
+ * served by the Domo emulator and received by the Emarsys emulator on 127.0.0.1, run by the compiled CLI
+ * as a user runs it; on the same file, two references: a bare Node pass-through with the same CSV reader,
+ * and Miller doing the same column selection, renaming and ordering. Each runs in its own process under
+ * GNU time; peak RSS is that process's own. Further sizes (default: 1,000,000 then 5,000,000) compare
+ * the runner's peak memory with the first. Then the ledger's costs: size for 1M delivered lines, load
+ * time, and what a run of 1,000 lines adds.
  */
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_COLUMNS } from './columns.ts';
 import { measureLedger } from './ledger.ts';
 
-const rows = Number(process.argv[2] ?? 1_000_000);
+/** The benchmark's mapping: Domo column -> Emarsys field, in the file's field order. */
+const BENCH_COLUMNS: [string, string][] = [
+  ['order_id', 'order'],
+  ['ordered_at', 'timestamp'],
+  ['customer_id', 'customer'],
+  ['sku', 'item'],
+  ['line_total', 'price'],
+  ['qty', 'quantity'],
+  ['channel', 's_channel'],
+  ['discount_amount', 'f_discount'],
+];
+
+// Sizes: the full comparison runs at the first; later ones only check that memory stays the same.
+const sizes = process.argv.slice(2).map(Number);
+if (!sizes.length) sizes.push(1_000_000, 5_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'writeback-bench-'));
-const csvFile = join(dir, 'sales.csv');
 const tsx = ['--import', 'tsx'];
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -25,46 +39,35 @@ interface Figures {
   maxRssKb: number;
 }
 
-function node(script: string, args: string[]): Figures & Record<string, unknown> {
-  const out = execFileSync(process.execPath, [...tsx, here(script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-  return JSON.parse(out);
-}
-
-function miller(): Figures | string {
-  if (spawnSync('mlr', ['--version']).status !== 0) {
-    // Debian's package, when this machine may install it.
-    spawnSync('sh', ['-c', 'apt-get install -y -qq miller time >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq miller time) >/dev/null 2>&1']);
-    if (spawnSync('mlr', ['--version']).status !== 0) return 'not installed (apt-get install miller)';
-  }
-  const renames = BENCH_COLUMNS.flatMap(([column, field]) => [column, field]).join(',');
-  const columns = BENCH_COLUMNS.map(([column]) => column).join(',');
-  const out = join(dir, 'miller.csv');
-  const timed = spawnSync('/usr/bin/time', ['-f', '%e %M', 'mlr', '--csv', 'cut', '-o', '-f', columns, 'then', 'rename', renames, csvFile], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  if (timed.status !== 0) {
-    const started = performance.now();
-    execFileSync('sh', ['-c', `mlr --csv cut -o -f ${columns} then rename ${renames} '${csvFile}' > '${out}'`]);
-    return { seconds: (performance.now() - started) / 1000, maxRssKb: 0 };
-  }
-  const [seconds, rss] = timed.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+/** Runs a command under /usr/bin/time (installed with Miller when missing): wall time and the process's peak RSS. */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Figures {
+  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 });
+  const [seconds, rss] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  if (run.status !== 0 || !Number.isFinite(seconds)) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
   return { seconds: seconds!, maxRssKb: rss! };
 }
 
-// 1. The input, written once by its own process.
-execFileSync(process.execPath, [...tsx, here('generate.ts'), csvFile, String(rows)], { stdio: 'inherit' });
-const bytes = statSync(csvFile).size;
-const mb = bytes / 1024 / 1024;
-console.log(`input: ${n(rows)} order lines, ${mb.toFixed(1)} MB of CSV`);
+function installMiller(): boolean {
+  if (spawnSync('mlr', ['--version']).status === 0 && spawnSync('/usr/bin/time', ['true']).status === 0) return true;
+  // Debian's packages, when this machine may install them.
+  spawnSync('sh', ['-c', 'apt-get install -y -qq miller time >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq miller time) >/dev/null 2>&1']);
+  return spawnSync('mlr', ['--version']).status === 0 && spawnSync('/usr/bin/time', ['true']).status === 0;
+}
 
-// 2. Writeback: emulators in one process, the runner in another.
-const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-const [urlLine] = (await once(emulators.stdout!, 'data')) as [Buffer];
-const urls = JSON.parse(urlLine.toString()) as { domo: string; emarsys: string };
-const root = join(dir, 'repo');
-mkdirSync(join(root, 'connectors'), { recursive: true });
-const mapping = BENCH_COLUMNS.map(([column, field]) => (field.includes('_') ? null : `${field}: ${column}`)).filter(Boolean).join(', ');
-writeFileSync(
-  join(root, 'connectors', 'bench.yaml'),
-  `apiVersion: writeback/v1
+/** Generates ROWS lines, serves them from the emulators and times a reconcile by the compiled CLI, as a user runs it. */
+async function reconcileRun(rows: number): Promise<Figures & { mb: number; lines: number; uploads: number; csvFile: string }> {
+  const csvFile = join(dir, `sales-${rows}.csv`);
+  execFileSync(process.execPath, [...tsx, here('generate.ts'), csvFile, String(rows)], { stdio: 'inherit' });
+  const mb = statSync(csvFile).size / 1024 / 1024;
+  const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const [urlLine] = (await once(emulators.stdout!, 'data')) as [Buffer];
+  const urls = JSON.parse(urlLine.toString()) as { domo: string; emarsys: string };
+  const root = join(dir, `repo-${rows}`);
+  mkdirSync(join(root, 'connectors'), { recursive: true });
+  const mapping = BENCH_COLUMNS.map(([column, field]) => (field.includes('_') ? null : `${field}: ${column}`)).filter(Boolean).join(', ');
+  writeFileSync(
+    join(root, 'connectors', 'bench.yaml'),
+    `apiVersion: writeback/v1
 kind: EmarsysSalesWriteback
 metadata: { name: bench }
 spec:
@@ -73,27 +76,48 @@ spec:
   mapping: { ${mapping}, custom: { s_channel: channel, f_discount: discount_amount } }
   delivery: { cursor: ordered_at, lookback: 3d }
 `,
-);
-process.env.BENCH_DOMO_ID = 'bench-client';
-process.env.BENCH_DOMO_SECRET = 'bench-secret';
-process.env.BENCH_EMARSYS_TOKEN = 'bench-token';
-const writeback = node('run-reconcile.ts', [root, urls.domo, urls.emarsys]);
-emulators.send('stop');
-const [received] = (await once(emulators, 'message')) as [{ accepted: number; uploads: number }];
-if (writeback.status !== 'succeeded' || received.accepted !== rows) throw new Error(`the reconcile did not deliver every line: ${JSON.stringify(writeback)} ${JSON.stringify(received)}`);
+  );
+  const { GITHUB_ACTIONS: _, ...env } = process.env;
+  Object.assign(env, { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys });
+  const figures = timed(process.execPath, [here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
+  emulators.send('stop');
+  const [received] = (await once(emulators, 'message')) as [{ accepted: number; uploads: number }];
+  const reports = join(root, 'reports', 'bench');
+  const report = JSON.parse(readFileSync(join(reports, readdirSync(reports).find((f) => f.endsWith('.json'))!), 'utf8')) as { status: string; message: string };
+  if (report.status !== 'succeeded' || received.accepted !== rows) throw new Error(`the reconcile did not deliver every line: ${report.message}; the emulator accepted ${received.accepted}`);
+  return { ...figures, mb, lines: received.accepted, uploads: received.uploads, csvFile };
+}
 
-// 3. The references, on the same file.
-const passthrough = node('passthrough.ts', [csvFile, join(dir, 'passthrough.csv')]);
-const mlr = miller();
+if (!installMiller()) throw new Error('the bench needs Miller and GNU time: apt-get install miller time');
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' }); // bin/writeback.js runs dist/ when it is current
 
-const line = (name: string, f: Figures) =>
-  `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s  ${n(rows / f.seconds).padStart(10)} rows/s  ${(mb / f.seconds).toFixed(1).padStart(6)} MB/s  ${f.maxRssKb ? `${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB` : '   ?'} peak RSS`;
-console.log(line('writeback reconcile (HTTP in/out)', writeback));
-console.log(line('node pass-through (papaparse)', passthrough));
-console.log(typeof mlr === 'string' ? `miller: ${mlr}` : line('miller cut + rename', mlr));
-if (typeof mlr !== 'string') console.log(`writeback vs miller: ${(mlr.seconds / writeback.seconds).toFixed(2)}x throughput (target >= 1.5x)`);
+const line = (name: string, f: Figures, rows: number, mb: number) =>
+  `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s  ${n(rows / f.seconds).padStart(10)} rows/s  ${(mb / f.seconds).toFixed(1).padStart(6)} MB/s  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS`;
+
+// 1. Writeback at the first size, and the two references on the same file.
+const [rows, ...larger] = sizes;
+const writeback = await reconcileRun(rows!);
+console.log(`input: ${n(rows!)} order lines, ${writeback.mb.toFixed(1)} MB of CSV`);
+const passthrough = timed(process.execPath, [here('passthrough.mjs'), writeback.csvFile, join(dir, 'passthrough.csv'), JSON.stringify(BENCH_COLUMNS)]);
+const renames = BENCH_COLUMNS.flatMap(([column, field]) => [column, field]).join(',');
+const columns = BENCH_COLUMNS.map(([column]) => column).join(',');
+const miller = timed('sh', ['-c', `mlr --csv cut -o -f ${columns} then rename ${renames} '${writeback.csvFile}' > '${join(dir, 'miller.csv')}'`]);
+console.log(line('writeback reconcile (HTTP in/out)', writeback, rows!, writeback.mb));
+console.log(line('node pass-through (same reader)', passthrough, rows!, writeback.mb));
+console.log(line('miller cut + rename', miller, rows!, writeback.mb));
+console.log(`writeback vs miller: ${(miller.seconds / writeback.seconds).toFixed(2)}x throughput (target >= 1.5x)`);
 console.log(`writeback vs node pass-through: ${(passthrough.seconds / writeback.seconds).toFixed(2)}x throughput`);
-console.log(`Emarsys emulator accepted ${n(received.accepted)} lines in ${received.uploads} uploads`);
+console.log(`Emarsys emulator accepted ${n(writeback.lines)} lines in ${writeback.uploads} uploads`);
+rmSync(writeback.csvFile);
+
+// 2. Memory at larger sizes: the peak must not grow with the export.
+for (const size of larger) {
+  const run = await reconcileRun(size);
+  console.log(line(`writeback at ${n(size)} rows`, run, size, run.mb));
+  const growth = run.maxRssKb / writeback.maxRssKb - 1;
+  console.log(`peak RSS at ${n(size)} rows vs ${n(rows!)}: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (target within 10%; at ${n(rows!)} rows the target is under 150 MB)`);
+  rmSync(run.csvFile);
+}
 
 // 4. The ledger.
 const ledger = measureLedger(join(dir, 'ledger'));

@@ -3,9 +3,11 @@
  * was read and judged, while memory stays flat whatever the DataSet's size.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LineBuffer, growLine } from './line-buffer.ts';
+import { filterPairs, pairChunks, PairFile, readPairs } from './pair-file.ts';
 
 export interface SpoolPart {
   index: number;
@@ -15,6 +17,8 @@ export interface SpoolPart {
   sha256: string;
   /** Per line: the key fingerprint as [hi, lo] pairs, kept on disk beside the part until asked for. */
   fingerprints(): Uint32Array;
+  /** The same, read in chunks through one small array. */
+  fingerprintChunks(): Iterable<Uint32Array>;
   /** Per line: a destination-specific 32-bit value and the export row number (flat pairs). */
   extras(): Uint32Array;
   /** Latest cursor value (ms) among the part's lines. */
@@ -23,61 +27,45 @@ export interface SpoolPart {
   lastLine: string;
 }
 
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_BYTES = 256 * 1024;
 
-/** Pairs of uint32 appended to a file through a small buffer: memory stays flat however many lines a run has. */
-class PairFile {
-  private readonly buffer = new Uint32Array(16 * 1024);
-  private used = 0;
-  private fd: number;
-
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  push(a: number, b: number): void {
-    if (this.used + 2 > this.buffer.length) this.flush();
-    this.buffer[this.used++] = a;
-    this.buffer[this.used++] = b;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  private flush(): void {
-    if (this.used) writeSync(this.fd, this.buffer, 0, this.used * 4);
-    this.used = 0;
-  }
-}
-
-/** Reads a PairFile back (copied: a Buffer may not sit on a 4-byte boundary). */
-function readPairs(path: string | undefined): Uint32Array {
-  if (!path) return new Uint32Array(0);
-  const bytes = readFileSync(path);
-  const pairs = new Uint32Array(bytes.length / 4);
-  new Uint8Array(pairs.buffer).set(bytes);
-  return pairs;
+interface OpenPart {
+  path: string;
+  fd: number;
+  lines: number;
+  /** Bytes written to the file; the part's size is this plus the buffer's committed bytes. */
+  written: number;
+  hash: Hash;
+  keys: PairFile;
+  extras?: PairFile;
+  maxCursor?: number;
+  firstLine: string;
+  lastLine: string;
 }
 
 export class Spool {
   readonly dir: string;
   readonly parts: SpoolPart[] = [];
-  private fd = -1;
-  private buffer = '';
-  private current: { path: string; lines: number; bytes: number; hash: Hash; keys: PairFile; extras?: PairFile; maxCursor?: number; firstLine: string; lastLine: string } | undefined;
-
-  private readonly flushChars: number;
+  /** Where the next line is written; commit() adds it to the spool. */
+  readonly line: LineBuffer;
+  /** Committed bytes at the start of the line's buffer, not yet written to the part file. */
+  private used = 0;
+  /** Where the last committed line sits in the buffer (-1: written out, its text kept in lastLine). */
+  private lastLineAt = -1;
+  private current: OpenPart | undefined;
+  private readonly header: Buffer;
 
   constructor(
-    private readonly header: string,
+    header: string,
     private readonly maxPartBytes: number,
-    /** Keep the two per-line numbers of add() (Dotdigital needs them; Emarsys does not). */
+    /** Keep the two per-line numbers of commit() (Dotdigital needs them; Emarsys does not). */
     private readonly withExtras = false,
   ) {
-    this.flushChars = Math.max(1, Math.min(FLUSH_CHARS, Math.floor(maxPartBytes / 4)));
+    this.header = Buffer.from(header);
+    this.line = new LineBuffer(FLUSH_BYTES, (line, more) => {
+      this.flush();
+      growLine(line, more);
+    });
     this.dir = mkdtempSync(join(tmpdir(), 'writeback-spool-'));
   }
 
@@ -85,24 +73,34 @@ export class Spool {
     return this.parts.reduce((n, p) => n + p.lines, 0) + (this.current?.lines ?? 0);
   }
 
-  /**
-   * Appends one CSV line (with its newline), its fingerprint, its cursor value and two per-line numbers.
-   * Sizes are counted when the buffer is flushed, not per line: a part closes once its bytes on disk
-   * come within one flush (at most 3 bytes a character) of the limit.
-   */
+  /** Appends one CSV line (with its newline): add() is write-then-commit for a line given as text. */
   add(line: string, hi: number, lo: number, cursor: number | undefined, extra = 0, row = 0): void {
-    if (!this.current) this.openPart(line);
-    const part = this.current!;
-    this.buffer += line;
+    this.line.length = 0;
+    this.line.text(line);
+    this.commit(hi, lo, cursor, extra, row);
+  }
+
+  /**
+   * Adds the line written in `line` (with its newline), its fingerprint, its cursor value and two
+   * per-line numbers. A part takes lines while header and lines stay within maxPartBytes (a single
+   * longer line gets a part of its own).
+   */
+  commit(hi: number, lo: number, cursor: number | undefined, extra = 0, row = 0): void {
+    const line = this.line;
+    let part = this.current;
+    if (part && part.lines > 0 && part.written + this.used + line.length > this.maxPartBytes) {
+      this.closePart();
+      part = undefined;
+    }
+    if (!part) part = this.openPart();
+    this.lastLineAt = line.start;
+    this.used = line.start + line.length;
+    line.start = this.used;
+    line.length = 0;
     part.lines++;
     part.keys.push(hi, lo);
     part.extras?.push(extra, row);
-    part.lastLine = line;
     if (cursor !== undefined && (part.maxCursor === undefined || cursor > part.maxCursor)) part.maxCursor = cursor;
-    if (this.buffer.length >= this.flushChars) {
-      this.flush();
-      if (part.bytes + this.flushChars * 3 > this.maxPartBytes) this.closePart();
-    }
   }
 
   /** Closes the last part; returns every part. */
@@ -111,43 +109,75 @@ export class Spool {
     return this.parts;
   }
 
+  /**
+   * Removes lines by their number across all parts (0-based, ascending), rewriting the parts they are
+   * in: their size, checksum, fingerprints and first and last lines follow. Parts left empty go.
+   */
+  removeLines(lines: readonly number[]): void {
+    if (!lines.length) return;
+    let first = 0;
+    let next = 0;
+    for (const part of this.parts) {
+      const drop = new Set<number>();
+      while (next < lines.length && lines[next]! < first + part.lines) drop.add(lines[next++]! - first);
+      first += part.lines;
+      if (drop.size) rewritePart(part, drop);
+    }
+    const kept = this.parts.filter((p) => p.lines > 0);
+    this.parts.length = 0;
+    kept.forEach((part, i) => this.parts.push({ ...part, index: i + 1 }));
+  }
+
   dispose(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    if (this.current && this.current.fd >= 0) closeSync(this.current.fd);
+    this.current = undefined;
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private openPart(firstLine: string): void {
+  /** Opens a part for the line being committed: the header goes straight to the file. */
+  private openPart(): OpenPart {
     const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
-    this.fd = openSync(path, 'w');
-    const hash = createHash('sha256');
+    const fd = openSync(path, 'w');
+    writeSync(fd, this.header);
+    const hash = createHash('sha256').update(this.header);
+    const line = this.line;
+    // The buffer holds nothing committed now: the line moves to its start.
+    if (line.start > 0) {
+      line.bytes.copyWithin(0, line.start, line.start + line.length);
+      line.start = 0;
+    }
+    this.used = 0;
     this.current = {
       path,
+      fd,
       lines: 0,
-      bytes: 0,
+      written: this.header.length,
       hash,
       keys: new PairFile(`${path}.keys`),
       extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
-      firstLine,
-      lastLine: firstLine,
+      firstLine: line.toString().trimEnd(),
+      lastLine: '',
     };
-    this.buffer = this.header;
+    return this.current;
   }
 
+  /** Writes the committed bytes to the part file; the line being written moves to the buffer's start. */
   private flush(): void {
-    if (!this.buffer) return;
-    const chunk = Buffer.from(this.buffer);
-    writeSync(this.fd, chunk);
-    this.current!.hash.update(chunk);
-    this.current!.bytes += chunk.length;
-    this.buffer = '';
+    const part = this.current;
+    if (!part || !this.used) return;
+    if (this.lastLineAt >= 0) part.lastLine = this.line.bytes.toString('utf8', this.lastLineAt, this.used).trimEnd();
+    this.lastLineAt = -1;
+    const chunk = this.line.bytes.subarray(0, this.used);
+    writeSync(part.fd, chunk);
+    part.hash.update(chunk);
+    part.written += this.used;
+    this.used = 0;
   }
 
   private closePart(): void {
     this.flush();
-    closeSync(this.fd);
-    this.fd = -1;
     const c = this.current!;
+    closeSync(c.fd);
     c.keys.close();
     c.extras?.close();
     const keysPath = c.keys.path;
@@ -156,14 +186,54 @@ export class Spool {
       index: this.parts.length + 1,
       path: c.path,
       lines: c.lines,
-      bytes: c.bytes,
+      bytes: c.written,
       sha256: c.hash.digest('hex'),
       fingerprints: () => readPairs(keysPath),
+      fingerprintChunks: () => pairChunks(keysPath),
       extras: () => readPairs(extrasPath),
       maxCursor: c.maxCursor,
-      firstLine: c.firstLine.trimEnd(),
-      lastLine: c.lastLine.trimEnd(),
+      firstLine: c.firstLine,
+      lastLine: c.lastLine,
     });
     this.current = undefined;
   }
+}
+
+/** Streams a part file into a copy without the `drop` lines (numbers within the part), then swaps them. */
+function rewritePart(part: SpoolPart, drop: Set<number>): void {
+  const input = openSync(part.path, 'r');
+  const output = openSync(`${part.path}.new`, 'w');
+  const hash = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(FLUSH_BYTES);
+  let carry = Buffer.alloc(0);
+  let line = -1; // the header
+  let bytes = 0;
+  const kept: string[] = [];
+  const emit = (bytesOfLine: Buffer) => {
+    if (line < 0 || !drop.has(line)) {
+      writeSync(output, bytesOfLine);
+      hash.update(bytesOfLine);
+      bytes += bytesOfLine.length;
+      if (line >= 0) {
+        if (kept.length === 0) kept.push(bytesOfLine.toString('utf8').trimEnd());
+        kept[1] = bytesOfLine.toString('utf8').trimEnd();
+      }
+    }
+    line++;
+  };
+  for (let read; (read = readSync(input, chunk, 0, chunk.length, null)) > 0; ) {
+    const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+    let from = 0;
+    for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, from)) {
+      emit(data.subarray(from, newline + 1));
+      from = newline + 1;
+    }
+    carry = Buffer.from(data.subarray(from));
+  }
+  closeSync(input);
+  closeSync(output);
+  renameSync(`${part.path}.new`, part.path);
+  filterPairs(`${part.path}.keys`, (i) => !drop.has(i));
+  filterPairs(`${part.path}.extras`, (i) => !drop.has(i));
+  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash.digest('hex'), firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
 }

@@ -37,6 +37,24 @@ export function isoUtc(ms: number): string {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
+  return day <= DAYS_IN_MONTH[month - 1]! + leap;
+}
+
+const isRealTime = (hour: number, minute: number, second: number) => hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
+
+/** Milliseconds since the epoch of a UTC civil time (Howard Hinnant's days-from-civil: integer math, no Date). */
+function civilMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return (era * 146097 + doe - 719468) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000;
+}
+
 /** Two ASCII digits at `at` as a number, or -1. */
 function digits2(text: string, at: number): number {
   const a = text.charCodeAt(at) - 48;
@@ -44,53 +62,62 @@ function digits2(text: string, at: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
-/**
- * The hot path: Domo's own shapes, `YYYY-MM-DD` and `YYYY-MM-DDTHH:MM:SS` (no zone: UTC), checked by
- * character codes without a Date or a regex. Anything else returns undefined for the general parser.
- */
-function fastDomoTimestamp(text: string): string | undefined {
+/** The same on bytes. */
+function byteDigits2(bytes: Uint8Array, at: number): number {
+  const a = bytes[at]! - 48;
+  const b = bytes[at + 1]! - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Whether text is one of Domo's own shapes, `YYYY-MM-DD` or `YYYY-MM-DD[T ]HH:MM:SS` (no zone: UTC), and real. */
+function isDomoTimestamp(text: string): boolean {
   const length = text.length;
-  if ((length !== 10 && length !== 19) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  if ((length !== 10 && length !== 19) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
   const century = digits2(text, 0);
   const yy = digits2(text, 2);
-  const month = digits2(text, 5);
-  const day = digits2(text, 8);
-  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return undefined;
-  const year = century * 100 + yy;
-  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0;
-  if (day > DAYS_IN_MONTH[month - 1]! + leap) return undefined;
-  if (length === 10) return `${text}T00:00:00Z`;
+  if (century < 0 || yy < 0 || !isRealDate(century * 100 + yy, digits2(text, 5), digits2(text, 8))) return false;
+  if (length === 10) return true;
   const sep = text.charCodeAt(10);
-  if ((sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-  const hour = digits2(text, 11);
-  const minute = digits2(text, 14);
-  const second = digits2(text, 17);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  return sep === 84 ? `${text}Z` : `${text.slice(0, 10)}T${text.slice(11)}Z`;
+  if ((sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
+  return isRealTime(digits2(text, 11), digits2(text, 14), digits2(text, 17));
+}
+
+/**
+ * The hot path on bytes: Domo's own shapes at [start, end), checked by byte values. Returns the
+ * milliseconds, or NaN when the bytes are anything else (the caller then uses the general parser).
+ */
+export function domoTimestampMs(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if ((length !== 10 && length !== 19) || bytes[start + 4] !== 45 || bytes[start + 7] !== 45) return NaN;
+  const century = byteDigits2(bytes, start);
+  const yy = byteDigits2(bytes, start + 2);
+  const year = century * 100 + yy;
+  const month = byteDigits2(bytes, start + 5);
+  const day = byteDigits2(bytes, start + 8);
+  if (century < 0 || yy < 0 || !isRealDate(year, month, day)) return NaN;
+  if (length === 10) return civilMs(year, month, day, 0, 0, 0);
+  const sep = bytes[start + 10];
+  if ((sep !== 84 && sep !== 32) || bytes[start + 13] !== 58 || bytes[start + 16] !== 58) return NaN;
+  const hour = byteDigits2(bytes, start + 11);
+  const minute = byteDigits2(bytes, start + 14);
+  const second = byteDigits2(bytes, start + 17);
+  return isRealTime(hour, minute, second) ? civilMs(year, month, day, hour, minute, second) : NaN;
 }
 
 export function formatTimestamp(text: string): string | Invalid {
-  const fast = fastDomoTimestamp(text);
-  if (fast !== undefined) return fast;
+  if (isDomoTimestamp(text)) {
+    if (text.length === 10) return `${text}T00:00:00Z`;
+    return text.charCodeAt(10) === 84 ? `${text}Z` : `${text.slice(0, 10)}T${text.slice(11)}Z`;
+  }
   const ms = parseTimestamp(text);
   return ms instanceof Invalid ? ms : isoUtc(ms);
 }
 
 /** Milliseconds for a cursor value, without a Date or a string on the hot path for Domo's own shapes. */
 export function cursorMs(text: string): number | Invalid {
-  if (fastDomoTimestamp(text) === undefined) return parseTimestamp(text);
-  const year = digits2(text, 0) * 100 + digits2(text, 2);
-  const month = digits2(text, 5);
-  const day = digits2(text, 8);
-  // Days from civil (Howard Hinnant's algorithm): integer math only.
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  const days = era * 146097 + doe - 719468;
-  const time = text.length === 19 ? digits2(text, 11) * 3_600_000 + digits2(text, 14) * 60_000 + digits2(text, 17) * 1000 : 0;
-  return days * 86_400_000 + time;
+  if (!isDomoTimestamp(text)) return parseTimestamp(text);
+  const time = text.length === 19 ? [digits2(text, 11), digits2(text, 14), digits2(text, 17)] : [0, 0, 0];
+  return civilMs(digits2(text, 0) * 100 + digits2(text, 2), digits2(text, 5), digits2(text, 8), time[0]!, time[1]!, time[2]!);
 }
 
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;

@@ -3,28 +3,74 @@
  * chance that two of a million keys collide is about 3 in 100 million.
  */
 
-/** Hashes the values at `indexes`, separated by U+001F, into [hi, lo]: hashKey of the joined key, without building it. */
-export function hashFields(values: readonly string[], indexes: readonly number[], out: Uint32Array): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  let length = 0;
-  for (let k = 0; k < indexes.length; k++) {
-    if (k > 0) {
-      a = Math.imul(a ^ 0x1f, 0x01000193);
-      b = Math.imul(b ^ 0x1f, 0x5bd1e995);
-      b ^= b >>> 15;
-      length++;
-    }
-    const text = values[indexes[k]!]!;
+/**
+ * hashKey of a key built from parts joined by U+001F, without building it. Parts come as text or as
+ * ASCII bytes (one byte is one UTF-16 unit there), so lines formatted as bytes get the same fingerprints.
+ */
+export class KeyHasher {
+  private a = 0;
+  private b = 0;
+  private length = 0;
+  private parts = 0;
+
+  start(): void {
+    this.a = 0x811c9dc5;
+    this.b = 0x9747b28c;
+    this.length = 0;
+    this.parts = 0;
+  }
+
+  private separate(): void {
+    if (this.parts++ === 0) return;
+    this.a = Math.imul(this.a ^ 0x1f, 0x01000193);
+    let b = Math.imul(this.b ^ 0x1f, 0x5bd1e995);
+    this.b = b ^ (b >>> 15);
+    this.length++;
+  }
+
+  text(text: string): void {
+    this.separate();
+    let a = this.a;
+    let b = this.b;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 15;
     }
-    length += text.length;
+    this.a = a;
+    this.b = b;
+    this.length += text.length;
   }
-  finish(a, b, length, out, 0);
+
+  /** ASCII bytes [start, end) as a part. */
+  ascii(bytes: Uint8Array, start: number, end: number): void {
+    this.separate();
+    let a = this.a;
+    let b = this.b;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    this.a = a;
+    this.b = b;
+    this.length += end - start;
+  }
+
+  finish(out: Uint32Array): void {
+    finish(this.a, this.b, this.length, out, 0);
+  }
+}
+
+const hasher = new KeyHasher();
+
+/** Hashes the values at `indexes`, separated by U+001F, into [hi, lo]: hashKey of the joined key, without building it. */
+export function hashFields(values: readonly string[], indexes: readonly number[], out: Uint32Array): void {
+  hasher.start();
+  for (const index of indexes) hasher.text(values[index]!);
+  hasher.finish(out);
 }
 
 /** Hashes a string into [hi, lo] (two independent FNV-1a-style lanes with murmur finalisers). */

@@ -40,13 +40,18 @@ export class StateStore {
     writeDurably(this.file, `${JSON.stringify(state, null, 2)}\n`);
   }
 
-  /** Writes a segment file of fingerprints (little-endian uint32 pairs) and returns its name. */
-  writeSegment(runId: string, part: number, pairs: Uint32Array): string {
+  /** Writes a segment file of fingerprints (little-endian uint32 pairs), given in chunks, and returns its name. */
+  writeSegment(runId: string, part: number, chunks: Iterable<Uint32Array>): string {
     mkdirSync(this.dir, { recursive: true });
     const file = `ledger-${runId}-${String(part).padStart(3, '0')}.bin`;
-    const buffer = Buffer.alloc(pairs.length * 4);
-    for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
-    writeDurably(join(this.dir, file), buffer);
+    let buffer = Buffer.alloc(0);
+    writeDurably(join(this.dir, file), function* () {
+      for (const pairs of chunks) {
+        if (buffer.length < pairs.length * 4) buffer = Buffer.alloc(pairs.length * 4);
+        for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
+        yield buffer.subarray(0, pairs.length * 4);
+      }
+    }());
     return file;
   }
 
@@ -118,12 +123,13 @@ function alive(pid: number): boolean {
 }
 
 /** Write to a temp file, fsync, rename: a crash leaves the old or the new content, never half. */
-export function writeDurably(path: string, content: string | Buffer): void {
+export function writeDurably(path: string, content: string | Buffer | Iterable<Buffer>): void {
   mkdirSync(join(path, '..'), { recursive: true });
   const temp = `${path}.tmp-${process.pid}`;
   const fd = openSync(temp, 'w');
   try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    if (typeof content === 'string' || Buffer.isBuffer(content)) writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    else for (const chunk of content) writeSync(fd, chunk);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { DataError } from '../../errors/index.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { readCsv } from '../../pipeline/csv-rows.ts';
+import { readCsvRecords } from '../../pipeline/csv-records.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { formatEmail, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
@@ -100,9 +100,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       }
       result.spool.add(csvLine(values), hi, lo, undefined, valueHash, row);
     };
-    await readCsv(input, (rows) => {
-      for (const r of rows) handle(r);
-    });
+    await readCsvRecords(input, (record) => handle(record.texts()));
   } catch (error) {
     result.dispose();
     throw error;

@@ -38,7 +38,7 @@ export async function deliverParts(options: {
   let sent = 0;
   for (const part of parts) {
     const segment: LedgerSegment = {
-      file: store.writeSegment(runId, part.index, part.fingerprints()),
+      file: store.writeSegment(runId, part.index, part.fingerprintChunks()),
       lines: part.lines,
       maxCursor: part.maxCursor === undefined ? undefined : isoUtc(part.maxCursor),
       runId,

@@ -6,12 +6,13 @@ import type { Readable } from 'node:stream';
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from '../../definitions/types.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { readCsv } from '../../pipeline/csv-rows.ts';
+import { PLAIN, readCsvRecords, type CsvRecord } from '../../pipeline/csv-records.ts';
 import { Spool } from '../../pipeline/spool.ts';
-import { cursorMs, Invalid } from '../../pipeline/values.ts';
+import { cursorMs, domoTimestampMs, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { FingerprintSet, hashFields } from '../../state/key-hash.ts';
-import { SalesRowFormatter } from './fields.ts';
+import { ExportDuplicates } from '../../pipeline/export-duplicates.ts';
+import { KeyHasher, type FingerprintSet } from '../../state/key-hash.ts';
+import { SalesLineWriter } from './sales-line.ts';
 
 export interface ScanOptions {
   spec: EmarsysSalesSpec;
@@ -19,7 +20,7 @@ export interface ScanOptions {
   /** Rows whose cursor is before this (ms) are outside the window. */
   windowStart?: number;
   maxPartBytes: number;
-  /** Rows the DataSet announces: sizes the in-run duplicate check once instead of growing it. */
+  /** Rows the DataSet announces: sizes the in-run duplicate check. */
   expectedRows?: number;
   progress?: (rowsRead: number) => void;
 }
@@ -44,77 +45,82 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
   const { spec, ledger, windowStart } = options;
   const cursorColumn = spec.delivery?.cursor;
   const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, duplicateInExport: 0 };
-  const seen = new FingerprintSet(options.expectedRows ?? 1024);
+  const duplicates = new ExportDuplicates(options.expectedRows ?? 1024);
+  const hasher = new KeyHasher();
   const pair = new Uint32Array(2);
-  let formatter: SalesRowFormatter | undefined;
-  let keyIndexes: number[] = [];
+  let writer: SalesLineWriter | undefined;
   let cursorIndex = -1;
-  let rowNumber = 0;
 
-  const reject = (field: string, column: string, reason: string) => {
+  const reject = (row: number, field: string, column: string, reason: string) => {
     result.rejected++;
-    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row: rowNumber, field, column, reason });
+    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field, column, reason });
+  };
+
+  let cursorChecked = false;
+  /** The row's cursor (ms), or undefined when it is rejected. Notes whether it is a plain Domo timestamp. */
+  const cursorOf = (record: CsvRecord): number | undefined => {
+    const fast = record.kinds[cursorIndex] === PLAIN ? domoTimestampMs(record.bytes, record.starts[cursorIndex]!, record.ends[cursorIndex]!) : NaN;
+    cursorChecked = !Number.isNaN(fast);
+    if (cursorChecked) return fast;
+    const text = record.text(cursorIndex);
+    const parsed = cursorMs(text);
+    if (parsed instanceof Invalid) {
+      reject(record.row, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
+      return undefined;
+    }
+    return parsed;
+  };
+
+  const handle = (record: CsvRecord): void => {
+    if (!writer) {
+      const header = record.texts();
+      writer = new SalesLineWriter(spec, header, spec.delivery?.key ?? DEFAULT_KEY);
+      if (cursorColumn !== undefined) {
+        cursorIndex = header.indexOf(cursorColumn);
+        if (cursorIndex < 0) throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${header.join(', ')}`);
+      }
+      result.spool = new Spool(csvLine(writer.fields.map((f) => f.name)), options.maxPartBytes);
+      return;
+    }
+    result.read++;
+    if (options.progress && result.read % PROGRESS_EVERY === 0) options.progress(result.read);
+
+    let cursor: number | undefined;
+    let checkedTimestamp = -1;
+    if (cursorIndex >= 0) {
+      cursor = cursorOf(record);
+      if (cursor === undefined) return;
+      if (cursorChecked && record.clean) checkedTimestamp = cursorIndex;
+      if (windowStart !== undefined && cursor < windowStart) {
+        result.beforeWindow++;
+        return;
+      }
+    }
+
+    const line = result.spool.line;
+    const problem = writer.write(record, line, checkedTimestamp);
+    if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
+    writer.fingerprint(hasher, pair);
+    const hi = pair[0]!;
+    const lo = pair[1]!;
+    if (ledger.has(hi, lo)) {
+      result.alreadyDelivered++;
+      return;
+    }
+    duplicates.add(hi, lo);
+    if (cursor !== undefined && (result.maxCursor === undefined || cursor > result.maxCursor)) result.maxCursor = cursor;
+    result.spool.commit(hi, lo, cursor);
   };
 
   try {
-    const handle = (row: string[]): void => {
-      if (!formatter) {
-        formatter = new SalesRowFormatter(spec, row);
-        const names = formatter.fields.map((f) => f.name);
-        keyIndexes = (spec.delivery?.key ?? DEFAULT_KEY).map((k) => names.indexOf(k));
-        if (cursorColumn !== undefined) {
-          cursorIndex = row.indexOf(cursorColumn);
-          if (cursorIndex < 0) throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${row.join(', ')}`);
-        }
-        result.spool = new Spool(csvLine(names), options.maxPartBytes);
-        return;
-      }
-      rowNumber++;
-      result.read++;
-      if (options.progress && result.read % PROGRESS_EVERY === 0) options.progress(result.read);
-
-      let cursor: number | undefined;
-      if (cursorIndex >= 0) {
-        const parsed = cursorMs(row[cursorIndex] ?? '');
-        if (parsed instanceof Invalid) {
-          reject('cursor', cursorColumn!, row[cursorIndex] ? parsed.reason : 'is empty but is the delivery cursor');
-          return;
-        }
-        cursor = parsed;
-        if (windowStart !== undefined && cursor < windowStart) {
-          result.beforeWindow++;
-          return;
-        }
-      }
-
-      const problem = formatter.format(row);
-      if (problem) {
-        reject(problem.field, problem.column, problem.reason);
-        return;
-      }
-      const values = formatter.values;
-      hashFields(values, keyIndexes, pair);
-      const hi = pair[0]!;
-      const lo = pair[1]!;
-      if (ledger.has(hi, lo)) {
-        result.alreadyDelivered++;
-        return;
-      }
-      if (!seen.add(hi, lo)) {
-        result.duplicateInExport++;
-        return;
-      }
-      if (cursor !== undefined && (result.maxCursor === undefined || cursor > result.maxCursor)) result.maxCursor = cursor;
-      result.spool.add(formatter.line(), hi, lo, cursor);
-    };
-    await readCsv(input, (rows) => {
-      for (const r of rows) handle(r);
-    });
+    await readCsvRecords(input, handle);
   } catch (error) {
     result.dispose();
     throw error;
   }
-  if (!formatter) throw new DataError('the export was empty: not even a header row came back from Domo');
+  if (!writer) throw new DataError('the export was empty: not even a header row came back from Domo');
   result.spool.finish();
+  // A later copy of a key was spooled too: it goes now, with the exact check only the flagged keys need.
+  result.duplicateInExport = duplicates.removeFrom(result.spool);
   return result;
 }

@@ -1,0 +1,47 @@
+/**
+ * The line being written at the end of a larger buffer: bytes [start, start + length). Writers fill
+ * it in place and the owner commits it, so a line is formatted once and never copied on the way to disk.
+ */
+export class LineBuffer {
+  bytes: Buffer;
+  start = 0;
+  length = 0;
+
+  constructor(
+    size: number,
+    /** Makes `more` bytes of room after the line: by writing out what precedes it, or by growing. */
+    private readonly makeRoom: (line: LineBuffer, more: number) => void = growLine,
+  ) {
+    this.bytes = Buffer.allocUnsafe(size);
+  }
+
+  /** Where the next byte of the line goes. */
+  get end(): number {
+    return this.start + this.length;
+  }
+
+  ensure(more: number): void {
+    if (this.start + this.length + more > this.bytes.length) this.makeRoom(this, more);
+  }
+
+  text(text: string): void {
+    this.ensure(text.length * 3);
+    this.length += this.bytes.write(text, this.start + this.length);
+  }
+
+  toString(from = 0, to = this.length): string {
+    return this.bytes.toString('utf8', this.start + from, this.start + to);
+  }
+}
+
+/** Moves the line to the start of the buffer, and doubles the buffer when that is not enough. */
+export function growLine(line: LineBuffer, more: number): void {
+  if (line.start > 0) {
+    line.bytes.copyWithin(0, line.start, line.start + line.length);
+    line.start = 0;
+  }
+  if (line.length + more <= line.bytes.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(line.bytes.length * 2, line.length + more));
+  line.bytes.copy(bigger, 0, 0, line.length);
+  line.bytes = bigger;
+}

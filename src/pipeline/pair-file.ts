@@ -1,0 +1,68 @@
+/** Pairs of uint32 per line, appended to a file through a small buffer: memory stays flat however many lines a run has. */
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+
+export class PairFile {
+  private readonly buffer = new Uint32Array(16 * 1024);
+  private used = 0;
+  private fd: number;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  push(a: number, b: number): void {
+    if (this.used + 2 > this.buffer.length) this.flush();
+    this.buffer[this.used++] = a;
+    this.buffer[this.used++] = b;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private flush(): void {
+    if (this.used) writeSync(this.fd, this.buffer, 0, this.used * 4);
+    this.used = 0;
+  }
+}
+
+/** Reads a PairFile back (copied: a Buffer may not sit on a 4-byte boundary). */
+export function readPairs(path: string | undefined): Uint32Array {
+  if (!path) return new Uint32Array(0);
+  const bytes = readFileSync(path);
+  const pairs = new Uint32Array(bytes.length / 4);
+  new Uint8Array(pairs.buffer).set(bytes);
+  return pairs;
+}
+
+/**
+ * Reads a PairFile back in chunks of up to 8,192 pairs, through one reused array (valid until the next
+ * chunk): a pass over a million lines' pairs then costs 64 KB, not 16 MB of short-lived arrays.
+ */
+export function* pairChunks(path: string | undefined): Generator<Uint32Array> {
+  if (!path || !existsSync(path)) return;
+  const pairs = new Uint32Array(2 * 8192);
+  const bytes = new Uint8Array(pairs.buffer);
+  const fd = openSync(path, 'r');
+  try {
+    for (let read; (read = readSync(fd, bytes, 0, bytes.length, null)) > 0; ) yield pairs.subarray(0, read / 4);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rewrites a PairFile without the pairs whose index `keep` refuses. */
+export function filterPairs(path: string | undefined, keep: (index: number) => boolean): void {
+  if (!path || !existsSync(path)) return;
+  const pairs = readPairs(path);
+  const kept = new Uint32Array(pairs.length);
+  let used = 0;
+  for (let i = 0; i * 2 < pairs.length; i++) {
+    if (!keep(i)) continue;
+    kept[used++] = pairs[i * 2]!;
+    kept[used++] = pairs[i * 2 + 1]!;
+  }
+  writeFileSync(path, kept.subarray(0, used));
+}

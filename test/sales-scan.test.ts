@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { EmarsysSalesSpec } from '../src/definitions/types.ts';
+import { scanSalesExport, type ScanResult } from '../src/destinations/emarsys/sales-export.ts';
+import { formatNumber, formatText, formatTimestamp } from '../src/pipeline/values.ts';
+import { FingerprintSet, hashFields } from '../src/state/key-hash.ts';
+
+const spec = {
+  source: { domo: { datasetId: 'sales', clientId: 'x', clientSecret: 'y' } },
+  destination: { emarsysSales: { merchantId: 'm', token: 't' } },
+  mapping: { order: 'order_id', timestamp: 'ordered_at', customer: 'customer_id', item: 'sku', price: 'line_total', quantity: 'qty', custom: { s_channel: 'channel', i_units: 'units' } },
+  delivery: { cursor: 'ordered_at', lookback: '3d' },
+} as unknown as EmarsysSalesSpec;
+const HEADER = 'order_id,ordered_at,customer_id,sku,line_total,qty,channel,units';
+
+/** Values the byte path copies and values it hands to the text formatters, mixed. */
+const ROWS = [
+  'WS-1,2026-03-01T10:00:00,C1,SKU-1,10.50,2,app,3',
+  'WS-2,2026-03-01 10:00:01,C2,SKU-2,+3,1e2,"store, Berlin",4',
+  '"WS-3",2026-03-01,C3,"SKU ""3""",.5,1,"marketplace ""Zalando""",5',
+  'Zoë-4,2026-03-01T12:00:00+02:00,Ærø,東京-4,-5,7,web,',
+  'WS-5,2026-03-02T00:00:00Z,C5,SKU-5,"1.25","2",email,"6"',
+];
+
+async function scan(csv: string, maxPartBytes = 1 << 20): Promise<ScanResult> {
+  return scanSalesExport(Readable.from([Buffer.from(csv)]), { spec, ledger: new FingerprintSet(), maxPartBytes });
+}
+
+const contents = (result: ScanResult) => result.spool.parts.map((p) => readFileSync(p.path, 'utf8')).join('');
+const fingerprints = (result: ScanResult) => result.spool.parts.flatMap((p) => [...p.fingerprints()]);
+
+describe('formatting an export into Emarsys lines', () => {
+  it('writes the same lines and fingerprints on the byte path as the text formatters define', async () => {
+    const fast = await scan(`${HEADER}\n${ROWS.join('\n')}\n`);
+    // One byte that is not UTF-8 sends the whole batch down the text path (and its row is rejected).
+    const careful = await scan(`${HEADER}\n${ROWS.join('\n')}\nWS-6,2026-03-02,C6,caf\uFFFD,1,1,app,1\n`);
+    expect(careful.rejects).toEqual([expect.objectContaining({ row: 6, field: 'item', reason: expect.stringContaining('not valid UTF-8') })]);
+    expect(contents(fast)).toBe(contents(careful));
+    expect(fingerprints(fast)).toEqual(fingerprints(careful));
+    expect(contents(fast).split('\n').slice(0, 4)).toEqual([
+      'order,timestamp,customer,item,price,quantity,s_channel,i_units',
+      'WS-1,2026-03-01T10:00:00Z,C1,SKU-1,10.50,2,app,3',
+      'WS-2,2026-03-01T10:00:01Z,C2,SKU-2,3,100,"store, Berlin",4',
+      'WS-3,2026-03-01T00:00:00Z,C3,"SKU ""3""",0.5,1,"marketplace ""Zalando""",5',
+    ]);
+    fast.dispose();
+    careful.dispose();
+  });
+
+  it('fingerprints keys exactly as earlier versions did, so existing ledgers keep working', async () => {
+    const result = await scan(`${HEADER}\n${ROWS.join('\n')}\n`);
+    const pair = new Uint32Array(2);
+    const expected = ROWS.flatMap((row) => {
+      const cells = row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"(.*)"$/s, '$1').replaceAll('""', '"'));
+      hashFields([formatText(cells[0]!) as string, formatText(cells[3]!) as string], [0, 1], pair);
+      return [pair[0], pair[1]];
+    });
+    expect(fingerprints(result)).toEqual(expected);
+    expect(formatTimestamp('2026-03-01T12:00:00+02:00')).toBe('2026-03-01T10:00:00Z');
+    expect(formatNumber('+3')).toBe('3');
+    result.dispose();
+  });
+
+  it('sends a key repeated in a later upload part once, and the parts stay consistent', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `WS-${i},2026-03-01T10:00:${String(i).padStart(2, '0')},C,SKU,1,1,app,1`);
+    lines.push('WS-3,2026-03-05T00:00:00,C,SKU,9,9,app,9'); // the same order line again, later
+    const result = await scan(`${HEADER}\n${lines.join('\n')}\n`, 400);
+    expect(result.duplicateInExport).toBe(1);
+    expect(result.spool.lines).toBe(40);
+    expect(contents(result)).not.toContain('WS-3,2026-03-05');
+    for (const part of result.spool.parts) {
+      const body = readFileSync(part.path);
+      expect(part.bytes).toBe(body.length);
+      expect(part.bytes).toBeLessThanOrEqual(400);
+      expect(part.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(part.lines).toBe(body.toString().trimEnd().split('\n').length - 1);
+      expect(part.fingerprints().length).toBe(part.lines * 2);
+      expect(part.lastLine).toBe(body.toString().trimEnd().split('\n').at(-1));
+    }
+    // The part holding WS-3 keeps its key in the ledger as long as the later copy is inside the window.
+    expect(result.spool.parts[0]!.maxCursor).toBe(Date.parse('2026-03-05T00:00:00Z'));
+    result.dispose();
+  });
+});
