@@ -29,6 +29,13 @@ export class LineBuffer {
     this.length += this.bytes.write(text, this.start + this.length);
   }
 
+  /** Moves the line to the start of the buffer (what preceded it was written out). */
+  moveToStart(): void {
+    if (this.start === 0) return;
+    this.bytes.copyWithin(0, this.start, this.start + this.length);
+    this.start = 0;
+  }
+
   toString(from = 0, to = this.length): string {
     return this.bytes.toString('utf8', this.start + from, this.start + to);
   }
@@ -36,10 +43,7 @@ export class LineBuffer {
 
 /** Moves the line to the start of the buffer, and doubles the buffer when that is not enough. */
 export function growLine(line: LineBuffer, more: number): void {
-  if (line.start > 0) {
-    line.bytes.copyWithin(0, line.start, line.start + line.length);
-    line.start = 0;
-  }
+  line.moveToStart();
   if (line.length + more <= line.bytes.length) return;
   const bigger = Buffer.allocUnsafe(Math.max(line.bytes.length * 2, line.length + more));
   line.bytes.copy(bigger, 0, 0, line.length);

@@ -141,11 +141,7 @@ export class Spool {
     writeSync(fd, this.header);
     const hash = createHash('sha256').update(this.header);
     const line = this.line;
-    // The buffer holds nothing committed now: the line moves to its start.
-    if (line.start > 0) {
-      line.bytes.copyWithin(0, line.start, line.start + line.length);
-      line.start = 0;
-    }
+    line.moveToStart(); // the buffer holds nothing committed now
     this.used = 0;
     this.current = {
       path,

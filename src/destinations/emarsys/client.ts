@@ -35,7 +35,7 @@ export class EmarsysSalesClient {
           path,
           headers: { authorization: `Bearer ${this.token}`, 'content-type': 'text/csv', accept: 'text/plain', 'content-length': String(file.bytes) },
           // Streamed from the spool file (opened anew for each try): no upload is held in memory.
-          body: createReadStream(file.path, { highWaterMark: 1024 * 1024 }),
+          body: createReadStream(file.path),
         });
         status = res.statusCode;
         retryAfter = res.headers['retry-after'];
