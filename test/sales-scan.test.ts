@@ -58,6 +58,9 @@ describe('formatting an export into Emarsys lines', () => {
       return [pair[0], pair[1]];
     });
     expect(fingerprints(result)).toEqual(expected);
+    // Pinned values of the ledger format (computed by the implementation state files were written with).
+    expect(fingerprints(result).slice(0, 2)).toEqual([3957385659, 3255533443]); // WS-1 / SKU-1
+    expect(fingerprints(result).slice(4, 8)).toEqual([3665999724, 1285038280, 481128733, 707097089]); // WS-3 / SKU "3", Zoë-4 / 東京-4
     expect(formatTimestamp('2026-03-01T12:00:00+02:00')).toBe('2026-03-01T10:00:00Z');
     expect(formatNumber('+3')).toBe('3');
     result.dispose();

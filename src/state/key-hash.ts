@@ -59,8 +59,8 @@ export class KeyHasher {
     this.length += end - start;
   }
 
-  finish(out: Uint32Array): void {
-    finish(this.a, this.b, this.length, out, 0);
+  finish(out: Uint32Array, offset = 0): void {
+    finish(this.a, this.b, this.length, out, offset);
   }
 }
 
@@ -75,15 +75,9 @@ export function hashFields(values: readonly string[], indexes: readonly number[]
 
 /** Hashes a string into [hi, lo] (two independent FNV-1a-style lanes with murmur finalisers). */
 export function hashKey(text: string, out: Uint32Array, offset = 0): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  finish(a, b, text.length, out, offset);
+  hasher.start();
+  hasher.text(text);
+  hasher.finish(out, offset);
 }
 
 function finish(a: number, b: number, length: number, out: Uint32Array, offset: number): void {

@@ -56,19 +56,13 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field, column, reason });
   };
 
-  let cursorChecked = false;
-  /** The row's cursor (ms), or undefined when it is rejected. Notes whether it is a plain Domo timestamp. */
-  const cursorOf = (record: CsvRecord): number | undefined => {
-    const fast = record.kinds[cursorIndex] === PLAIN ? domoTimestampMs(record.bytes, record.starts[cursorIndex]!, record.ends[cursorIndex]!) : NaN;
-    cursorChecked = !Number.isNaN(fast);
-    if (cursorChecked) return fast;
+  /** The cursor of a row that is not a plain Domo timestamp (ms), or undefined when it is rejected. */
+  const cursorFromText = (record: CsvRecord): number | undefined => {
     const text = record.text(cursorIndex);
     const parsed = cursorMs(text);
-    if (parsed instanceof Invalid) {
-      reject(record.row, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
-      return undefined;
-    }
-    return parsed;
+    if (!(parsed instanceof Invalid)) return parsed;
+    reject(record.row, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
+    return undefined;
   };
 
   const handle = (record: CsvRecord): void => {
@@ -88,9 +82,10 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     let cursor: number | undefined;
     let checkedTimestamp = -1;
     if (cursorIndex >= 0) {
-      cursor = cursorOf(record);
+      const fast = record.kinds[cursorIndex] === PLAIN ? domoTimestampMs(record.bytes, record.starts[cursorIndex]!, record.ends[cursorIndex]!) : NaN;
+      cursor = Number.isNaN(fast) ? cursorFromText(record) : fast;
       if (cursor === undefined) return;
-      if (cursorChecked && record.clean) checkedTimestamp = cursorIndex;
+      if (!Number.isNaN(fast) && record.clean) checkedTimestamp = cursorIndex; // the writer need not check it again
       if (windowStart !== undefined && cursor < windowStart) {
         result.beforeWindow++;
         return;
