@@ -56,8 +56,8 @@ export function lines(count: number, start = Date.parse('2026-11-20T08:00:00Z'),
 
 export const CONTACTS_DATASET = 'ds-contacts';
 export const DD_SECRETS = {
-  DOMO_CLIENT_ID: 'canary-domo-client-7f3a',
-  DOMO_CLIENT_SECRET: 'canary-domo-secret-91bd',
+  DOMO_CLIENT_ID: SECRETS.DOMO_CLIENT_ID,
+  DOMO_CLIENT_SECRET: SECRETS.DOMO_CLIENT_SECRET,
   DOTDIGITAL_API_USER: 'apiuser-canary@apiconnector.com',
   DOTDIGITAL_API_PASSWORD: 'canary-dd-password-3e8c',
 };
