@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /** Tunables read from the environment (documented in the README under "Advanced settings"). */
 export function httpSettings(env: NodeJS.ProcessEnv) {
   const number = (name: string, fallback: number) => {
@@ -12,4 +14,18 @@ export function httpSettings(env: NodeJS.ProcessEnv) {
     dotdigitalMaxFileBytes: number('WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES', 35 * 1024 * 1024),
     dotdigitalImportTimeoutMs: number('WRITEBACK_DOTDIGITAL_IMPORT_TIMEOUT_MS', 60 * 60_000),
   };
+}
+
+/** Exports at least this large are formatted in worker threads; below, starting them costs more than they save. */
+export const WORKERS_FROM_ROWS = 100_000;
+
+/**
+ * Worker threads that format an export of `rows` rows: WRITEBACK_WORKERS when set (0: none), else one
+ * per processor beyond the first, at most 2 (more measured no gain: the ordered work stays on one thread).
+ */
+export function formatWorkers(env: NodeJS.ProcessEnv, rows: number | undefined, processors = availableParallelism()): number {
+  const set = env.WRITEBACK_WORKERS === undefined || env.WRITEBACK_WORKERS === '' ? NaN : Number(env.WRITEBACK_WORKERS);
+  if (Number.isInteger(set) && set >= 0) return Math.min(set, 16);
+  if (rows === undefined || rows < WORKERS_FROM_ROWS) return 0;
+  return Math.max(1, Math.min(2, processors - 1));
 }

@@ -29,6 +29,16 @@ describe('the CSV reader', () => {
     for (let size = 1; size <= TRICKY.length; size++) expect(await read(TRICKY, size)).toEqual(EXPECTED);
   });
 
+  it('cuts batches only between records, whatever their size: quoted line breaks, doubled quotes and quotes inside plain fields', async () => {
+    const csv = 'id,text\n1,"a\n""b"",\nc"\n2,5" screen\n3,"x"\r\n4,say "hi" "there\n5,"\n"\n6,\n';
+    const expected = [['id', 'text'], ['1', 'a\n"b",\nc'], ['2', '5" screen'], ['3', 'x'], ['4', 'say "hi" "there'], ['5', '\n'], ['6', '']];
+    for (let batchBytes = 1; batchBytes <= csv.length; batchBytes++) {
+      const records: string[][] = [];
+      await readCsvRecords(Readable.from([Buffer.from(csv)]), (record) => records.push(record.texts()), batchBytes);
+      expect(records, `batches of ${batchBytes} bytes`).toEqual(expected);
+    }
+  });
+
   it('keeps a multi-byte character that arrives split across chunks', async () => {
     expect(await read('name\nZoë Ærø 東京\n', 1)).toEqual([['name'], ['Zoë Ærø 東京']]);
   });

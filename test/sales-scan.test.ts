@@ -66,6 +66,42 @@ describe('formatting an export into Emarsys lines', () => {
     result.dispose();
   });
 
+  it('formats in worker threads exactly as in this thread: lines, fingerprints, row numbers, duplicates across batches', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      if (i % 500 === 7) return `WS-${i},not a time,C,SKU,1,1,app,1`; // rejected: the cursor
+      if (i % 700 === 9) return `WS-${i},2026-03-01T10:00:00,C,SKU,12 EUR,1,app,1`; // rejected: the price
+      // Two keys again, dozens of batches later (one of them in the other worker's batches, whichever it is).
+      if (i === 2900) return 'WS-11,2026-03-02T10:00:00,C,SKU-2,1,1,app,1';
+      if (i === 2950) return 'WS-100,2026-03-02T10:00:00,C,SKU-1,1,1,app,1';
+      return ROWS[i % ROWS.length]!.replace(/^("[^"]*"|[^,]*)/, `WS-${i}`); // the mixed rows, each its own order
+    });
+    const csv = `${HEADER}\n${rows.join('\n')}\n`;
+    const scanWith = (workers: number) =>
+      scanSalesExport(Readable.from([Buffer.from(csv)]), { spec, ledger: new FingerprintSet(), maxPartBytes: 40_000, workers, batchBytes: 4096, expectedRows: 3000 });
+    const inline = await scanWith(0);
+    const threaded = await scanWith(2);
+    expect(inline.spool.parts.length).toBeGreaterThan(3);
+    expect(contents(threaded)).toBe(contents(inline));
+    expect(fingerprints(threaded)).toEqual(fingerprints(inline));
+    expect(threaded.rejects).toEqual(inline.rejects);
+    expect(inline.rejects.map((r) => r.row)).toEqual([8, 10, 508, 710, 1008, 1410, 1508, 2008, 2110, 2508, 2810]);
+    expect([threaded.read, threaded.rejected, threaded.duplicateInExport, threaded.maxCursor]).toEqual([3000, 11, 2, inline.maxCursor]);
+    expect(inline.duplicateInExport).toBe(2);
+    expect(contents(inline)).not.toContain('2026-03-02T10:00:00Z');
+    for (const result of [inline, threaded]) {
+      expect(result.spool.parts.map((p) => [p.firstLine, p.lastLine, p.lines])).toEqual(inline.spool.parts.map((p) => [p.firstLine, p.lastLine, p.lines]));
+    }
+    inline.dispose();
+    threaded.dispose();
+  });
+
+  it('names the export row of malformed CSV found by a worker', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => `WS-${i},2026-03-01T10:00:00,C,SKU-${i},1,1,app,1`);
+    rows[1733] = 'WS-1733,2026-03-01T10:00:00,C,"SKU"x,1,1,app,1';
+    const error = await scanSalesExport(Readable.from([Buffer.from(`${HEADER}\n${rows.join('\n')}\n`)]), { spec, ledger: new FingerprintSet(), maxPartBytes: 1 << 20, workers: 2, batchBytes: 4096 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CSV_INVALID_QUOTE', message: 'malformed quotes at data row 1734: text after the closing quote of field 4' });
+  });
+
   it('sends a key repeated in a later upload part once, and the parts stay consistent', async () => {
     const lines = Array.from({ length: 40 }, (_, i) => `WS-${i},2026-03-01T10:00:${String(i).padStart(2, '0')},C,SKU,1,1,app,1`);
     lines.push('WS-3,2026-03-05T00:00:00,C,SKU,9,9,app,9'); // the same order line again, later

@@ -12,7 +12,7 @@ import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { JobContext } from './context.ts';
-import { httpSettings } from '../settings.ts';
+import { formatWorkers, httpSettings } from '../settings.ts';
 import { heldAction, heldReport } from './held.ts';
 import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 
@@ -56,7 +56,7 @@ export async function runEmarsysSalesJob(
       report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
       ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
     },
-    consume: (csv, info) => scanSalesExport(csv, { spec, ledger, windowStart, expectedRows: info.rows, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
+    consume: (csv, info) => scanSalesExport(csv, { spec, ledger, windowStart, expectedRows: info.rows, workers: formatWorkers(env, info.rows), maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
     log: (line) => ctx.log(`${name}: ${line}`),
   });
 

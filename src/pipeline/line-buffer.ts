@@ -8,11 +8,12 @@ export class LineBuffer {
   length = 0;
 
   constructor(
-    size: number,
+    /** Its size, or the buffer to write in. */
+    size: number | Buffer,
     /** Makes `more` bytes of room after the line: by writing out what precedes it, or by growing. */
     private readonly makeRoom: (line: LineBuffer, more: number) => void = growLine,
   ) {
-    this.bytes = Buffer.allocUnsafe(size);
+    this.bytes = typeof size === 'number' ? Buffer.allocUnsafeSlow(size) : size; // its own memory: a batch's lines may move to another thread
   }
 
   /** Where the next byte of the line goes. */

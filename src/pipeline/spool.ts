@@ -81,6 +81,42 @@ export class Spool {
   }
 
   /**
+   * Appends lines formatted elsewhere: line i is the bytes of `src` from ends[i - 1] (0 for the first)
+   * to ends[i], with its fingerprint at keys[2i], keys[2i + 1] and its cursor at cursors[i] (NaN: none).
+   * Lines from..to-1 are added, in as few writes as the parts allow.
+   */
+  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; ) {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      let part = this.current;
+      if (part && part.lines > 0 && part.written + this.used + ends[i]! - start > this.maxPartBytes) {
+        this.closePart();
+        part = undefined;
+      }
+      part ??= this.openPart(src.toString('utf8', start, ends[i]).trimEnd());
+      this.flush();
+      // The lines that fit in this part (the first always does), written straight from `src`.
+      const room = this.maxPartBytes - part.written + start;
+      let last = i;
+      let maxCursor = part.maxCursor ?? -Infinity;
+      do {
+        part.keys.push(keys[last * 2]!, keys[last * 2 + 1]!);
+        const cursor = cursors[last]!;
+        if (cursor > maxCursor) maxCursor = cursor;
+        last++;
+      } while (last < to && ends[last]! <= room);
+      if (maxCursor !== -Infinity) part.maxCursor = maxCursor;
+      const bytes = src.subarray(start, ends[last - 1]);
+      writeSync(part.fd, bytes);
+      part.hash.update(bytes);
+      part.written += bytes.length;
+      part.lines += last - i;
+      part.lastLine = src.toString('utf8', last - 1 === 0 ? 0 : ends[last - 2]!, ends[last - 1]).trimEnd();
+      i = last;
+    }
+  }
+
+  /**
    * Adds the line written in `line` (with its newline), its fingerprint, its cursor value and two
    * per-line numbers. A part takes lines while header and lines stay within maxPartBytes (a single
    * longer line gets a part of its own).
@@ -92,7 +128,7 @@ export class Spool {
       this.closePart();
       part = undefined;
     }
-    if (!part) part = this.openPart();
+    if (!part) part = this.openPart(line.toString().trimEnd());
     this.lastLineAt = line.start;
     this.used = line.start + line.length;
     line.start = this.used;
@@ -134,8 +170,8 @@ export class Spool {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Opens a part for the line being committed: the header goes straight to the file. */
-  private openPart(): OpenPart {
+  /** Opens a part for the line being committed (its text is `firstLine`): the header goes straight to the file. */
+  private openPart(firstLine: string): OpenPart {
     const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
     const fd = openSync(path, 'w');
     writeSync(fd, this.header);
@@ -151,7 +187,7 @@ export class Spool {
       hash,
       keys: new PairFile(`${path}.keys`),
       extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
-      firstLine: line.toString().trimEnd(),
+      firstLine,
       lastLine: '',
     };
     return this.current;

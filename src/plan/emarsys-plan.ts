@@ -4,7 +4,7 @@ import { parseDuration } from '../definitions/duration.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { salesFields } from '../destinations/emarsys/fields.ts';
 import { scanSalesExport } from '../destinations/emarsys/sales-export.ts';
-import { httpSettings } from '../settings.ts';
+import { formatWorkers, httpSettings } from '../settings.ts';
 import type { DataSetInfo } from '../sources/domo/client.ts';
 import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
@@ -70,7 +70,7 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
     domo,
     datasetId: spec.source.domo.datasetId,
     onInfo: () => {},
-    consume: (csv) => scanSalesExport(csv, { spec, ledger: store.loadLedger(state.segments), windowStart, maxPartBytes: httpSettings(ctx.env).emarsysMaxUploadBytes }),
+    consume: (csv, info) => scanSalesExport(csv, { spec, ledger: store.loadLedger(state.segments), windowStart, expectedRows: info.rows, workers: formatWorkers(ctx.env, info.rows), maxPartBytes: httpSettings(ctx.env).emarsysMaxUploadBytes }),
     log: () => {},
   });
   try {

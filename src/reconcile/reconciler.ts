@@ -2,6 +2,7 @@
  * The reconcile loop: every valid definition that is due runs once; a failing job never stops the
  * others; each run leaves state and a report behind.
  */
+import { reclaimBuffersWhileRunning } from '../pipeline/reclaim-buffers.ts';
 import { createHash } from 'node:crypto';
 import { describeError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
 import type { Definition } from '../definitions/types.ts';
@@ -119,7 +120,12 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
       report.status = 'suspended';
       report.message = 'Suspended (spec.suspend: true); nothing was read or sent. Remove spec.suspend to resume.';
     } else {
-      await RUNNERS[definition.kind](ctx as JobContext<never>, store, state, report);
+      const stopReclaiming = reclaimBuffersWhileRunning();
+      try {
+        await RUNNERS[definition.kind](ctx as JobContext<never>, store, state, report);
+      } finally {
+        stopReclaiming();
+      }
     }
     if (!options.dryRun) {
       state.definitionHash = hash;

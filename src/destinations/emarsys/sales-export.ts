@@ -1,17 +1,21 @@
 /**
  * One pass over the Domo export for an Emarsys job: format every row, reject bad ones with their line,
- * skip what is outside the window or already delivered, and spool the rest as upload parts.
+ * skip what is outside the window or already delivered, and spool the rest as upload parts. The export
+ * is cut into batches of whole records; formatting them (the per-row work) runs in worker threads for
+ * large exports, while this thread keeps what depends on order: row numbers, the ledger, duplicates, the spool.
  */
 import type { Readable } from 'node:stream';
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from '../../definitions/types.ts';
+import { BatchWorkers, InlineRunner, siblingModule, type BatchRunner } from '../../pipeline/batch-workers.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { PLAIN, readCsvRecords, type CsvRecord } from '../../pipeline/csv-records.ts';
+import { CsvError, readHeader } from '../../pipeline/csv-records.ts';
+import { recordBatches } from '../../pipeline/record-batches.ts';
 import { Spool } from '../../pipeline/spool.ts';
-import { cursorMs, domoTimestampMs, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { ExportDuplicates } from '../../pipeline/export-duplicates.ts';
-import { KeyHasher, type FingerprintSet } from '../../state/key-hash.ts';
+import { ExportDuplicates, KeyFilter } from '../../pipeline/export-duplicates.ts';
+import type { FingerprintSet } from '../../state/key-hash.ts';
+import { SalesBatchFormatter, transferables, type SalesBatch, type SalesBatchConfig } from './sales-batch.ts';
 import { SalesLineWriter } from './sales-line.ts';
 
 export interface ScanOptions {
@@ -23,6 +27,10 @@ export interface ScanOptions {
   /** Rows the DataSet announces: sizes the in-run duplicate check. */
   expectedRows?: number;
   progress?: (rowsRead: number) => void;
+  /** Worker threads that format batches; 0 (the default) formats in this thread. */
+  workers?: number;
+  /** Bytes of export per batch (default BATCH_BYTES). */
+  batchBytes?: number;
 }
 
 export interface ScanResult {
@@ -40,80 +48,94 @@ export interface ScanResult {
 
 export const DEFAULT_KEY = ['order', 'item'];
 const PROGRESS_EVERY = 100_000;
+/** The duplicate filter's size when the DataSet's is not known (2 MB). */
+const UNKNOWN_SIZE_ROWS = 1_000_000;
+
+function batchRunner(config: SalesBatchConfig, workers: number): BatchRunner<SalesBatch> {
+  if (workers > 0) return new BatchWorkers<SalesBatch>(siblingModule(import.meta.url, 'sales-batch-worker'), config, workers, transferables);
+  const formatter = new SalesBatchFormatter(config);
+  return new InlineRunner<SalesBatch>((batch, spare) => formatter.format(batch, spare));
+}
 
 export async function scanSalesExport(input: Readable, options: ScanOptions): Promise<ScanResult> {
-  const { spec, ledger, windowStart } = options;
+  const { spec, ledger } = options;
   const cursorColumn = spec.delivery?.cursor;
   const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, duplicateInExport: 0 };
-  const duplicates = new ExportDuplicates(options.expectedRows ?? 1024);
-  const hasher = new KeyHasher();
-  const pair = new Uint32Array(2);
-  let writer: SalesLineWriter | undefined;
-  let cursorIndex = -1;
+  const duplicates = new ExportDuplicates();
+  let runner: BatchRunner<SalesBatch> | undefined;
+  /** Batches asked for and not yet added, in export order; a few in flight keep every worker busy. */
+  const inFlight: Promise<SalesBatch>[] = [];
+  const maxInFlight = 2 * Math.max(1, options.workers ?? 0);
 
-  const reject = (row: number, field: string, column: string, reason: string) => {
-    result.rejected++;
-    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field, column, reason });
+  /** Adds a formatted batch, in export order: its rows get their numbers here. */
+  const add = (batch: SalesBatch): void => {
+    const firstRow = result.read + 1;
+    if (batch.error) throw new CsvError(batch.error.code, firstRow + batch.error.row, batch.error.detail);
+    const read = result.read + batch.records;
+    if (options.progress) for (let row = (Math.floor(result.read / PROGRESS_EVERY) + 1) * PROGRESS_EVERY; row <= read; row += PROGRESS_EVERY) options.progress(row);
+    result.read = read;
+    result.beforeWindow += batch.beforeWindow;
+    result.rejected += batch.rejected;
+    for (const reject of batch.rejects) if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ ...reject, row: firstRow + reject.row });
+    // Answers from a worker arrive as plain byte arrays.
+    const bytes: Uint8Array = batch.lines;
+    const lines = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { ends, keys, cursors } = batch;
+    let maxCursor = result.maxCursor ?? -Infinity;
+    let run = 0; // the first line of the lines to spool next
+    for (let i = 0; i < ends.length; i++) {
+      const hi = keys[i * 2]!;
+      const lo = keys[i * 2 + 1]!;
+      if (ledger.has(hi, lo)) {
+        result.alreadyDelivered++;
+        if (i > run) result.spool.addLines(lines, ends, keys, cursors, run, i);
+        run = i + 1;
+        continue;
+      }
+      if (cursors[i]! > maxCursor) maxCursor = cursors[i]!;
+    }
+    if (ends.length > run) result.spool.addLines(lines, ends, keys, cursors, run, ends.length);
+    if (maxCursor !== -Infinity) result.maxCursor = maxCursor;
+    const { suspects } = batch;
+    for (let i = 0; i < suspects.length; i += 2) duplicates.suspect(suspects[i]!, suspects[i + 1]!);
+    runner!.recycle(batch);
   };
 
-  /** The cursor of a row that is not a plain Domo timestamp (ms), or undefined when it is rejected. */
-  const cursorFromText = (record: CsvRecord): number | undefined => {
-    const text = record.text(cursorIndex);
-    const parsed = cursorMs(text);
-    if (!(parsed instanceof Invalid)) return parsed;
-    reject(record.row, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
-    return undefined;
-  };
-
-  const handle = (record: CsvRecord): void => {
-    if (!writer) {
-      const header = record.texts();
-      writer = new SalesLineWriter(spec, header, spec.delivery?.key ?? DEFAULT_KEY);
-      if (cursorColumn !== undefined) {
-        cursorIndex = header.indexOf(cursorColumn);
-        if (cursorIndex < 0) throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${header.join(', ')}`);
-      }
-      result.spool = new Spool(csvLine(writer.fields.map((f) => f.name)), options.maxPartBytes);
-      return;
+  /** The header row: checks the mapping and the cursor against it, and opens the spool. */
+  const start = (header: string[]): void => {
+    const key = spec.delivery?.key ?? DEFAULT_KEY;
+    const fields = new SalesLineWriter(spec, header, key).fields; // names the columns the mapping misses
+    if (cursorColumn !== undefined && !header.includes(cursorColumn)) {
+      throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${header.join(', ')}`);
     }
-    result.read++;
-    if (options.progress && result.read % PROGRESS_EVERY === 0) options.progress(result.read);
-
-    let cursor: number | undefined;
-    let checkedTimestamp = -1;
-    if (cursorIndex >= 0) {
-      const fast = record.kinds[cursorIndex] === PLAIN ? domoTimestampMs(record.bytes, record.starts[cursorIndex]!, record.ends[cursorIndex]!) : NaN;
-      cursor = Number.isNaN(fast) ? cursorFromText(record) : fast;
-      if (cursor === undefined) return;
-      if (!Number.isNaN(fast) && record.clean) checkedTimestamp = cursorIndex; // the writer need not check it again
-      if (windowStart !== undefined && cursor < windowStart) {
-        result.beforeWindow++;
-        return;
-      }
-    }
-
-    const line = result.spool.line;
-    const problem = writer.write(record, line, checkedTimestamp);
-    if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
-    writer.fingerprint(hasher, pair);
-    const hi = pair[0]!;
-    const lo = pair[1]!;
-    if (ledger.has(hi, lo)) {
-      result.alreadyDelivered++;
-      return;
-    }
-    duplicates.add(hi, lo);
-    if (cursor !== undefined && (result.maxCursor === undefined || cursor > result.maxCursor)) result.maxCursor = cursor;
-    result.spool.commit(hi, lo, cursor);
+    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes);
+    const keyFilter = new KeyFilter(options.expectedRows ?? UNKNOWN_SIZE_ROWS).memory;
+    runner = batchRunner({ spec, header, key, windowStart: options.windowStart, keyFilter }, options.workers ?? 0);
   };
 
   try {
-    await readCsvRecords(input, handle);
+    // Batch buffers come from the runner once it gave some back; before the header there is none.
+    for await (let batch of recordBatches(input, (size) => runner?.allocate(size) ?? Buffer.allocUnsafeSlow(size), options.batchBytes)) {
+      if (!runner) {
+        const header = readHeader(batch);
+        if (!header) continue;
+        start(header.fields);
+        batch = batch.subarray(header.end);
+        if (!batch.length) continue;
+      }
+      const answer = runner!.run(batch);
+      answer.catch(() => {}); // awaited in turn below; a failure before its turn must not go unhandled
+      inFlight.push(answer);
+      if (inFlight.length >= maxInFlight) add(await inFlight.shift()!);
+    }
+    while (inFlight.length) add(await inFlight.shift()!);
   } catch (error) {
     result.dispose();
     throw error;
+  } finally {
+    await runner?.close();
   }
-  if (!writer) throw new DataError('the export was empty: not even a header row came back from Domo');
+  if (!runner) throw new DataError('the export was empty: not even a header row came back from Domo');
   result.spool.finish();
   // A later copy of a key was spooled too: it goes now, with the exact check only the flagged keys need.
   result.duplicateInExport = duplicates.removeFrom(result.spool);

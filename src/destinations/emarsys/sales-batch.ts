@@ -1,0 +1,149 @@
+/**
+ * Formats one batch of whole export records into Emarsys lines: the per-row work of a scan (checking,
+ * formatting, fingerprinting), which needs nothing from the rows before it, so batches may be formatted
+ * in worker threads. What does depend on order (the ledger, duplicates, the spool) stays with the scan.
+ */
+import type { EmarsysSalesSpec } from '../../definitions/types.ts';
+import { CsvError, CsvRecord, PLAIN, readBatch } from '../../pipeline/csv-records.ts';
+import { KeyFilter } from '../../pipeline/export-duplicates.ts';
+import { ownBuffer } from '../../pipeline/batch-workers.ts';
+import { LineBuffer } from '../../pipeline/line-buffer.ts';
+import { cursorMs, domoTimestampMs, Invalid } from '../../pipeline/values.ts';
+import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
+import { KeyHasher } from '../../state/key-hash.ts';
+import { SalesLineWriter } from './sales-line.ts';
+
+/** What a formatter needs to know, sent once to each worker. */
+export interface SalesBatchConfig {
+  spec: EmarsysSalesSpec;
+  /** The export's header fields. */
+  header: string[];
+  key: string[];
+  /** Rows whose cursor is before this (ms) are outside the window. */
+  windowStart?: number;
+  /** The memory of the KeyFilter that flags keys repeated within the export (shared by every formatter). */
+  keyFilter: SharedArrayBuffer;
+}
+
+/** A formatted batch. Row numbers count from 0 at the batch's first record; the scan makes them the export's. */
+export interface SalesBatch {
+  /** Records read (every data row, kept or not). */
+  records: number;
+  /** The formatted lines, back to back; line i ends at ends[i] (exclusive) and starts where line i - 1 ends. */
+  lines: Buffer;
+  ends: Uint32Array;
+  /** Line i's key fingerprint: keys[2i], keys[2i + 1]. */
+  keys: Uint32Array;
+  /** Line i's cursor value (ms), NaN without a cursor. */
+  cursors: Float64Array;
+  beforeWindow: number;
+  rejected: number;
+  /** The first MAX_REJECTS_LISTED rejected rows. */
+  rejects: RejectedRow[];
+  /** Keys the KeyFilter flagged as maybe seen before, as hi, lo pairs (few: they are checked exactly later). */
+  suspects: number[];
+  /** A batch that is not CSV stops the scan (CsvError's code, batch row, detail). */
+  error?: { code: string; row: number; detail: string };
+}
+
+/** The buffers a batch can hand to another thread without copying. */
+export const transferables = (batch: SalesBatch): ArrayBuffer[] => [batch.lines.buffer, batch.ends.buffer, batch.keys.buffer, batch.cursors.buffer] as ArrayBuffer[];
+
+/** Grows the output of a batch keeping every line written so far. */
+function keepAll(line: LineBuffer, more: number): void {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(line.bytes.length * 2, line.start + line.length + more));
+  line.bytes.copy(bigger, 0, 0, line.start + line.length);
+  line.bytes = bigger;
+}
+
+export class SalesBatchFormatter {
+  private readonly writer: SalesLineWriter;
+  private readonly cursorIndex: number;
+  private readonly record = new CsvRecord();
+  private readonly hasher = new KeyHasher();
+  private readonly pair = new Uint32Array(2);
+  private readonly keyFilter: KeyFilter;
+
+  constructor(private readonly config: SalesBatchConfig) {
+    this.keyFilter = new KeyFilter(config.keyFilter);
+    this.writer = new SalesLineWriter(config.spec, config.header, config.key);
+    const cursor = config.spec.delivery?.cursor;
+    this.cursorIndex = cursor === undefined ? -1 : config.header.indexOf(cursor);
+  }
+
+  /** Formats `bytes`, writing into the buffers of `spare` (a batch already used) where they are large enough. */
+  format(bytes: Buffer, spare?: SalesBatch): SalesBatch {
+    const { writer, record, hasher, pair, cursorIndex } = this;
+    const { windowStart } = this.config;
+    const cursorColumn = this.config.spec.delivery?.cursor;
+    // Lines are about as long as their records (timestamps grow by a few bytes): room for all of them.
+    const room = Math.ceil(bytes.length * 1.25) + 4096;
+    const out = new LineBuffer(spare && spare.lines.buffer.byteLength >= room ? Buffer.from(spare.lines.buffer) : ownBuffer(room), keepAll);
+    const spareCapacity = spare ? spare.ends.buffer.byteLength / 4 : 0;
+    const reuse = spare && spareCapacity >= bytes.length >> 5;
+    let capacity = reuse ? spareCapacity : Math.max(64, bytes.length >> 5);
+    let ends = reuse ? new Uint32Array(spare.ends.buffer, 0, capacity) : new Uint32Array(capacity);
+    let keys = reuse ? new Uint32Array(spare.keys.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
+    let cursors = reuse ? new Float64Array(spare.cursors.buffer, 0, capacity) : new Float64Array(capacity);
+    const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, cursors, beforeWindow: 0, rejected: 0, rejects: [], suspects: [] };
+    let count = 0;
+
+    const reject = (row: number, field: string, column: string, reason: string) => {
+      batch.rejected++;
+      if (batch.rejects.length < MAX_REJECTS_LISTED) batch.rejects.push({ row, field, column, reason });
+    };
+
+    const onRecord = (record: CsvRecord): void => {
+      batch.records++;
+      let cursor = NaN;
+      let checkedTimestamp = -1;
+      if (cursorIndex >= 0) {
+        if (record.kinds[cursorIndex] === PLAIN) cursor = domoTimestampMs(record.bytes, record.starts[cursorIndex]!, record.ends[cursorIndex]!);
+        if (!Number.isNaN(cursor)) {
+          if (record.clean) checkedTimestamp = cursorIndex; // the writer need not check it again
+        } else {
+          const text = record.text(cursorIndex);
+          const parsed = cursorMs(text);
+          if (parsed instanceof Invalid) return reject(record.row, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
+          cursor = parsed;
+        }
+        if (windowStart !== undefined && cursor < windowStart) {
+          batch.beforeWindow++;
+          return;
+        }
+      }
+      const problem = writer.write(record, out, checkedTimestamp);
+      if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
+      writer.fingerprint(hasher, pair);
+      if (this.keyFilter.add(pair[0]!, pair[1]!)) batch.suspects.push(pair[0]!, pair[1]!);
+      if (count === capacity) {
+        capacity *= 2;
+        ends = grown(ends, capacity);
+        keys = grown(keys, capacity * 2);
+        cursors = grown(cursors, capacity);
+      }
+      out.start += out.length;
+      out.length = 0;
+      ends[count] = out.start;
+      keys[count * 2] = pair[0]!;
+      keys[count * 2 + 1] = pair[1]!;
+      cursors[count] = cursor;
+      count++;
+    };
+
+    record.row = 0;
+    try {
+      readBatch(bytes, record, this.config.header.length, onRecord);
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      batch.error = { code: error.code, row: error.row, detail: error.detail };
+    }
+    return Object.assign(batch, { lines: out.bytes.subarray(0, out.start), ends: ends.subarray(0, count), keys: keys.subarray(0, count * 2), cursors: cursors.subarray(0, count) });
+  }
+}
+
+function grown<T extends Uint32Array | Float64Array>(array: T, size: number): T {
+  const bigger = new (array.constructor as new (size: number) => T)(size);
+  bigger.set(array);
+  return bigger;
+}
