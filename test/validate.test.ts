@@ -1,12 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { AJV_OPTIONS, SCHEMA_URL, schemaSha256, standaloneValidatorCode } from '../src/definitions/schema-validator.ts';
 import { validateRepository } from '../src/definitions/validator.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const VALID = join(FIXTURES, 'valid');
 const INVALID = join(FIXTURES, 'invalid');
+const INVALID_CONNECTORS = join(INVALID, 'connectors');
 const fixture = (name: string) => readFileSync(join(VALID, 'connectors', `${name}.yaml`), 'utf8');
 
 /** Every invalid fixture and exactly the problems it must produce, at their line and column. */
@@ -193,5 +198,31 @@ describe('writeback validate', () => {
     const { code, stdout } = await runCli(['validate'], { root: join(import.meta.dirname, '..') });
     expect(stdout).toMatch(/definitions? valid$/);
     expect(code).toBe(0);
+  });
+});
+
+describe('the validator compiled at build time', () => {
+  it('finds exactly the errors ajv finds compiling the schema at run time', async () => {
+    const { Ajv } = await import('ajv');
+    const schema = readFileSync(SCHEMA_URL, 'utf8');
+    // Beside node_modules, so the code's requires of ajv's runtime helpers resolve as they do in dist/.
+    const dir = mkdtempSync(join(import.meta.dirname, '..', 'node_modules', '.cache-writeback-'));
+    try {
+      writeFileSync(join(dir, 'validator.cjs'), standaloneValidatorCode(schema));
+      const built = createRequire(import.meta.url)(join(dir, 'validator.cjs')) as { default: ValidateFunction; schemaSha256: string };
+      expect(built.schemaSha256).toBe(schemaSha256(schema));
+      const runtime = new Ajv(AJV_OPTIONS).compile(JSON.parse(schema));
+      const values = readdirSync(INVALID_CONNECTORS).map((file) => parse(readFileSync(join(INVALID_CONNECTORS, file), 'utf8')) as unknown);
+      expect(values.length).toBeGreaterThan(5);
+      let errors = 0;
+      for (const value of values) {
+        expect(built.default(value)).toBe(runtime(value));
+        expect(built.default.errors).toEqual(runtime.errors);
+        errors += runtime.errors?.length ?? 0;
+      }
+      expect(errors).toBeGreaterThanOrEqual(10); // the comparison covered real schema errors, not only valid values
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
