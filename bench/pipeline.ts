@@ -3,15 +3,18 @@
  * served by the Domo emulator and received by the Emarsys emulator on 127.0.0.1, run by the compiled CLI
  * as a user runs it; on the same file, two references: a bare Node pass-through with the same CSV reader,
  * and Miller doing the same column selection, renaming and ordering. Each runs in its own process under
- * GNU time; peak RSS is that process's own. Further sizes (default: 1,000,000 then 5,000,000) compare
- * the runner's peak memory with the first. Then the ledger's costs: size for 1M delivered lines, load
- * time, and what a run of 1,000 lines adds.
+ * GNU time; peak RSS is that process's own. The three take turns BENCH_RUNS times (default 3) and the
+ * medians are compared, as a shared machine's speed drifts by a fifth between minutes. Further sizes
+ * (default: 1,000,000 then 5,000,000) compare the runner's peak memory with the first. Then the
+ * ledger's costs: size for 1M delivered lines, load time, and what a run of 1,000 lines adds.
  */
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { formatWorkers } from '../src/settings.ts';
 import { measureLedger } from './ledger.ts';
 
 /** The benchmark's mapping: Domo column -> Emarsys field, in the file's field order. */
@@ -54,15 +57,20 @@ function installMiller(): boolean {
   return spawnSync('mlr', ['--version']).status === 0 && spawnSync('/usr/bin/time', ['true']).status === 0;
 }
 
-/** Generates ROWS lines, serves them from the emulators and times a reconcile by the compiled CLI, as a user runs it. */
-async function reconcileRun(rows: number): Promise<Figures & { mb: number; lines: number; uploads: number; csvFile: string }> {
+function generate(rows: number): { csvFile: string; mb: number } {
   const csvFile = join(dir, `sales-${rows}.csv`);
   execFileSync(process.execPath, [...tsx, here('generate.ts'), csvFile, String(rows)], { stdio: 'inherit' });
-  const mb = statSync(csvFile).size / 1024 / 1024;
+  return { csvFile, mb: statSync(csvFile).size / 1024 / 1024 };
+}
+
+let runs = 0;
+
+/** Serves CSVFILE from fresh emulators and times a reconcile by the compiled CLI into a fresh repository, as a user runs it. */
+async function reconcileRun(csvFile: string, rows: number): Promise<Figures & { lines: number; uploads: number }> {
   const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const [urlLine] = (await once(emulators.stdout!, 'data')) as [Buffer];
   const urls = JSON.parse(urlLine.toString()) as { domo: string; emarsys: string };
-  const root = join(dir, `repo-${rows}`);
+  const root = join(dir, `repo-${rows}-${++runs}`);
   mkdirSync(join(root, 'connectors'), { recursive: true });
   const mapping = BENCH_COLUMNS.map(([column, field]) => (field.includes('_') ? null : `${field}: ${column}`)).filter(Boolean).join(', ');
   writeFileSync(
@@ -85,41 +93,60 @@ spec:
   const reports = join(root, 'reports', 'bench');
   const report = JSON.parse(readFileSync(join(reports, readdirSync(reports).find((f) => f.endsWith('.json'))!), 'utf8')) as { status: string; message: string };
   if (report.status !== 'succeeded' || received.accepted !== rows) throw new Error(`the reconcile did not deliver every line: ${report.message}; the emulator accepted ${received.accepted}`);
-  return { ...figures, mb, lines: received.accepted, uploads: received.uploads, csvFile };
+  rmSync(root, { recursive: true, force: true });
+  return { ...figures, lines: received.accepted, uploads: received.uploads };
+}
+
+/** The run of median time (and, for memory, the highest peak seen). */
+function median(all: Figures[]): Figures & { range: string } {
+  const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
+  const range = all.length > 1 ? `(${sorted[0]!.seconds.toFixed(2)}-${sorted.at(-1)!.seconds.toFixed(2)})` : '';
+  return { seconds: sorted[Math.floor((sorted.length - 1) / 2)]!.seconds, maxRssKb: Math.max(...all.map((f) => f.maxRssKb)), range };
 }
 
 if (!installMiller()) throw new Error('the bench needs Miller and GNU time: apt-get install miller time');
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' }); // bin/writeback.js runs dist/ when it is current
 
-const line = (name: string, f: Figures, rows: number, mb: number) =>
-  `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s  ${n(rows / f.seconds).padStart(10)} rows/s  ${(mb / f.seconds).toFixed(1).padStart(6)} MB/s  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS`;
+const line = (name: string, f: Figures & { range?: string }, rows: number, mb: number) =>
+  `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s  ${n(rows / f.seconds).padStart(10)} rows/s  ${(mb / f.seconds).toFixed(1).padStart(6)} MB/s  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS  ${f.range ?? ''}`;
 
-// 1. Writeback at the first size, and the two references on the same file.
+// 1. Writeback at the first size, and the two references on the same file, taking turns.
 const [rows, ...larger] = sizes;
-const writeback = await reconcileRun(rows!);
-console.log(`input: ${n(rows!)} order lines, ${writeback.mb.toFixed(1)} MB of CSV`);
-const passthrough = timed(process.execPath, [here('passthrough.mjs'), writeback.csvFile, join(dir, 'passthrough.csv'), JSON.stringify(BENCH_COLUMNS)]);
+const repeat = Math.max(1, Number(process.env.BENCH_RUNS) || 3);
+const input = generate(rows!);
+console.log(`input: ${n(rows!)} order lines, ${input.mb.toFixed(1)} MB of CSV; ${repeat} runs of each, taking turns: median (range)`);
+console.log(`this machine: ${availableParallelism()} processors; the runner formats in ${formatWorkers(process.env, rows) || 'no'} worker thread(s) (WRITEBACK_WORKERS)`);
 const renames = BENCH_COLUMNS.flatMap(([column, field]) => [column, field]).join(',');
 const columns = BENCH_COLUMNS.map(([column]) => column).join(',');
-const miller = timed('sh', ['-c', `mlr --csv cut -o -f ${columns} then rename ${renames} '${writeback.csvFile}' > '${join(dir, 'miller.csv')}'`]);
-console.log(line('writeback reconcile (HTTP in/out)', writeback, rows!, writeback.mb));
-console.log(line('node pass-through (same reader)', passthrough, rows!, writeback.mb));
-console.log(line('miller cut + rename', miller, rows!, writeback.mb));
+const timings = { writeback: [] as Figures[], passthrough: [] as Figures[], miller: [] as Figures[] };
+let delivered = { lines: 0, uploads: 0 };
+for (let run = 0; run < repeat; run++) {
+  const result = await reconcileRun(input.csvFile, rows!);
+  timings.writeback.push(result);
+  delivered = result;
+  timings.passthrough.push(timed(process.execPath, [here('passthrough.mjs'), input.csvFile, join(dir, 'passthrough.csv'), JSON.stringify(BENCH_COLUMNS)]));
+  timings.miller.push(timed('sh', ['-c', `mlr --csv cut -o -f ${columns} then rename ${renames} '${input.csvFile}' > '${join(dir, 'miller.csv')}'`]));
+}
+const [writeback, passthrough, miller] = [median(timings.writeback), median(timings.passthrough), median(timings.miller)];
+console.log(line('writeback reconcile (HTTP in/out)', writeback, rows!, input.mb));
+console.log(line('node pass-through (same reader)', passthrough, rows!, input.mb));
+console.log(line('miller cut + rename', miller, rows!, input.mb));
 console.log(`writeback vs miller: ${(miller.seconds / writeback.seconds).toFixed(2)}x throughput (target >= 1.5x)`);
 console.log(`writeback vs node pass-through: ${(passthrough.seconds / writeback.seconds).toFixed(2)}x throughput`);
-console.log(`Emarsys emulator accepted ${n(writeback.lines)} lines in ${writeback.uploads} uploads`);
-rmSync(writeback.csvFile);
+console.log(`Emarsys emulator accepted ${n(delivered.lines)} lines in ${delivered.uploads} uploads`);
+rmSync(input.csvFile);
 
 // 2. Memory at larger sizes: the peak must not grow with the export.
 for (const size of larger) {
-  const run = await reconcileRun(size);
-  console.log(line(`writeback at ${n(size)} rows`, run, size, run.mb));
+  const { csvFile, mb } = generate(size);
+  const run = await reconcileRun(csvFile, size);
+  console.log(line(`writeback at ${n(size)} rows`, run, size, mb));
   const growth = run.maxRssKb / writeback.maxRssKb - 1;
   console.log(`peak RSS at ${n(size)} rows vs ${n(rows!)}: ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}% (target within 10%; at ${n(rows!)} rows the target is under 150 MB)`);
-  rmSync(run.csvFile);
+  rmSync(csvFile);
 }
 
-// 4. The ledger.
+// 3. The ledger.
 const ledger = measureLedger(join(dir, 'ledger'));
 console.log(`ledger for 1,000,000 delivered lines: ${(ledger.bytesFor1M / 1024 / 1024).toFixed(2)} MB in the repository (target < 12 MB), loads in ${ledger.loadSecondsFor1M.toFixed(3)} s (target < 1 s)`);
 console.log(`a run delivering 1,000 new lines adds ${(ledger.bytesAddedFor1k / 1024).toFixed(1)} KB to the repository (target < 50 KB)`);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import type { RunReport } from '../src/reports/run-report.ts';
+import { formatWorkers } from '../src/settings.ts';
 import { runCli } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, SECRETS, useWorld } from './helpers/world.ts';
 
@@ -48,6 +50,30 @@ describe('Emarsys sales delivery', () => {
     expect(late.skipped).toMatchObject({ beforeWindow: 1 });
     expect(acceptedOrders(world)).toEqual([...expectedOrders(50), 'O-1000'].sort());
     expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('formats in worker threads when WRITEBACK_WORKERS asks, with the same result: every line once, bad rows named', async () => {
+    const rows = lines(300);
+    rows[41]![4] = '1.234,50'; // European decimal: data row 42
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    const { code, stdout } = await runCli(['reconcile', '--force'], { root: world.root, env: { ...world.env, WRITEBACK_WORKERS: '2' } });
+    expect(code).toBe(0);
+    expect(stdout).toContain('sales: exporting "sales" (300 rows announced; formatting in 2 worker threads)');
+    const report = JSON.parse(readFileSync(join(world.root, 'reports', 'sales', world.reportFiles().find((f) => f.endsWith('.json'))!), 'utf8')) as RunReport;
+    expect(report.rows).toEqual({ read: 300, sent: 299, rejected: 1, skipped: 0 });
+    expect(report.rejects).toEqual([expect.objectContaining({ row: 42, field: 'price' })]);
+    expect(acceptedOrders(world)).toEqual(expectedOrders(300).filter((o) => o !== 'O-42'));
+    expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('uses worker threads for large exports on machines with 2 processors or more, unless told otherwise', () => {
+    expect(formatWorkers({}, 1_000_000, 2)).toBe(2);
+    expect(formatWorkers({}, 1_000_000, 1)).toBe(0);
+    expect(formatWorkers({}, 50_000, 8)).toBe(0); // starting them would cost more than they save
+    expect(formatWorkers({}, undefined, 8)).toBe(0);
+    expect(formatWorkers({ WRITEBACK_WORKERS: '0' }, 1_000_000, 8)).toBe(0);
+    expect(formatWorkers({ WRITEBACK_WORKERS: '3' }, 10, 2)).toBe(3);
+    expect(formatWorkers({ WRITEBACK_WORKERS: 'many' }, 1_000_000, 4)).toBe(2);
   });
 
   it('rejects bad rows with row number and reason, and sends the rest', async () => {

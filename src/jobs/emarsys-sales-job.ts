@@ -49,14 +49,16 @@ export async function runEmarsysSalesJob(
   }
   const ledger = store.loadLedger(state.segments);
 
+  let workers = 0;
   const scan = await exportWithRetries({
     domo,
     datasetId,
     onInfo: (info) => {
       report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
-      ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
+      workers = formatWorkers(env, info.rows);
+      ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced${workers ? `; formatting in ${workers} worker threads` : ''})`);
     },
-    consume: (csv, info) => scanSalesExport(csv, { spec, ledger, windowStart, expectedRows: info.rows, workers: formatWorkers(env, info.rows), maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
+    consume: (csv, info) => scanSalesExport(csv, { spec, ledger, windowStart, expectedRows: info.rows, workers, maxPartBytes: settings.emarsysMaxUploadBytes, progress: (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) }),
     log: (line) => ctx.log(`${name}: ${line}`),
   });
 

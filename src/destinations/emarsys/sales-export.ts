@@ -48,7 +48,7 @@ export interface ScanResult {
 
 export const DEFAULT_KEY = ['order', 'item'];
 const PROGRESS_EVERY = 100_000;
-/** The duplicate filter's size when the DataSet's is not known (2 MB). */
+/** The duplicate filter's size when the DataSet's is not known (1 MB). */
 const UNKNOWN_SIZE_ROWS = 1_000_000;
 
 function batchRunner(config: SalesBatchConfig, workers: number): BatchRunner<SalesBatch> {
