@@ -116,7 +116,7 @@ export function readRecord(bytes: Buffer, at: number, end: number, record: CsvRe
       let j = i;
       while (j < end) {
         c = bytes[j]!;
-        if (c === COMMA || c === LF) break;
+        if (c <= COMMA && (c === COMMA || c === LF)) break; // one comparison for letters and digits
         j++;
       }
       c = j < end ? bytes[j]! : -1;

@@ -115,7 +115,6 @@ export class SalesBatchFormatter {
       const problem = writer.write(record, out, checkedTimestamp);
       if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
       writer.fingerprint(hasher, pair);
-      if (this.keyFilter.add(pair[0]!, pair[1]!)) batch.suspects.push(pair[0]!, pair[1]!);
       if (count === capacity) {
         capacity *= 2;
         ends = grown(ends, capacity);
@@ -138,6 +137,10 @@ export class SalesBatchFormatter {
       if (!(error instanceof CsvError)) throw error;
       batch.error = { code: error.code, row: error.row, detail: error.detail };
     }
+    // The filter's words are all over memory: looked up in one tight loop, several lookups are under way
+    // at a time (160 ms per 1M keys when done row by row, between the rows' other work).
+    const filter = this.keyFilter;
+    for (let i = 0; i < count * 2; i += 2) if (filter.add(keys[i]!, keys[i + 1]!)) batch.suspects.push(keys[i]!, keys[i + 1]!);
     return Object.assign(batch, { lines: out.bytes.subarray(0, out.start), ends: ends.subarray(0, count), keys: keys.subarray(0, count * 2), cursors: cursors.subarray(0, count) });
   }
 }

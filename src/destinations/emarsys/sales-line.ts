@@ -127,7 +127,8 @@ export class SalesLineWriter {
         let high = 0;
         for (let k = start; k < end; k++) {
           const c = src[k]!;
-          if ((c === QUOTE && kind !== ESCAPED) || c === 10 || c === 13) return SLOW;
+          // One comparison for most bytes: quote, CR and LF are all below '#'.
+          if (c <= QUOTE && ((c === QUOTE && kind !== ESCAPED) || c === 10 || c === 13)) return SLOW;
           high |= c;
           out[at++] = c;
         }
