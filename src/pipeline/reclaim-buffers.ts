@@ -11,13 +11,19 @@ import { runInNewContext } from 'node:vm';
 const EVERY_MS = 50;
 
 type Collect = (options: { type: 'minor' }) => void;
-let collect: Collect | undefined;
+let collect: Collect | null | undefined;
 
-/** V8's gc() with the collection type as its option, exposed once (as `node --expose-gc` would). */
-function minorCollector(): Collect {
-  if (!collect) {
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as Collect;
+/** V8's gc() with the collection type as its option, exposed once (as `node --expose-gc` would); null where it cannot be. */
+function minorCollector(): Collect | null {
+  if (collect === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as Collect;
+      gc({ type: 'minor' });
+      collect = gc;
+    } catch {
+      collect = null; // a runtime without it: the buffers wait for V8's own collections, as before
+    }
   }
   return collect;
 }
@@ -25,6 +31,7 @@ function minorCollector(): Collect {
 /** Collects the young generation every 50 ms until the returned function is called. */
 export function reclaimBuffersWhileRunning(): () => void {
   const gc = minorCollector();
+  if (!gc) return () => {};
   const timer = setInterval(() => gc({ type: 'minor' }), EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
