@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -261,6 +262,21 @@ describe('faults that recover', () => {
 
 describe('runs that overlap or crash', () => {
   const world = useWorld();
+
+  // Process start times come from /proc (Linux, where runners run); elsewhere a live id is trusted.
+  it.runIf(existsSync('/proc/self/stat'))('a lock whose process id now belongs to another process is taken over; one whose process runs is respected', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+    const lock = (startedAt: string) =>
+      writeFileSync(join(world.root, 'state', 'sales.lock'), JSON.stringify({ runId: 'crashed', pid: process.pid, started: startedAt, host: hostname(), since: '2026-11-01T00:00:00Z' }));
+    mkdirSync(join(world.root, 'state'), { recursive: true });
+    lock(started); // this very process: a run that is still going
+    expect(await world.run()).toMatchObject({ status: 'skipped', message: expect.stringContaining('crashed') });
+    lock(String(Number(started) - 1)); // the id of a dead run, reused by this process since
+    expect((await world.run()).status).toBe('succeeded');
+    expect(acceptedOrders(world)).toEqual(expectedOrders(5));
+  });
 
   it('a second run while the first holds the lock is skipped, and nothing is sent twice', async () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(30) });

@@ -81,10 +81,13 @@ export class StateStore {
     return set;
   }
 
-  /** Takes the job's lock, or explains who holds it. A lock left by a dead process on this host is taken over. */
+  /**
+   * Takes the job's lock, or explains who holds it. A lock left by a dead process on this host is taken
+   * over, also when its process id now belongs to another process (ids are reused: 32,768 of them here).
+   */
   lock(runId: string): () => void {
     mkdirSync(join(this.root, 'state'), { recursive: true });
-    const mine = JSON.stringify({ runId, pid: process.pid, host: hostname(), since: new Date().toISOString() });
+    const mine = JSON.stringify({ runId, pid: process.pid, started: processStart(process.pid), host: hostname(), since: new Date().toISOString() });
     for (let tries = 0; tries < 2; tries++) {
       try {
         writeFileSync(this.lockFile, mine, { flag: 'wx' });
@@ -92,7 +95,7 @@ export class StateStore {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = readLock(this.lockFile);
-        if (holder && holder.host === hostname() && !alive(holder.pid)) {
+        if (holder && holder.host === hostname() && !alive(holder.pid, holder.started)) {
           rmSync(this.lockFile, { force: true });
           continue;
         }
@@ -105,7 +108,7 @@ export class StateStore {
   }
 }
 
-function readLock(file: string): { runId: string; pid: number; host: string; since: string } | undefined {
+function readLock(file: string): { runId: string; pid: number; started?: string; host: string; since: string } | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
@@ -113,13 +116,28 @@ function readLock(file: string): { runId: string; pid: number; host: string; sin
   }
 }
 
-function alive(pid: number): boolean {
+/**
+ * When the process started, as Linux counts it (clock ticks since boot, /proc/PID/stat field 22): with
+ * its id, it names one process. Undefined where there is no /proc.
+ */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // after "pid (name) ", field 3 is index 0
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that wrote a lock still runs: its id is in use, by a process that started when it did. */
+function alive(pid: number, started: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const now = processStart(pid);
+  return started === undefined || now === undefined || now === started;
 }
 
 /** Write to a temp file, fsync, rename: a crash leaves the old or the new content, never half. */
