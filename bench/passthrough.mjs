@@ -5,7 +5,7 @@
  * Usage: passthrough.mjs IN OUT COLUMNS (JSON: [[column, field], ...])
  */
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import { readCsvRecords } from '../dist/pipeline/csv-records.js';
+import { readCsvRecords } from '../dist/pipeline/record-batches.js';
 
 const BENCH_COLUMNS = JSON.parse(process.argv[4]);
 const fd = openSync(process.argv[3], 'w');

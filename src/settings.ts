@@ -17,7 +17,7 @@ export function httpSettings(env: NodeJS.ProcessEnv) {
 }
 
 /** Exports at least this large are formatted in worker threads; below, starting them costs more than they save. */
-export const WORKERS_FROM_ROWS = 100_000;
+const WORKERS_FROM_ROWS = 100_000;
 
 /**
  * Worker threads that format an export of `rows` rows: WRITEBACK_WORKERS when set (0: none), else 2 on

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CsvError, MAX_LINE_BYTES, readCsvRecords } from '../src/pipeline/csv-records.ts';
+import { CsvError, MAX_LINE_BYTES } from '../src/pipeline/csv-records.ts';
+import { readCsvRecords } from '../src/pipeline/record-batches.ts';
 
 /** Reads CSV text (or bytes) delivered in chunks of `size` bytes; returns every record's fields. */
 async function read(csv: string | Buffer, size = 1 << 20): Promise<string[][]> {

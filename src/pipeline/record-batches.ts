@@ -3,18 +3,19 @@
  * another thread, in any order. A batch ends after a line break that is outside quotes; finding it
  * follows the reader's rule (a quote opens a field only at the field's start) from one quote to the
  * next with the native byte search, so the bytes between quotes are never looked at one by one.
+ * readCsvRecords reads a whole stream in this thread, record by record.
  */
 import type { Readable } from 'node:stream';
-import { CsvError, MAX_LINE_BYTES } from './csv-records.ts';
+import { CsvError, CsvRecord, MAX_LINE_BYTES, readBatch } from './csv-records.ts';
 
-export const BATCH_BYTES = 512 * 1024;
+const BATCH_BYTES = 512 * 1024;
 
 const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 
 /** Where the whole records at the start of `bytes` end (after a line break outside quotes), or 0. */
-export function wholeRecordsEnd(bytes: Buffer): number {
+function wholeRecordsEnd(bytes: Buffer): number {
   const end = bytes.length;
   // The last stretch outside quotes known to hold a line break: the cut is its last one.
   let plainFrom = 0;
@@ -91,4 +92,15 @@ export async function* recordBatches(
   }
   if (!started) dropByteOrderMark();
   if (length) yield take(length);
+}
+
+/**
+ * Calls `onRecord` for each record (the header first, as row 0) of a CSV byte stream. Rejects on
+ * malformed quotes and on a record with another field count than the header, naming the data row,
+ * and on a failing input stream (a reset connection). Empty lines are skipped.
+ */
+export async function readCsvRecords(input: Readable, onRecord: (record: CsvRecord) => void, batchBytes?: number): Promise<void> {
+  const record = new CsvRecord();
+  let columns = -1;
+  for await (const batch of recordBatches(input, undefined, batchBytes)) columns = readBatch(batch, record, columns, onRecord);
 }

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { DataError } from '../../errors/index.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { readCsvRecords } from '../../pipeline/csv-records.ts';
+import { readCsvRecords } from '../../pipeline/record-batches.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { formatEmail, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';

@@ -29,7 +29,7 @@ export interface ScanOptions {
   progress?: (rowsRead: number) => void;
   /** Worker threads that format batches; 0 (the default) formats in this thread. */
   workers?: number;
-  /** Bytes of export per batch (default BATCH_BYTES). */
+  /** Bytes of export per batch (default 512 KB). */
   batchBytes?: number;
 }
 
