@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDue } from '../src/reconcile/due.ts';
+import { count } from '../src/reports/count.ts';
 import { formatInteger, formatNumber, formatTimestamp, Invalid } from '../src/pipeline/values.ts';
 
 describe('value formatting for Emarsys', () => {
@@ -57,5 +58,11 @@ describe('due logic (UTC cron against the last run)', () => {
   it('day-of-month and day-of-week together mean either (Vixie cron)', () => {
     // The 1st of the month or any Monday; 2026-11-23 is a Monday.
     expect(isDue('0 6 1 * MON', '2026-11-22T07:00:00Z', at('2026-11-22T08:00:00Z')).next).toEqual(at('2026-11-23T06:00:00Z'));
+  });
+});
+
+describe('counts in messages and reports', () => {
+  it('are written as en-US writes them, without loading ICU', () => {
+    for (const value of [0, 7, 999, 1000, 6004, 99_999, 100_000, 1_234_567, 5_000_000_000, -1000]) expect(count(value)).toBe(value.toLocaleString('en-US'));
   });
 });

@@ -4,6 +4,7 @@
  * a plan, a first delivery, a re-run that sends nothing, then late order lines and changed contacts
  * that are sent once.
  */
+import { count as n } from '../reports/count.ts';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,6 @@ const DEMO_SECRETS = {
 };
 const DAY = 86_400_000;
 const TIERS = ['bronze', 'silver', 'gold'];
-const n = (value: number) => value.toLocaleString('en-US');
 
 function loyaltyMembers(count: number, changedEvery = 0): string[][] {
   const rows = Array.from({ length: count }, (_, i) => [

@@ -20,9 +20,9 @@ import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { JobContext } from './context.ts';
 import { httpSettings } from '../settings.ts';
-import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
+import { failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
+import { count as n } from '../reports/count.ts';
 
-const n = count;
 
 const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
   RejectedByWatchdog: "Dotdigital's watchdog rejected the import (it looks like a purchased or low-quality list); contact Dotdigital support to review it",

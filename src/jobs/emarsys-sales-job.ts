@@ -14,9 +14,9 @@ import type { StateStore } from '../state/store.ts';
 import type { JobContext } from './context.ts';
 import { formatWorkers, httpSettings } from '../settings.ts';
 import { heldAction, heldReport } from './held.ts';
-import { count, failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
+import { failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
+import { count as n } from '../reports/count.ts';
 
-const n = count;
 
 export async function runEmarsysSalesJob(
   ctx: JobContext<EmarsysSalesDefinition>,

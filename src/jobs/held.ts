@@ -1,11 +1,12 @@
 /** Reports for a held job: what is unknown, what to check, and the command that releases it. */
+import { count } from '../reports/count.ts';
 import type { RunReport } from '../reports/run-report.ts';
 import type { JobState } from '../state/job-state.ts';
 
 export function heldAction(state: JobState, name: string): string {
   const p = state.pending;
   const what = p
-    ? `Check in Emarsys (Admin > Data Sources > Sales Data) whether an upload of ${p.lines.toLocaleString('en-US')} lines (first line "${p.firstLine}", last line "${p.lastLine}", sha256 ${p.sha256.slice(0, 16)}) arrived around ${p.startedAt}. `
+    ? `Check in Emarsys (Admin > Data Sources > Sales Data) whether an upload of ${count(p.lines)} lines (first line "${p.firstLine}", last line "${p.lastLine}", sha256 ${p.sha256.slice(0, 16)}) arrived around ${p.startedAt}. `
     : '';
   return (
     `${what}If it arrived, run: npx writeback release ${name} --delivered. ` +

@@ -2,9 +2,9 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpoolPart } from '../pipeline/spool.ts';
+import { count } from '../reports/count.ts';
 import type { RunReport } from '../reports/run-report.ts';
 
-export const count = (value: number) => value.toLocaleString('en-US');
 const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.001 && ratio > 0 ? 3 : 1)}%`;
 
 /**

@@ -1,9 +1,9 @@
 /** `writeback plan` output: text for terminals, Markdown for pull-request comments, JSON for scripts. */
+import { count as n } from '../reports/count.ts';
 import { escapeMarkdown } from '../reports/markdown.ts';
 import { hasChanges, type JobPlan } from './job-plan.ts';
 
 export const PLAN_MARKER = '<!-- writeback-plan -->';
-const n = (value: number) => value.toLocaleString('en-US');
 
 function headline(plan: JobPlan): string {
   if (plan.error) return 'error';

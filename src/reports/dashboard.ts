@@ -1,4 +1,5 @@
 /** `reports/README.md`: every job's status at a glance, and a Mermaid chart of rows sent per run. */
+import { count as n } from './count.ts';
 import type { JobState } from '../state/job-state.ts';
 import { escapeMarkdown } from './markdown.ts';
 import type { RunReport } from './run-report.ts';
@@ -22,7 +23,6 @@ const LABEL: Record<string, string> = {
   suspended: 'Suspended',
 };
 const TREND_RUNS = 20;
-const n = (value: number) => value.toLocaleString('en-US');
 const shortTime = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'never');
 
 export function statusLabel(job: JobSummary): string {

@@ -1,4 +1,5 @@
 /** The Markdown twin of a run report, for people reading the repository on GitHub. */
+import { count as n } from './count.ts';
 import type { RunReport } from './run-report.ts';
 
 /**
@@ -11,8 +12,6 @@ export function escapeMarkdown(text: string): string {
   const safe = /^[=@]|^[+-][^\d.\s]/.test(flat) ? `'${flat}` : flat;
   return safe.replace(/([\\`*_[\]<>|~])/g, '\\$1');
 }
-
-const n = (value: number) => value.toLocaleString('en-US');
 
 export function renderReportMarkdown(report: RunReport): string {
   const lines = [

@@ -3,6 +3,7 @@
  * durably, upload, then record acceptance. A crash or an unanswered upload leaves the intent behind,
  * which holds the job until a person says whether Emarsys got the file.
  */
+import { count } from '../../reports/count.ts';
 import { describeError, HttpError, UnknownOutcomeError, WritebackError } from '../../errors/index.ts';
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { isoUtc } from '../../pipeline/values.ts';
@@ -85,7 +86,7 @@ export async function deliverParts(options: {
     store.save(state);
     await journal().catch(() => log('  (could not update the intent branch; the reconcile commit will carry this acceptance)'));
     sent += part.lines;
-    log(`  upload ${part.index}/${parts.length}: ${part.lines.toLocaleString('en-US')} lines accepted`);
+    log(`  upload ${part.index}/${parts.length}: ${count(part.lines)} lines accepted`);
   }
   return { kind: 'delivered', sent, uploads };
 }

@@ -1,4 +1,5 @@
 /** Reading a whole DataSet export, again from the start when the download breaks off or comes back short. */
+import { count as n } from '../../reports/count.ts';
 import type { Readable } from 'node:stream';
 import { describeError, TruncatedExportError, WritebackError } from '../../errors/index.ts';
 import type { Redactor } from '../../http/redact.ts';
@@ -9,7 +10,6 @@ import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
 import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from './client.ts';
 
-const n = (value: number) => value.toLocaleString('en-US');
 
 /** What consuming an export yields: at least how many data rows it read, and a way to drop its files. */
 export interface ExportConsumption {
