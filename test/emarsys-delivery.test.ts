@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -276,6 +276,19 @@ describe('runs that overlap or crash', () => {
     lock(String(Number(started) - 1)); // the id of a dead run, reused by this process since
     expect((await world.run()).status).toBe('succeeded');
     expect(acceptedOrders(world)).toEqual(expectedOrders(5));
+  });
+
+  it('an unreadable lock (a run killed while writing it, before locks were written whole) stops runs for a minute, then is taken over', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
+    const lockFile = join(world.root, 'state', 'sales.lock');
+    mkdirSync(join(world.root, 'state'), { recursive: true });
+    writeFileSync(lockFile, '');
+    expect((await world.run()).status).toBe('skipped'); // its writer may be alive, a moment from finishing
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(lockFile, twoMinutesAgo, twoMinutesAgo);
+    expect((await world.run()).status).toBe('succeeded');
+    expect(acceptedOrders(world)).toEqual(expectedOrders(5));
+    expect(readdirSync(join(world.root, 'state')).filter((f) => f.includes('lock'))).toEqual([]); // nothing left behind
   });
 
   it('a second run while the first holds the lock is skipped, and nothing is sent twice', async () => {

@@ -2,7 +2,7 @@
  * The file side of job state: `state/<name>.json` written atomically, ledger segments under
  * `state/<name>/`, and a lock file so two runs on one working tree never deliver the same job at once.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { JobLockedError, WritebackError } from '../errors/index.ts';
@@ -82,29 +82,48 @@ export class StateStore {
   }
 
   /**
-   * Takes the job's lock, or explains who holds it. A lock left by a dead process on this host is taken
-   * over, also when its process id now belongs to another process (ids are reused: 32,768 of them here).
+   * Takes the job's lock, or explains who holds it. The lock file appears whole or not at all (written
+   * aside, then linked into place, which fails when it exists): a run killed while taking it once left an
+   * empty lock that made every later run skip. A lock left by a dead process on this host is taken over,
+   * also when its process id now belongs to another process (ids are reused: 32,768 of them here), and
+   * so is an unreadable one older than a minute (left by an earlier version).
    */
   lock(runId: string): () => void {
     mkdirSync(join(this.root, 'state'), { recursive: true });
-    const mine = JSON.stringify({ runId, pid: process.pid, started: processStart(process.pid), host: hostname(), since: new Date().toISOString() });
-    for (let tries = 0; tries < 2; tries++) {
-      try {
-        writeFileSync(this.lockFile, mine, { flag: 'wx' });
-        return () => rmSync(this.lockFile, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const holder = readLock(this.lockFile);
-        if (holder && holder.host === hostname() && !alive(holder.pid, holder.started)) {
-          rmSync(this.lockFile, { force: true });
-          continue;
+    const mine = `${this.lockFile}.tmp-${process.pid}`; // named as writeDurably names its own: never committed
+    writeFileSync(mine, JSON.stringify({ runId, pid: process.pid, started: processStart(process.pid), host: hostname(), since: new Date().toISOString() }));
+    try {
+      for (let tries = 0; tries < 2; tries++) {
+        try {
+          linkSync(mine, this.lockFile);
+          return () => rmSync(this.lockFile, { force: true });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          const holder = readLock(this.lockFile);
+          const stale = holder ? holder.host === hostname() && !alive(holder.pid, holder.started) : ageMs(this.lockFile) > UNREADABLE_LOCK_STALE_MS;
+          if (stale) {
+            rmSync(this.lockFile, { force: true });
+            continue;
+          }
+          throw new JobLockedError(
+            `${this.name} is being delivered by another run (${holder?.runId ?? 'unknown'} on ${holder?.host ?? 'unknown host'} since ${holder?.since ?? '?'}); skipped to avoid sending lines twice`,
+          );
         }
-        throw new JobLockedError(
-          `${this.name} is being delivered by another run (${holder?.runId ?? 'unknown'} on ${holder?.host ?? 'unknown host'} since ${holder?.since ?? '?'}); skipped to avoid sending lines twice`,
-        );
       }
+      throw new WritebackError(`could not take the lock state/${this.name}.lock`);
+    } finally {
+      rmSync(mine, { force: true });
     }
-    throw new WritebackError(`could not take the lock state/${this.name}.lock`);
+  }
+}
+
+const UNREADABLE_LOCK_STALE_MS = 60_000;
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
