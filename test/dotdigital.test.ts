@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { ContactFingerprints } from '../src/destinations/dotdigital/fingerprints.ts';
 import { rateLimitWaitMs } from '../src/http/retry.ts';
+import { FingerprintSet } from '../src/state/key-hash.ts';
 import { runCli } from './helpers/repo.ts';
 import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
 
@@ -198,5 +201,33 @@ describe('Dotdigital contacts writeback', () => {
     expect(world.dd.dataFields.size).toBe(1);
     expect(stdout).not.toContain(DD_SECRETS.DOTDIGITAL_API_PASSWORD);
     expect(readState).toBeDefined();
+  });
+});
+
+describe('the changed-only state (state/<name>/contacts.bin)', () => {
+  it('saves 12-byte records sorted by email fingerprint, loads them back, and forgets contacts no longer exported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writeback-contacts-'));
+    try {
+      const contacts = new ContactFingerprints();
+      const keys: [number, number, number][] = Array.from({ length: 5000 }, (_, i) => [(i * 2654435761) >>> 0, (i * 40503 + 7) >>> 0, i]);
+      for (const [hi, lo, value] of keys) contacts.set(hi, lo, value + 1);
+      for (const [hi, lo, value] of keys) contacts.set(hi, lo, value); // overwrites, not adds
+      expect(contacts.size).toBe(5000);
+      contacts.save(dir);
+
+      const file = readFileSync(join(dir, 'contacts.bin'));
+      const records = Array.from({ length: file.length / 12 }, (_, i) => [file.readUInt32LE(i * 12), file.readUInt32LE(i * 12 + 4), file.readUInt32LE(i * 12 + 8)]);
+      expect(records).toEqual([...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+
+      const loaded = ContactFingerprints.load(dir);
+      expect(keys.every(([hi, lo, value]) => loaded.unchanged(hi, lo, value) && !loaded.unchanged(hi, lo, value + 1))).toBe(true);
+      const stillExported = new FingerprintSet();
+      keys.filter(([, , value]) => value % 2 === 0).forEach(([hi, lo]) => stillExported.add(hi, lo));
+      loaded.retain(stillExported);
+      expect(loaded.size).toBe(2500);
+      expect(keys.every(([hi, lo, value]) => loaded.unchanged(hi, lo, value) === (value % 2 === 0))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -154,3 +154,72 @@ export class FingerprintSet {
     for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.add(old[i]!, old[i + 1]!);
   }
 }
+
+/**
+ * Open-addressing map from 64-bit fingerprints to 32-bit values in one typed array: 24 bytes a key at
+ * most. (A Map keyed by hex strings took about 130 bytes a key: 1M contacts cost 254 MB.)
+ */
+export class FingerprintMap {
+  private table: Uint32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected = 1024) {
+    let capacity = 1024;
+    while (capacity * 3 < expected * 4) capacity *= 2; // at most 75% full
+    this.table = new Uint32Array(capacity * 3);
+    this.mask = capacity - 1;
+  }
+
+  /** The value of [hi, lo], or undefined. */
+  get(hi: number, lo: number): number | undefined {
+    const slot = this.find(hi, lo);
+    return this.table[slot * 3] === 0 && this.table[slot * 3 + 1] === 0 ? undefined : this.table[slot * 3 + 2];
+  }
+
+  set(hi: number, lo: number, value: number): void {
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.rebuild((this.mask + 1) * 2, () => true);
+    const slot = this.find(hi, lo);
+    const at = slot * 3;
+    if (this.table[at] === 0 && this.table[at + 1] === 0) {
+      if (hi === 0 && lo === 0) lo = 1; // 0,0 marks an empty slot
+      this.table[at] = hi;
+      this.table[at + 1] = lo;
+      this.size++;
+    }
+    this.table[at + 2] = value;
+  }
+
+  /** Keeps only the keys `keep` says yes to. */
+  retain(keep: (hi: number, lo: number) => boolean): void {
+    this.rebuild(this.mask + 1, keep);
+  }
+
+  /** Calls `each` for every key and value, in no particular order. */
+  forEach(each: (hi: number, lo: number, value: number) => void): void {
+    const table = this.table;
+    for (let at = 0; at < table.length; at += 3) if (table[at] !== 0 || table[at + 1] !== 0) each(table[at]!, table[at + 1]!, table[at + 2]!);
+  }
+
+  /** The slot holding [hi, lo], or the empty slot where it would go. */
+  private find(hi: number, lo: number): number {
+    if (hi === 0 && lo === 0) lo = 1;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const h = this.table[slot * 3]!;
+      const l = this.table[slot * 3 + 1]!;
+      if ((h === 0 && l === 0) || (h === hi && l === lo)) return slot;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private rebuild(capacity: number, keep: (hi: number, lo: number) => boolean): void {
+    const old = this.table;
+    this.table = new Uint32Array(capacity * 3);
+    this.mask = capacity - 1;
+    this.size = 0;
+    for (let at = 0; at < old.length; at += 3) {
+      if ((old[at] !== 0 || old[at + 1] !== 0) && keep(old[at]!, old[at + 1]!)) this.set(old[at]!, old[at + 1]!, old[at + 2]!);
+    }
+  }
+}

@@ -9,7 +9,7 @@ import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.t
 import { FingerprintSet, hashKey } from '../../state/key-hash.ts';
 import type { FieldResolution } from './fields.ts';
 import { formatFieldValue } from './fields.ts';
-import { key, type ContactFingerprints } from './fingerprints.ts';
+import type { ContactFingerprints } from './fingerprints.ts';
 
 export interface ContactsScanOptions {
   emailColumn: string;
@@ -27,7 +27,7 @@ export interface ContactsScanResult {
   unchanged: number;
   duplicateInExport: number;
   /** Every contact the export holds (for changedOnly, to forget contacts that left the DataSet). */
-  present?: Set<string>;
+  present?: FingerprintSet;
   dispose(): void;
 }
 
@@ -41,7 +41,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     rejects: [],
     unchanged: 0,
     duplicateInExport: 0,
-    present: options.previous ? new Set() : undefined,
+    present: options.previous ? new FingerprintSet() : undefined,
     dispose: () => result.spool?.dispose(),
   };
   const seen = new FingerprintSet();
@@ -91,7 +91,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         result.duplicateInExport++;
         return;
       }
-      result.present?.add(key(hi, lo));
+      result.present?.add(hi, lo);
       hashKey(values.join(SEPARATOR), pair);
       const valueHash = pair[0]!;
       if (options.previous?.unchanged(hi, lo, valueHash)) {

@@ -5,22 +5,25 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FingerprintMap, type FingerprintSet } from '../../state/key-hash.ts';
 import { writeDurably } from '../../state/store.ts';
 
 export const CONTACTS_FILE = 'contacts.bin';
 const RECORD = 12;
 
 export class ContactFingerprints {
-  private readonly values = new Map<string, number>();
+  private readonly values: FingerprintMap;
+
+  constructor(expected?: number) {
+    this.values = new FingerprintMap(expected);
+  }
 
   static load(stateDir: string): ContactFingerprints {
-    const set = new ContactFingerprints();
     const file = join(stateDir, CONTACTS_FILE);
-    if (!existsSync(file)) return set;
+    if (!existsSync(file)) return new ContactFingerprints();
     const buffer = readFileSync(file);
-    for (let at = 0; at + RECORD <= buffer.length; at += RECORD) {
-      set.values.set(key(buffer.readUInt32LE(at), buffer.readUInt32LE(at + 4)), buffer.readUInt32LE(at + 8));
-    }
+    const set = new ContactFingerprints(buffer.length / RECORD);
+    for (let at = 0; at + RECORD <= buffer.length; at += RECORD) set.values.set(buffer.readUInt32LE(at), buffer.readUInt32LE(at + 4), buffer.readUInt32LE(at + 8));
     return set;
   }
 
@@ -30,33 +33,32 @@ export class ContactFingerprints {
 
   /** Whether the contact was delivered with exactly these values. */
   unchanged(hi: number, lo: number, valueHash: number): boolean {
-    return this.values.get(key(hi, lo)) === valueHash;
+    return this.values.get(hi, lo) === valueHash;
   }
 
   set(hi: number, lo: number, valueHash: number): void {
-    this.values.set(key(hi, lo), valueHash);
-  }
-
-  delete(hi: number, lo: number): void {
-    this.values.delete(key(hi, lo));
+    this.values.set(hi, lo, valueHash);
   }
 
   /** Keeps only the contacts in `keep` (those the latest export still had). */
-  retain(keep: Set<string>): void {
-    for (const k of this.values.keys()) if (!keep.has(k)) this.values.delete(k);
+  retain(keep: FingerprintSet): void {
+    this.values.retain((hi, lo) => keep.has(hi, lo));
   }
 
+  /** Writes the records sorted by email fingerprint, so that an unchanged address book writes the same file. */
   save(stateDir: string): void {
-    const keys = [...this.values.keys()].sort();
+    const keys = new BigUint64Array(this.values.size);
+    let n = 0;
+    this.values.forEach((hi, lo) => (keys[n++] = (BigInt(hi) << 32n) | BigInt(lo)));
+    keys.sort();
     const buffer = Buffer.alloc(keys.length * RECORD);
     keys.forEach((k, i) => {
-      const [hi, lo] = k.split(':').map((n) => Number.parseInt(n, 16));
-      buffer.writeUInt32LE(hi!, i * RECORD);
-      buffer.writeUInt32LE(lo!, i * RECORD + 4);
-      buffer.writeUInt32LE(this.values.get(k)!, i * RECORD + 8);
+      const hi = Number(k >> 32n);
+      const lo = Number(k & 0xffffffffn);
+      buffer.writeUInt32LE(hi, i * RECORD);
+      buffer.writeUInt32LE(lo, i * RECORD + 4);
+      buffer.writeUInt32LE(this.values.get(hi, lo)!, i * RECORD + 8);
     });
     writeDurably(join(stateDir, CONTACTS_FILE), buffer);
   }
 }
-
-export const key = (hi: number, lo: number) => `${hi.toString(16).padStart(8, '0')}:${lo.toString(16).padStart(8, '0')}`;
