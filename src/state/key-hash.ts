@@ -96,6 +96,16 @@ function finish(a: number, b: number, length: number, out: Uint32Array, offset: 
   out[offset + 1] = b >>> 0;
 }
 
+/** Slots (a power of two) for `expected` keys, at most 75% full: the open-addressing tables below. */
+const slotsFor = (expected: number): number => {
+  let slots = 1024;
+  while (slots * 3 < expected * 4) slots *= 2;
+  return slots;
+};
+
+/** Where a fingerprint's probe starts. */
+const firstSlot = (hi: number, lo: number, mask: number): number => (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+
 /** Open-addressing set of 64-bit fingerprints in one typed array: 16 bytes a key at most. */
 export class FingerprintSet {
   private table: Uint32Array;
@@ -103,9 +113,7 @@ export class FingerprintSet {
   size = 0;
 
   constructor(expected = 1024) {
-    let capacity = 1024;
-    while (capacity * 3 < expected * 4) capacity *= 2; // at most 75% full
-
+    const capacity = slotsFor(expected);
     this.table = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
   }
@@ -114,7 +122,7 @@ export class FingerprintSet {
   add(hi: number, lo: number): boolean {
     if (hi === 0 && lo === 0) lo = 1; // 0,0 marks an empty slot
     if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow();
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let slot = firstSlot(hi, lo, this.mask);
     for (;;) {
       const h = this.table[slot * 2]!;
       const l = this.table[slot * 2 + 1]!;
@@ -131,7 +139,7 @@ export class FingerprintSet {
 
   has(hi: number, lo: number): boolean {
     if (hi === 0 && lo === 0) lo = 1;
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let slot = firstSlot(hi, lo, this.mask);
     for (;;) {
       const h = this.table[slot * 2]!;
       const l = this.table[slot * 2 + 1]!;
@@ -165,8 +173,7 @@ export class FingerprintMap {
   size = 0;
 
   constructor(expected = 1024) {
-    let capacity = 1024;
-    while (capacity * 3 < expected * 4) capacity *= 2; // at most 75% full
+    const capacity = slotsFor(expected);
     this.table = new Uint32Array(capacity * 3);
     this.mask = capacity - 1;
   }
@@ -204,7 +211,7 @@ export class FingerprintMap {
   /** The slot holding [hi, lo], or the empty slot where it would go. */
   private find(hi: number, lo: number): number {
     if (hi === 0 && lo === 0) lo = 1;
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let slot = firstSlot(hi, lo, this.mask);
     for (;;) {
       const h = this.table[slot * 3]!;
       const l = this.table[slot * 3 + 1]!;
