@@ -8,7 +8,7 @@ import type { LedgerSegment } from '../src/state/job-state.ts';
 function segment(store: StateStore, runId: string, from: number, count: number): LedgerSegment {
   const pairs = new Uint32Array(count * 2);
   for (let i = 0; i < count; i++) hashKey(`WS-${from + i}\u001fSKU-${(from + i) % 800}`, pairs, i * 2);
-  return { file: store.writeSegment(runId, 1, [pairs]), lines: count, runId, acceptedAt: new Date().toISOString() };
+  return { ...store.writeSegment(runId, 1, [pairs]), lines: count, runId, acceptedAt: new Date().toISOString() };
 }
 
 const sizeOf = (dir: string) => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);

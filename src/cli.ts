@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { describeError, WritebackError } from './errors/index.ts';
 import { processIO, type CommandIO } from './commands/io.ts';
 import { validateCommand } from './commands/validate.ts';
+import { stopOnSignals } from './commands/signals.ts';
+
+const STOPPABLE = new Set(['reconcile', 'release', 'rename', 'baseline']);
 
 const USAGE = `Usage: writeback <command> [options]
 
@@ -18,6 +21,9 @@ Commands:
   dashboard              rewrite reports/README.md (inside Actions: and commit it)
   release NAME --delivered | --not-delivered
                          resolve a held job after checking the destination by hand
+  rename OLD NEW         move a job's state and reports after renaming its definition
+  baseline NAME [--until CURSOR] [--yes]
+                         record what the DataSet holds now (up to CURSOR) as delivered, without sending
   demo                   the whole flow on local emulators with sample data (no account needed)
 
 Options:
@@ -39,6 +45,9 @@ interface ParsedArgs {
   delivered: boolean;
   notDelivered: boolean;
   comment: boolean;
+  until?: string;
+  yes: boolean;
+  signal?: AbortSignal;
 }
 
 const COMMANDS: Record<string, () => Promise<Handler>> = {
@@ -61,11 +70,19 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   },
   reconcile: async () => {
     const { reconcileCommand } = await import('./commands/reconcile.ts');
-    return (io, a) => reconcileCommand(io, { only: a.only, force: a.force, dryRun: a.dryRun });
+    return (io, a) => reconcileCommand(io, { only: a.only, force: a.force, dryRun: a.dryRun, signal: a.signal });
   },
   release: async () => {
     const { releaseCommand } = await import('./commands/release.ts');
     return (io, a) => releaseCommand(io, { name: a.positionals[0], delivered: a.delivered, notDelivered: a.notDelivered });
+  },
+  rename: async () => {
+    const { renameCommand } = await import('./commands/rename.ts');
+    return (io, a) => renameCommand(io, { from: a.positionals[0], to: a.positionals[1] });
+  },
+  baseline: async () => {
+    const { baselineCommand } = await import('./commands/baseline.ts');
+    return (io, a) => baselineCommand(io, { name: a.positionals[0], until: a.until, yes: a.yes });
   },
   demo: async () => {
     const { demoCommand } = await import('./commands/demo.ts');
@@ -91,6 +108,8 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
         delivered: { type: 'boolean' },
         'not-delivered': { type: 'boolean' },
         comment: { type: 'boolean' },
+        until: { type: 'string' },
+        yes: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -110,9 +129,11 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     return 1;
   }
   const commandIO: CommandIO = { ...base, ...io, root: resolve(values.root ?? io?.root ?? base.root) };
+  // Commands that change state stop cleanly on SIGINT/SIGTERM (in the real process only, not in tests).
+  const stop = !io && STOPPABLE.has(command) ? stopOnSignals(commandIO.env, err) : undefined;
   try {
     const handler = await load();
-    return await handler(commandIO, {
+    const code = await handler(commandIO, {
       positionals: rest,
       only: values.only ?? [],
       json: values.json ?? false,
@@ -122,12 +143,18 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
       delivered: values.delivered ?? false,
       notDelivered: values['not-delivered'] ?? false,
       comment: values.comment ?? false,
+      until: values.until,
+      yes: values.yes ?? false,
+      signal: stop?.signal,
     });
+    return stop?.exitCode() ?? code;
   } catch (error) {
     // Expected failures read as one sentence; anything else is a bug, still without a stack by default.
     const prefix = error instanceof WritebackError ? '' : 'unexpected error (please report it): ';
     err(`writeback ${command}: ${prefix}${describeError(error)}`);
     if (commandIO.env.WRITEBACK_DEBUG && error instanceof Error) err(error.stack ?? '');
-    return 1;
+    return stop?.exitCode() ?? 1;
+  } finally {
+    stop?.dispose();
   }
 }

@@ -2,7 +2,7 @@
  * `{ secret: NAME }` resolution (DESIGN.md, "Secrets"): the environment variable NAME, else the key NAME
  * of the JSON object in WRITEBACK_SECRETS. Every resolved value is registered for redaction.
  */
-import { MissingSecretError, WritebackError } from './errors/index.ts';
+import { CredentialError, MissingSecretError, WritebackError } from './errors/index.ts';
 import { addMask, insideActions } from './github/annotations.ts';
 import type { StringOrSecret } from './definitions/types.ts';
 import type { Redactor } from './http/redact.ts';
@@ -35,7 +35,19 @@ export class SecretResolver {
     const resolved = this.env[value.secret] || this.fromBundle(value.secret);
     if (!resolved) throw new MissingSecretError(job, value.secret);
     this.redactor.add(resolved);
+    const problem = headerProblem(resolved);
+    if (problem) throw new CredentialError(job, value.secret, problem);
     if (insideActions(this.env)) this.print(addMask(resolved));
     return resolved;
   }
+}
+
+/**
+ * Why a value cannot travel in an HTTP header, if it cannot: every credential does (Basic or Bearer
+ * auth), and RFC 9110 5.5 allows no control characters in a field value. Names the problem, never the value.
+ */
+function headerProblem(value: string): string | undefined {
+  if (/[\r\n]+$/.test(value)) return 'ends with a line break';
+  if (/[\x00-\x1f\x7f]/.test(value)) return 'contains a control character (a line break or tab, say)';
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { parseDuration } from './definitions/duration.ts';
 
 /** Tunables read from the environment (documented in the README under "Advanced settings"). */
 export function httpSettings(env: NodeJS.ProcessEnv) {
@@ -29,4 +30,14 @@ export function formatWorkers(env: NodeJS.ProcessEnv, rows: number | undefined, 
   if (Number.isInteger(set) && set >= 0) return Math.min(set, 16);
   if (rows === undefined || rows < WORKERS_FROM_ROWS || processors < 2) return 0;
   return 2;
+}
+
+/** How far ahead of now a delivery cursor value may lie (WRITEBACK_CURSOR_TOLERANCE, a duration; default 1d: zone-less local times east of UTC). */
+export function cursorToleranceMs(env: NodeJS.ProcessEnv): number {
+  return parseDuration(env.WRITEBACK_CURSOR_TOLERANCE ?? '') ?? 86_400_000;
+}
+
+/** How old a lock from another host must be before it is taken over (WRITEBACK_LOCK_STALE_AFTER; default 6h, GitHub's job limit). */
+export function lockStaleAfterMs(env: NodeJS.ProcessEnv): number {
+  return parseDuration(env.WRITEBACK_LOCK_STALE_AFTER ?? '') ?? 6 * 3_600_000;
 }

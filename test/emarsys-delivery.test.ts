@@ -269,7 +269,7 @@ describe('runs that overlap or crash', () => {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
     const lock = (startedAt: string) =>
-      writeFileSync(join(world.root, 'state', 'sales.lock'), JSON.stringify({ runId: 'crashed', pid: process.pid, started: startedAt, host: hostname(), since: '2026-11-01T00:00:00Z' }));
+      writeFileSync(join(world.root, 'state', 'sales.lock'), JSON.stringify({ runId: 'crashed', pid: process.pid, started: startedAt, host: hostname(), since: new Date().toISOString() }));
     mkdirSync(join(world.root, 'state'), { recursive: true });
     lock(started); // this very process: a run that is still going
     expect(await world.run()).toMatchObject({ status: 'skipped', message: expect.stringContaining('crashed') });

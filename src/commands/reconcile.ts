@@ -6,6 +6,7 @@ export interface ReconcileCommandOptions {
   only: string[];
   force: boolean;
   dryRun: boolean;
+  signal?: AbortSignal;
 }
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */

@@ -15,7 +15,7 @@ export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
     throw new WritebackError('usage: writeback release NAME --delivered | --not-delivered (say whether Emarsys received the held upload)');
   }
   const store = new StateStore(io.root, name);
-  const unlock = store.lock(`release-${Date.now()}`);
+  const lock = store.lock(`release-${Date.now()}`);
   try {
     const state = store.load('');
     if (!state.pending && !state.held) {
@@ -39,6 +39,6 @@ export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
     io.out(`${name}: released; commit state/${name}.json (and state/${name}/) so the scheduled runs see it`);
     return 0;
   } finally {
-    unlock();
+    lock.release();
   }
 }

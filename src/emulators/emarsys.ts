@@ -2,7 +2,7 @@
  * Emarsys sales data API emulator: checks the bearer token, the content type and the CSV rules of the
  * vendor's documentation, and records every accepted line so tests can prove exactly-once delivery.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import { Emulator, readBody, wait } from './server.ts';
 
@@ -15,6 +15,12 @@ export type EmarsysFault =
   | { kind: 'accept-then-timeout' }
   /** Accept and record the file, then drop the connection. */
   | { kind: 'accept-then-reset' }
+  /**
+   * Accept and record the file, then answer this status, as a gateway in front of Emarsys does when the
+   * origin is slow to answer (502, 504) or fails after taking the file (500). Assumption: no Emarsys source
+   * documents its gateway; RFC 9110 15.6 says such answers do not tell whether the origin acted.
+   */
+  | { kind: 'accept-then-status'; status: number; body?: string }
   | { kind: 'slow'; delayMs: number };
 
 export interface AcceptedLine {
@@ -46,6 +52,11 @@ export class EmarsysEmulator extends Emulator<EmarsysFault> {
     super();
     for (const [id, token] of Object.entries(merchants)) this.merchants.set(id, token);
   }
+  /** Another account (merchant id and its sales data token). */
+  addMerchant(merchantId: string, token: string): void {
+    this.merchants.set(merchantId, token);
+  }
+
   inject(fault: EmarsysFault, times = 1): void {
     this.server.inject('upload', fault, times);
   }
@@ -100,6 +111,10 @@ export class EmarsysEmulator extends Emulator<EmarsysFault> {
     }
     if (fault?.kind === 'accept-then-timeout') return; // never answer
     if (fault?.kind === 'accept-then-reset') return void req.socket.destroy();
+    if (fault?.kind === 'accept-then-status') {
+      res.writeHead(fault.status, { 'content-type': 'text/html' });
+      return void res.end(fault.body ?? `<html><body><h1>${fault.status} ${STATUS_CODES[fault.status] ?? ''}</h1></body></html>`);
+    }
     this.text(res, 200, 'Upload accepted');
   }
 }

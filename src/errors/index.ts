@@ -34,6 +34,18 @@ export class MissingSecretError extends WritebackError {
   }
 }
 
+/** A credential that cannot be sent as it is (a line break at its end, say); raised before any data moves. */
+export class CredentialError extends WritebackError {
+  override name = 'CredentialError';
+  constructor(
+    readonly job: string,
+    readonly secret: string,
+    problem: string,
+  ) {
+    super(`${job}: secret ${secret} ${problem}, which an HTTP header cannot carry, so nothing was sent. Store the secret again without it (for example: printf '%s' VALUE | gh secret set ${secret}).`);
+  }
+}
+
 /** An HTTP exchange that failed with an answer from the server (or none at all). */
 export class HttpError extends WritebackError {
   override name = 'HttpError';

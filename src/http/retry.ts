@@ -25,7 +25,11 @@ export function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export const requestNeverSent = (error: unknown): boolean => NOT_SENT_CODES.has(errorCode(error) ?? '');
+/** A request the HTTP client refused to build (a header value with a line break, say): nothing left, and a retry would be refused again. */
+const INVALID_REQUEST_CODES = new Set(['UND_ERR_INVALID_ARG', 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN']);
+
+export const isInvalidRequest = (error: unknown): boolean => INVALID_REQUEST_CODES.has(errorCode(error) ?? '');
+export const requestNeverSent = (error: unknown): boolean => NOT_SENT_CODES.has(errorCode(error) ?? '') || isInvalidRequest(error);
 export const isNetworkError = (error: unknown): boolean => {
   const code = errorCode(error) ?? '';
   return NOT_SENT_CODES.has(code) || MAYBE_SENT_CODES.has(code);

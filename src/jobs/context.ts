@@ -20,4 +20,6 @@ export interface JobContext<D extends Definition = Definition> {
   now(): Date;
   /** Pushes the job's state beyond this machine before and after each upload (inside GitHub Actions). */
   journal?: () => Promise<void>;
+  /** Aborted when SIGINT or SIGTERM asks the run to stop: no new upload or import starts. */
+  signal?: AbortSignal;
 }

@@ -29,6 +29,14 @@ export interface SpoolPart {
 
 const FLUSH_BYTES = 256 * 1024;
 
+/** Spool folders of this process not yet disposed: removed when a signal ends the process early. */
+const live = new Set<string>();
+
+export function removeLiveSpools(): void {
+  for (const dir of live) rmSync(dir, { recursive: true, force: true });
+  live.clear();
+}
+
 interface OpenPart {
   path: string;
   fd: number;
@@ -67,6 +75,7 @@ export class Spool {
       growLine(line, more);
     });
     this.dir = mkdtempSync(join(tmpdir(), 'writeback-spool-'));
+    live.add(this.dir);
   }
 
   get lines(): number {
@@ -168,6 +177,7 @@ export class Spool {
     if (this.current && this.current.fd >= 0) closeSync(this.current.fd);
     this.current = undefined;
     rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this.dir);
   }
 
   /** Opens a part for the line being committed (its text is `firstLine`): the header goes straight to the file. */

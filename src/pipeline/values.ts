@@ -9,7 +9,15 @@ export class Invalid {
 
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/** Milliseconds since the epoch for Domo's DATE and DATETIME text (no zone means UTC), or Invalid. */
+/** The instants a four-digit UTC year can write: 0001-01-01T00:00:00Z up to 9999-12-31T23:59:59Z. */
+const FIRST_MS = -62135596800000;
+const LAST_MS = 253402300799000;
+
+/**
+ * Milliseconds since the epoch for Domo's DATE and DATETIME text (no zone means UTC), or Invalid. Years
+ * are taken as written (Date.UTC would read 0099 as 1999), and an offset that moves the instant out of
+ * years 0001-9999 is refused: Emarsys and Dotdigital read four-digit years only.
+ */
 export function parseTimestamp(text: string): number | Invalid {
   const m = ISO_DATE_TIME.exec(text);
   if (!m) return new Invalid(`"${clip(text)}" is not a date or time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)`);
@@ -17,16 +25,17 @@ export function parseTimestamp(text: string): number | Invalid {
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  let ms = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s));
-  const check = new Date(ms);
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-    return new Invalid(`"${clip(text)}" is not a real date or time`);
-  }
+  const [hour, minute, second] = [Number(h), Number(mi), Number(s)];
+  const outside = new Invalid(`"${clip(text)}" is outside the years 0001 to 9999 in UTC`);
+  if (year === 0) return outside;
+  if (!isRealDate(year, month, day) || !isRealTime(hour, minute, second)) return new Invalid(`"${clip(text)}" is not a real date or time`);
+  let ms = civilMs(year, month, day, hour, minute, second);
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
     ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
+  if (ms < FIRST_MS || ms > LAST_MS) return outside;
   return ms;
 }
 
@@ -38,7 +47,7 @@ export function isoUtc(ms: number): string {
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isRealDate(year: number, month: number, day: number): boolean {
-  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
   return day <= DAYS_IN_MONTH[month - 1]! + leap;
 }

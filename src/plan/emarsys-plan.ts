@@ -1,12 +1,12 @@
-/** Plans an EmarsysSalesWriteback: checks the DataSet's columns and computes what would be sent now. */
+/** Plans an EmarsysSalesWriteback: checks the DataSet's columns and the ledger, and computes what would be sent now. */
 import { readFileSync } from 'node:fs';
-import { parseDuration } from '../definitions/duration.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
+import { ledgerVerdict, scanSales } from '../destinations/emarsys/connect.ts';
 import { salesFields } from '../destinations/emarsys/fields.ts';
-import { scanSalesExport } from '../destinations/emarsys/sales-export.ts';
-import { formatWorkers, httpSettings } from '../settings.ts';
+import { describeLedger } from '../destinations/emarsys/ledger.ts';
+import { MissingSecretError } from '../errors/index.ts';
 import type { DataSetInfo } from '../sources/domo/client.ts';
-import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
+import { domoClientFor } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import { judgeColumn, type FieldNeed } from './column-types.ts';
@@ -49,12 +49,22 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
   plan.columns = emarsysColumns(definition);
   plan.dataset = { id: spec.source.domo.datasetId };
   const domo = domoClientFor(spec.source, name, ctx.secrets, ctx.env, ctx.redactor);
-  for (const value of [spec.destination.emarsysSales.merchantId, spec.destination.emarsysSales.token]) {
+  let merchantId: string | undefined;
+  for (const [what, value] of [['merchant', spec.destination.emarsysSales.merchantId], ['token', spec.destination.emarsysSales.token]] as const) {
     try {
-      ctx.secrets.resolve(name, value);
+      const resolved = ctx.secrets.resolve(name, value);
+      if (what === 'merchant') merchantId = resolved;
     } catch (error) {
-      plan.warnings.push(`${(error as Error).message} A reconcile would fail.`);
+      if (!(error instanceof MissingSecretError)) throw error;
+      plan.warnings.push(`${error.message} A reconcile would fail.`);
     }
+  }
+  const check = ledgerVerdict(ctx.root, name, spec, state, merchantId, ctx.env);
+  plan.warnings.push(...check.warnings);
+  plan.ledger = describeLedger(state, check);
+  if (check.problems.length) {
+    plan.error = `a reconcile would refuse to deliver: ${check.problems.join(' ')}`;
+    return;
   }
   const info = await domo.dataset(spec.source.domo.datasetId);
   plan.dataset = { id: info.id, name: info.name, rows: info.rows };
@@ -64,15 +74,7 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
     plan.error = `columns that cannot work: ${broken.map((c) => `${c.column} (${c.field}: ${c.note})`).join(', ')}`;
     return;
   }
-  const lookbackMs = spec.delivery?.lookback ? parseDuration(spec.delivery.lookback)! : 0;
-  const windowStart = spec.delivery?.cursor && state.cursor ? Date.parse(state.cursor) - lookbackMs : undefined;
-  const scan = await exportWithRetries({
-    domo,
-    datasetId: spec.source.domo.datasetId,
-    onInfo: () => {},
-    consume: (csv, info) => scanSalesExport(csv, { spec, ledger: store.loadLedger(state.segments), windowStart, expectedRows: info.rows, workers: formatWorkers(ctx.env, info.rows), maxPartBytes: httpSettings(ctx.env).emarsysMaxUploadBytes }),
-    log: () => {},
-  });
+  const scan = await scanSales({ domo, spec, env: ctx.env, check, ledger: store.loadLedger(state.segments) });
   try {
     const parts = scan.spool.parts;
     plan.rows = { read: scan.read, toSend: scan.spool.lines, rejected: scan.rejected, skipped: scan.alreadyDelivered + scan.beforeWindow + scan.duplicateInExport };

@@ -29,6 +29,8 @@ export interface JobPlan {
   sample?: string[];
   rejects?: RejectedRow[];
   fieldsToCreate?: { name: string; type: string }[];
+  /** What the job's delivery memory holds and means (Emarsys ledger). */
+  ledger?: string;
   warnings: string[];
   error?: string;
 }

@@ -13,6 +13,7 @@ import type { ColumnCheck, JobPlan } from './job-plan.ts';
 import type { Problem } from '../errors/index.ts';
 
 export interface PlanContext {
+  root: string;
   env: NodeJS.ProcessEnv;
   secrets: SecretResolver;
   redactor: Redactor;
@@ -41,9 +42,16 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
     const name = definition.metadata.name;
     if (only.length && !only.includes(name)) continue;
     const store = new StateStore(root, name);
-    const state = store.load(definition.kind);
-    const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now);
     const planner = PLANNERS[definition.kind];
+    let state: JobState;
+    try {
+      state = store.load(definition.kind);
+    } catch (error) {
+      // This job's plan says so; the other jobs are planned as usual.
+      plans.push({ name, kind: definition.kind, due: true, suspended: Boolean(definition.spec.suspend), mode: 'online', columns: planner.columns(definition as never), warnings: [], error: describeError(error) });
+      continue;
+    }
+    const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now);
     const plan: JobPlan = {
       name,
       kind: definition.kind,
@@ -53,11 +61,11 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
       held: state.held?.reason ?? (state.pending ? `upload ${state.pending.part} of run ${state.pending.runId} has an unknown outcome` : undefined),
       mode: 'online',
       columns: planner.columns(definition as never),
-      warnings: [],
+      warnings: due.warning ? [due.warning] : [],
     };
     const redactor = new Redactor();
     try {
-      await planner.plan(definition as never, plan, { env, redactor, secrets: new SecretResolver(env, redactor) }, store, state);
+      await planner.plan(definition as never, plan, { root, env, redactor, secrets: new SecretResolver(env, redactor) }, store, state);
     } catch (error) {
       if (error instanceof MissingSecretError) {
         plan.mode = 'offline';

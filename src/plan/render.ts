@@ -35,6 +35,7 @@ export function renderPlanText(plans: JobPlan[]): string {
       out.push(`  ${c.verdict === 'ok' ? 'ok' : c.verdict.padEnd(2)}  ${c.field} <- ${c.column}${c.domoType ? ` (${c.domoType})` : ''}${c.note ? `: ${c.note}` : ''}`);
     }
     if (plan.rows) out.push(`  rows: ${n(plan.rows.read)} read, ${n(plan.rows.toSend)} to send in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped`);
+    if (plan.ledger) out.push(`  ledger: ${plan.ledger}`);
     for (const f of plan.fieldsToCreate ?? []) out.push(`  create data field ${f.name} (${f.type})`);
     for (const r of plan.rejects ?? []) out.push(`  rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
     if (plan.sample?.length) out.push('  sample:', ...plan.sample.filter(Boolean).map((l) => `    ${l}`));
@@ -61,6 +62,7 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
     if (plan.rows) {
       out.push(`Rows: ${n(plan.rows.read)} read, **${n(plan.rows.toSend)} to send** in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped.`, '');
     }
+    if (plan.ledger) out.push(`Ledger: ${escapeMarkdown(plan.ledger)}.`, '');
     for (const f of plan.fieldsToCreate ?? []) out.push(`- creates data field \`${escapeMarkdown(f.name)}\` (${f.type})`);
     if (plan.fieldsToCreate?.length) out.push('');
     if (plan.rejects?.length) {

@@ -3,6 +3,8 @@ import { validateRepository } from '../definitions/validator.ts';
 import type { JobSummary } from '../reports/dashboard.ts';
 import { readReports } from '../reports/history.ts';
 import { StateStore } from '../state/store.ts';
+import type { JobState } from '../state/job-state.ts';
+import { describeError } from '../errors/index.ts';
 import { isDue } from './due.ts';
 
 const HISTORY_RUNS = 20;
@@ -11,13 +13,20 @@ export function jobSummaries(root: string, now: Date): JobSummary[] {
   return validateRepository(root).definitions.map(({ definition }) => {
     const name = definition.metadata.name;
     const store = new StateStore(root, name);
-    const state = store.exists() ? store.load(definition.kind) : undefined;
+    let state: JobState | undefined;
+    let stateProblem: string | undefined;
+    try {
+      state = store.exists() ? store.load(definition.kind) : undefined;
+    } catch (error) {
+      stateProblem = describeError(error); // this job's row says so; the others are unaffected
+    }
     const due = isDue(definition.spec.schedule, state?.lastRun?.startedAt, now);
     return {
       name,
       kind: definition.kind,
       suspended: Boolean(definition.spec.suspend),
       state,
+      stateProblem,
       history: readReports(root, name, HISTORY_RUNS),
       dueNow: due.due,
       next: due.next,

@@ -15,7 +15,7 @@ import { writeStepSummary } from '../github/step-summary.ts';
 import { renderDashboard } from '../reports/dashboard.ts';
 import { DEFAULT_REPORTS_KEPT, pruneReports } from '../reports/history.ts';
 import type { RunReport } from '../reports/run-report.ts';
-import { writeDurably } from '../state/store.ts';
+import { writeDurably } from '../state/durable.ts';
 import { jobSummaries } from './job-summaries.ts';
 
 export interface PublishResult {

@@ -16,6 +16,8 @@ import { writeReport } from '../reports/writer.ts';
 import { SecretResolver } from '../secrets.ts';
 import type { JobState } from '../state/job-state.ts';
 import { StateStore } from '../state/store.ts';
+import type { HeldLock } from '../state/lock.ts';
+import { lockStaleAfterMs } from '../settings.ts';
 import { isDue } from './due.ts';
 import { intentBranch as intentBranchName, type IntentJournal } from '../github/intent-branch.ts';
 
@@ -27,6 +29,8 @@ export interface ReconcileOptions extends JobOptions {
   only: string[];
   log(line: string): void;
   now?: () => Date;
+  /** Aborted on SIGINT/SIGTERM: jobs not yet started are left for the next run, a running one stops between uploads. */
+  signal?: AbortSignal;
 }
 
 export interface ReconcileResult {
@@ -56,28 +60,45 @@ export function selectDue(root: string, only: string[], force: boolean, now: Dat
   if (unknown.length) throw new WritebackError(`--only names no valid definition: ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`);
   const due: Definition[] = [];
   const notDue: ReconcileResult['notDue'] = [];
+  const warnings = new Map<string, string>();
   for (const { definition } of definitions) {
     const name = definition.metadata.name;
     if (only.length && !only.includes(name)) continue;
+    let lastRun: string | undefined;
+    try {
+      lastRun = new StateStore(root, name).load(definition.kind).lastRun?.startedAt;
+    } catch {
+      // An unreadable state fails its own job when it runs, never the selection of the others.
+      due.push(definition);
+      continue;
+    }
     // Suspended and held jobs report on their own schedule too, not at every tick.
-    const decision = isDue(definition.spec.schedule, new StateStore(root, name).load(definition.kind).lastRun?.startedAt, now);
+    const decision = isDue(definition.spec.schedule, lastRun, now);
+    if (decision.warning) warnings.set(name, decision.warning);
     if (force || decision.due) due.push(definition);
     else notDue.push({ name, next: decision.next });
   }
-  return { problems, due, notDue };
+  return { problems, due, notDue, warnings };
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? (() => new Date());
-  const { problems, due, notDue } = selectDue(options.root, options.only, options.force, now());
+  const { problems, due, notDue, warnings } = selectDue(options.root, options.only, options.force, now());
   const result: ReconcileResult = { problems, reports: [], notDue };
   for (const definition of due) {
-    result.reports.push(await runOne(definition, new StateStore(options.root, definition.metadata.name), options, now));
+    const name = definition.metadata.name;
+    if (options.signal?.aborted) {
+      options.log(`${name}: not started (stopped by ${String(options.signal.reason)}); the next run takes it`);
+      continue;
+    }
+    const warning = warnings.get(name);
+    if (warning) options.log(`${name}: warning: ${warning}`);
+    result.reports.push(await runOne(definition, new StateStore(options.root, name), options, now, warning));
   }
   return result;
 }
 
-async function runOne(definition: Definition, store: StateStore, options: ReconcileOptions, now: () => Date): Promise<RunReport> {
+async function runOne(definition: Definition, store: StateStore, options: ReconcileOptions, now: () => Date, dueWarning?: string): Promise<RunReport> {
   const name = definition.metadata.name;
   const startedAt = now();
   const runId = newRunId(startedAt);
@@ -93,6 +114,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     message: '',
   };
   if (options.dryRun) report.dryRun = true;
+  if (dueWarning) report.warnings = [dueWarning];
   const ctx: JobContext = {
     root: options.root,
     runId,
@@ -104,12 +126,17 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     log: (line) => options.log(redactor.redact(line)),
     now,
     journal: options.journal && !options.dryRun ? () => options.journal!.record(name) : undefined,
+    signal: options.signal,
   };
 
-  let unlock: (() => void) | undefined;
+  let lock: HeldLock | undefined;
   let state: JobState | undefined;
   try {
-    unlock = store.lock(runId);
+    lock = store.lock(runId, lockStaleAfterMs(options.env));
+    if (lock.tookOver) {
+      report.warnings = [...(report.warnings ?? []), lock.tookOver];
+      ctx.log(`${name}: warning: ${lock.tookOver}`);
+    }
     if (options.journal && !options.dryRun && (await options.journal.restore(name))) {
       options.log(`${name}: restored the state of an earlier run that ended before its commit (from ${intentBranchName(name)})`);
     }
@@ -138,15 +165,27 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     if (error instanceof JobLockedError) report.status = 'skipped';
   } finally {
     report.finishedAt = now().toISOString();
-    if (state && !options.dryRun && unlock) {
-      state.lastRun = { runId, startedAt: report.startedAt, finishedAt: report.finishedAt, status: report.status, rows: report.rows, message: report.message };
-      store.save(state);
+    if (state && !options.dryRun && lock) {
+      state.lastRun = { runId, startedAt: report.startedAt, finishedAt: report.finishedAt, status: report.status, rows: report.rows, message: redactor.redact(report.message) };
+      try {
+        store.save(state);
+      } catch (error) {
+        // The delivery's own records were written as it went; only this run's summary is missing.
+        report.status = 'failed';
+        report.message = `${report.message} Recording the run failed: ${describeError(error)}`;
+      }
     }
-    unlock?.();
+    lock?.release();
   }
   // Nothing the vendors or the data said may carry a secret into a file or a log.
   report.message = redactor.redact(report.message);
   if (report.error) report.error.message = redactor.redact(report.error.message);
-  if (!options.dryRun) writeReport(options.root, report, redactor);
+  if (!options.dryRun) {
+    try {
+      writeReport(options.root, report, redactor);
+    } catch (error) {
+      options.log(`${name}: could not write its report: ${describeError(error)}`);
+    }
+  }
   return report;
 }

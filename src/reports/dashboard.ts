@@ -9,6 +9,8 @@ export interface JobSummary {
   kind: string;
   suspended: boolean;
   state?: JobState;
+  /** Why state/<name>.json could not be read (the job fails until it is restored). */
+  stateProblem?: string;
   /** Recent reports, oldest first. */
   history: RunReport[];
   dueNow: boolean;
@@ -26,6 +28,7 @@ const TREND_RUNS = 20;
 const shortTime = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : 'never');
 
 export function statusLabel(job: JobSummary): string {
+  if (job.stateProblem) return 'FAILED: state unreadable';
   if (job.suspended) return LABEL.suspended!;
   if (job.state?.held || job.state?.pending) return LABEL.held!;
   const status = job.state?.lastRun?.status ?? job.history.at(-1)?.status;

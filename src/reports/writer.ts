@@ -1,7 +1,7 @@
 /** Writes a run report as `reports/<name>/<runId>.json` and its Markdown twin, redacted. */
 import { join } from 'node:path';
 import type { Redactor } from '../http/redact.ts';
-import { writeDurably } from '../state/store.ts';
+import { writeDurably } from '../state/durable.ts';
 import { renderReportMarkdown } from './markdown.ts';
 import type { RunReport } from './run-report.ts';
 

@@ -1,4 +1,5 @@
 /** What `state/<name>.json` holds (DESIGN.md, "State and reports"). */
+import type { KeyEncoding } from './key-hash.ts';
 
 export type RunStatus = 'succeeded' | 'failed' | 'skipped' | 'held' | 'suspended';
 
@@ -17,6 +18,28 @@ export interface LedgerSegment {
   maxCursor?: string;
   runId: string;
   acceptedAt: string;
+  /** The file's size and sha256, checked at every load: a truncated or edited ledger would resend its lines. */
+  bytes?: number;
+  sha256?: string;
+}
+
+/**
+ * What the ledger's fingerprints mean and how far back they reach. A ledger read with another meaning
+ * (another key, account or cursor column) would make delivered lines look new, so a mismatch stops delivery.
+ */
+export interface LedgerMeaning {
+  kind: string;
+  /** The destination fields a fingerprint is made of, in order. */
+  key: string[];
+  keyEncoding: KeyEncoding;
+  /** The destination account the lines were delivered to: the first 16 hex digits of its id's sha256. */
+  account: string;
+  /** The DataSet read: recognises this state when its job was renamed. */
+  dataset: string;
+  /** The column the cursor, the window and the horizon are measured on. */
+  cursor?: string;
+  /** The ledger remembers every delivered line whose cursor is at or after this; older entries were pruned. */
+  horizon?: string;
 }
 
 /** Written before an upload starts, cleared after the answer: if it survives, the outcome is unknown. */
@@ -48,6 +71,7 @@ export interface JobState {
   /** Latest delivered cursor value (UTC ISO 8601). */
   cursor?: string;
   segments: LedgerSegment[];
+  ledger?: LedgerMeaning;
   pending?: PendingUpload;
   held?: HeldState;
   lastRun?: { runId: string; startedAt: string; finishedAt: string; status: RunStatus; rows: RowCounts; message?: string };

@@ -4,32 +4,52 @@
  */
 
 /**
- * hashKey of a key built from parts joined by U+001F, without building it. Parts come as text or as
- * ASCII bytes (one byte is one UTF-16 unit there), so lines formatted as bytes get the same fingerprints.
+ * How the parts of a delivery key become one hashed input. `joined` (every ledger written before
+ * length-prefixed keys existed): parts separated by U+001F, so ["a\u001fb", "c"] and ["a", "b\u001fc"]
+ * share a fingerprint. `length-prefixed`: each part is preceded by its length, so two different keys never
+ * share an input. A ledger says which one it was written with (JobState.ledger.keyEncoding).
+ */
+export type KeyEncoding = 'joined' | 'length-prefixed';
+export const KEY_ENCODING: KeyEncoding = 'length-prefixed';
+
+/**
+ * hashKey of a key built from parts (joined by U+001F, or each after its length), without building it.
+ * Parts come as text or as ASCII bytes (one byte is one UTF-16 unit there), so lines formatted as bytes
+ * get the same fingerprints.
  */
 export class KeyHasher {
   private a = 0;
   private b = 0;
   private length = 0;
   private parts = 0;
+  private prefixed = false;
 
-  start(): void {
+  start(encoding: KeyEncoding = 'joined'): void {
     this.a = 0x811c9dc5;
     this.b = 0x9747b28c;
     this.length = 0;
     this.parts = 0;
+    this.prefixed = encoding === 'length-prefixed';
   }
 
-  private separate(): void {
+  private separate(partLength: number): void {
+    if (this.prefixed) {
+      this.mix(partLength + 0x10000); // above every UTF-16 unit: a length never reads as a character
+      return;
+    }
     if (this.parts++ === 0) return;
-    this.a = Math.imul(this.a ^ 0x1f, 0x01000193);
-    let b = Math.imul(this.b ^ 0x1f, 0x5bd1e995);
-    this.b = b ^ (b >>> 15);
+    this.mix(0x1f);
     this.length++;
   }
 
+  private mix(c: number): void {
+    this.a = Math.imul(this.a ^ c, 0x01000193);
+    const b = Math.imul(this.b ^ c, 0x5bd1e995);
+    this.b = b ^ (b >>> 15);
+  }
+
   text(text: string): void {
-    this.separate();
+    this.separate(text.length);
     let a = this.a;
     let b = this.b;
     for (let i = 0; i < text.length; i++) {
@@ -45,7 +65,7 @@ export class KeyHasher {
 
   /** ASCII bytes [start, end) as a part. */
   ascii(bytes: Uint8Array, start: number, end: number): void {
-    this.separate();
+    this.separate(end - start);
     let a = this.a;
     let b = this.b;
     for (let i = start; i < end; i++) {
@@ -66,9 +86,9 @@ export class KeyHasher {
 
 const hasher = new KeyHasher();
 
-/** Hashes the values at `indexes`, separated by U+001F, into [hi, lo]: hashKey of the joined key, without building it. */
-export function hashFields(values: readonly string[], indexes: readonly number[], out: Uint32Array): void {
-  hasher.start();
+/** Hashes the values at `indexes` as one key into [hi, lo] (with `joined`: hashKey of the joined key, without building it). */
+export function hashFields(values: readonly string[], indexes: readonly number[], out: Uint32Array, encoding: KeyEncoding = 'joined'): void {
+  hasher.start(encoding);
   for (const index of indexes) hasher.text(values[index]!);
   hasher.finish(out);
 }

@@ -1,13 +1,22 @@
 /**
- * The file side of job state: `state/<name>.json` written atomically, ledger segments under
- * `state/<name>/`, and a lock file so two runs on one working tree never deliver the same job at once.
+ * The file side of job state: `state/<name>.json` written durably, the ledger's segment files under
+ * `state/<name>/` checked against the sizes and checksums the state records, and the job's lock.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobLockedError, WritebackError } from '../errors/index.ts';
-import { FingerprintSet } from './key-hash.ts';
+import { WritebackError } from '../errors/index.ts';
+import { storageError, writeDurably } from './durable.ts';
 import { emptyState, type JobState, type LedgerSegment } from './job-state.ts';
+import { FingerprintSet } from './key-hash.ts';
+import { takeLock, type HeldLock } from './lock.ts';
+
+/** A state file or ledger segment that cannot be trusted; the job stops before anything is sent. */
+export class CorruptStateError extends WritebackError {
+  override name = 'CorruptStateError';
+}
+
+const restoreHint = (path: string) => `Restore it from git history (git log --oneline -- ${path}, then git checkout <commit> -- ${path}) and run again.`;
 
 export class StateStore {
   readonly dir: string;
@@ -29,34 +38,67 @@ export class StateStore {
 
   load(kind: string): JobState {
     if (!existsSync(this.file)) return emptyState(this.name, kind);
+    let state: JobState;
     try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as JobState;
+      state = JSON.parse(readFileSync(this.file, 'utf8')) as JobState;
     } catch (error) {
-      throw new WritebackError(`state/${this.name}.json is not valid JSON (${(error as Error).message}); restore it from git history`);
+      throw new CorruptStateError(`state/${this.name}.json is not valid JSON (${(error as Error).message}). ${restoreHint(`state/${this.name}.json`)}`);
     }
+    if (typeof state !== 'object' || state === null || Array.isArray(state) || (state.segments !== undefined && !Array.isArray(state.segments))) {
+      throw new CorruptStateError(`state/${this.name}.json is not a Writeback state file. ${restoreHint(`state/${this.name}.json`)}`);
+    }
+    state.segments ??= [];
+    return state;
   }
 
   save(state: JobState): void {
-    writeDurably(this.file, `${JSON.stringify(state, null, 2)}\n`);
+    writeDurably(this.file, `${JSON.stringify(state, null, 2)}\n`, `state/${this.name}.json`);
   }
 
-  /** Writes a segment file of fingerprints (little-endian uint32 pairs), given in chunks, and returns its name. */
-  writeSegment(runId: string, part: number, chunks: Iterable<Uint32Array>): string {
-    mkdirSync(this.dir, { recursive: true });
+  /** Writes a segment file of fingerprints (little-endian uint32 pairs), given in chunks: its name, size and sha256. */
+  writeSegment(runId: string, part: number, chunks: Iterable<Uint32Array>): { file: string; bytes: number; sha256: string } {
     const file = `ledger-${runId}-${String(part).padStart(3, '0')}.bin`;
+    const hash = createHash('sha256');
+    let bytes = 0;
     let buffer = Buffer.alloc(0);
-    writeDurably(join(this.dir, file), function* () {
-      for (const pairs of chunks) {
-        if (buffer.length < pairs.length * 4) buffer = Buffer.alloc(pairs.length * 4);
-        for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
-        yield buffer.subarray(0, pairs.length * 4);
-      }
-    }());
-    return file;
+    writeDurably(
+      join(this.dir, file),
+      (function* () {
+        for (const pairs of chunks) {
+          if (buffer.length < pairs.length * 4) buffer = Buffer.alloc(pairs.length * 4);
+          for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
+          const chunk = buffer.subarray(0, pairs.length * 4);
+          hash.update(chunk);
+          bytes += chunk.length;
+          yield chunk;
+        }
+      })(),
+      `state/${this.name}/${file}`,
+    );
+    return { file, bytes, sha256: hash.digest('hex') };
   }
 
-  readSegment(file: string): Uint32Array {
-    const buffer = readFileSync(join(this.dir, file));
+  /** A segment's fingerprints, after checking the file is the one the state describes. */
+  readSegment(segment: LedgerSegment): Uint32Array {
+    const where = `state/${this.name}/${segment.file}`;
+    const path = join(this.dir, segment.file);
+    if (!existsSync(path)) {
+      throw new CorruptStateError(`${where} is missing, so it is unknown which lines were delivered; nothing was sent. ${restoreHint(where)}`);
+    }
+    let buffer: Buffer;
+    try {
+      buffer = readFileSync(path);
+    } catch (error) {
+      throw storageError(error, `could not read ${where}`);
+    }
+    const bytes = segment.bytes ?? segment.lines * 8; // segments written before checksums: at least the size
+    const sha256 = segment.sha256 === undefined ? undefined : createHash('sha256').update(buffer).digest('hex');
+    if (buffer.length !== bytes || buffer.length !== segment.lines * 8 || sha256 !== segment.sha256) {
+      throw new CorruptStateError(
+        `${where} does not match state/${this.name}.json (${bytes} bytes${segment.sha256 ? `, sha256 ${segment.sha256.slice(0, 12)}` : ''} expected; ` +
+          `found ${buffer.length} bytes${sha256 ? `, sha256 ${sha256.slice(0, 12)}` : ''}): it was truncated or edited, so it is unknown which lines were delivered. Nothing was sent. ${restoreHint(where)}`,
+      );
+    }
     const pairs = new Uint32Array(buffer.length / 4);
     for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
     return pairs;
@@ -66,110 +108,34 @@ export class StateStore {
     rmSync(join(this.dir, file), { force: true });
   }
 
-  /** Every delivered fingerprint, from the segments the state lists. */
+  /** Every delivered fingerprint, from the segments the state lists, each checked. */
   loadLedger(segments: LedgerSegment[]): FingerprintSet {
     const total = segments.reduce((n, s) => n + s.lines, 0);
     const set = new FingerprintSet(total);
-    for (const segment of segments) {
-      if (!existsSync(join(this.dir, segment.file))) {
-        throw new WritebackError(
-          `state/${this.name}/${segment.file} is missing, so it is unknown which lines were delivered; restore it from git history before running ${this.name} again`,
-        );
-      }
-      set.addAll(this.readSegment(segment.file));
-    }
+    for (const segment of segments) set.addAll(this.readSegment(segment));
     return set;
   }
 
-  /**
-   * Takes the job's lock, or explains who holds it. The lock file appears whole or not at all (written
-   * aside, then linked into place, which fails when it exists): a run killed while taking it once left an
-   * empty lock that made every later run skip. A lock left by a dead process on this host is taken over,
-   * also when its process id now belongs to another process (ids are reused: 32,768 of them here), and
-   * so is an unreadable one older than a minute (left by an earlier version).
-   */
-  lock(runId: string): () => void {
+  /** Takes the job's lock (see lock.ts for when a lock counts as stale). */
+  lock(runId: string, staleAfterMs?: number): HeldLock {
     mkdirSync(join(this.root, 'state'), { recursive: true });
-    const mine = `${this.lockFile}.tmp-${process.pid}`; // named as writeDurably names its own: never committed
-    writeFileSync(mine, JSON.stringify({ runId, pid: process.pid, started: processStart(process.pid), host: hostname(), since: new Date().toISOString() }));
+    return takeLock(this.lockFile, runId, this.name, staleAfterMs);
+  }
+}
+
+/** States in state/ whose job is not among `names` (a renamed or deleted job left them), unreadable ones skipped. */
+export function orphanStates(root: string, names: Set<string>): { name: string; state: JobState }[] {
+  const dir = join(root, 'state');
+  if (!existsSync(dir)) return [];
+  const orphans: { name: string; state: JobState }[] = [];
+  for (const entry of readdirSync(dir)) {
+    const name = entry.endsWith('.json') ? entry.slice(0, -5) : undefined;
+    if (!name || names.has(name)) continue;
     try {
-      for (let tries = 0; tries < 2; tries++) {
-        try {
-          linkSync(mine, this.lockFile);
-          return () => rmSync(this.lockFile, { force: true });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          const holder = readLock(this.lockFile);
-          const stale = holder ? holder.host === hostname() && !alive(holder.pid, holder.started) : ageMs(this.lockFile) > UNREADABLE_LOCK_STALE_MS;
-          if (stale) {
-            rmSync(this.lockFile, { force: true });
-            continue;
-          }
-          throw new JobLockedError(
-            `${this.name} is being delivered by another run (${holder?.runId ?? 'unknown'} on ${holder?.host ?? 'unknown host'} since ${holder?.since ?? '?'}); skipped to avoid sending lines twice`,
-          );
-        }
-      }
-      throw new WritebackError(`could not take the lock state/${this.name}.lock`);
-    } finally {
-      rmSync(mine, { force: true });
+      orphans.push({ name, state: new StateStore(root, name).load('') });
+    } catch {
+      // an unreadable stray file says nothing about deliveries
     }
   }
-}
-
-const UNREADABLE_LOCK_STALE_MS = 60_000;
-
-function ageMs(file: string): number {
-  try {
-    return Date.now() - statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-function readLock(file: string): { runId: string; pid: number; started?: string; host: string; since: string } | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * When the process started, as Linux counts it (clock ticks since boot, /proc/PID/stat field 22): with
- * its id, it names one process. Undefined where there is no /proc.
- */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // after "pid (name) ", field 3 is index 0
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the process that wrote a lock still runs: its id is in use, by a process that started when it did. */
-function alive(pid: number, started: string | undefined): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const now = processStart(pid);
-  return started === undefined || now === undefined || now === started;
-}
-
-/** Write to a temp file, fsync, rename: a crash leaves the old or the new content, never half. */
-export function writeDurably(path: string, content: string | Buffer | Iterable<Buffer>): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
-  try {
-    if (typeof content === 'string' || Buffer.isBuffer(content)) writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    else for (const chunk of content) writeSync(fd, chunk);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  return orphans;
 }

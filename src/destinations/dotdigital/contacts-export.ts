@@ -1,5 +1,7 @@
 /** One pass over the Domo export for a Dotdigital job: contacts formatted per data field type, spooled as import files. */
+import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
+import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
 import { readCsvRecords } from '../../pipeline/record-batches.ts';
@@ -101,11 +103,11 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       result.spool.add(csvLine(values), hi, lo, undefined, valueHash, row);
     };
     await readCsvRecords(input, (record) => handle(record.texts()));
+    if (!indexes) throw new DataError('the export was empty: not even a header row came back from Domo');
+    result.spool.finish();
   } catch (error) {
     result.dispose();
-    throw error;
+    throw storageError(error, `could not spool the export to ${tmpdir()}`);
   }
-  if (!indexes) throw new DataError('the export was empty: not even a header row came back from Domo');
-  result.spool.finish();
   return result;
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FingerprintMap, type FingerprintSet } from '../../state/key-hash.ts';
-import { writeDurably } from '../../state/store.ts';
+import { writeDurably } from '../../state/durable.ts';
 
 export const CONTACTS_FILE = 'contacts.bin';
 const RECORD = 12;

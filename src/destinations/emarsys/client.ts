@@ -1,14 +1,30 @@
 /**
- * Emarsys sales data upload. Uploads are append-only and never deduplicated, so every failure is
- * classified: the server answered "no" (safe to retry or fail), or the outcome is unknown (hold).
+ * Emarsys sales data upload. Uploads are append-only and never deduplicated, so every answer is
+ * classified: the file was accepted, it was definitely not processed (safe to retry or to fail), or the
+ * outcome is unknown (the job is held until a person checks Emarsys).
  */
 import { createReadStream } from 'node:fs';
 import { UnknownOutcomeError } from '../../errors/index.ts';
 import { readText, type HttpClient } from '../../http/client.ts';
-import { backoffMs, isRetryableStatus, MAX_TRIES, requestNeverSent, retryAfterMs, sleep } from '../../http/retry.ts';
+import { backoffMs, isInvalidRequest, MAX_TRIES, requestNeverSent, retryAfterMs, sleep } from '../../http/retry.ts';
 
 export const EMARSYS_DEFAULT_URL = 'https://admin.scarabresearch.com';
 const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Answers that say the file was not processed, worth another try: 429 (RFC 6585: too many requests,
+ * nothing done) and 503 (RFC 9110 15.6.4: the server cannot handle the request now).
+ */
+const NOT_PROCESSED = new Set([429, 503]);
+/** Definite refusals of this request as sent: retrying the same file would be refused again. */
+const REFUSED = new Set([400, 401, 403, 404, 413, 415, 422]);
+
+const HINTS: Record<number, string> = {
+  401: ' Check the sales data token (Management > Predict Data Sources > Sales Data > Show API upload details).',
+  403: ' Check the merchant id and that sales data upload is enabled for the account.',
+  404: ' Check the merchant id.',
+  413: ' The file is too large for Emarsys: lower WRITEBACK_EMARSYS_MAX_UPLOAD_BYTES.',
+};
 
 export class EmarsysSalesClient {
   constructor(
@@ -20,9 +36,13 @@ export class EmarsysSalesClient {
   }
 
   /**
-   * Sends one CSV file (its path and exact size). Resolves when Emarsys answered 2xx ("accepted for processing"). Retries only
-   * where the server said no (429/5xx) or the request never left; throws UnknownOutcomeError when the
-   * body may have arrived but no answer came back.
+   * Sends one CSV file (its path and exact size). Resolves when Emarsys answered 2xx ("accepted for
+   * processing"). Once the whole body was handed to the connection, an error answer does not prove the
+   * file was refused: a gateway in front of Emarsys may answer 500, 502 or 504 after Emarsys took it
+   * (RFC 9110 says nothing about whether the origin acted). So only the answers in NOT_PROCESSED are
+   * retried and only those in REFUSED count as refused; any other answer, silence or a dropped
+   * connection after the body left throws UnknownOutcomeError. Before the body was complete, any answer
+   * is a refusal of an incomplete file.
    */
   async upload(file: { path: string; bytes: number }): Promise<void> {
     const path = `/hapi/merchant/${encodeURIComponent(this.merchantId)}/sales-data/api`;
@@ -30,20 +50,25 @@ export class EmarsysSalesClient {
       let status: number;
       let body: string;
       let retryAfter: string | string[] | undefined;
+      let bodyComplete = false;
       try {
+        // Streamed from the spool file (opened anew for each try): no upload is held in memory. In 1 MB
+        // chunks: a 20 MB part took 50 ms instead of 80 ms and a third of the processor time, against 64 KB chunks.
+        const stream = createReadStream(file.path, { highWaterMark: UPLOAD_CHUNK_BYTES });
         const res = await this.http.send({
           method: 'POST',
           path,
           headers: { authorization: `Bearer ${this.token}`, 'content-type': 'text/csv', accept: 'text/plain', 'content-length': String(file.bytes) },
-          // Streamed from the spool file (opened anew for each try): no upload is held in memory. In 1 MB
-          // chunks: a 20 MB part took 50 ms instead of 80 ms and a third of the processor time, against 64 KB chunks.
-          body: createReadStream(file.path, { highWaterMark: UPLOAD_CHUNK_BYTES }),
+          body: stream,
         });
+        // Bytes still unread from the file when the answer came never reached the server: it answered an
+        // incomplete file. (bytesRead, not the 'end' event, which can lag behind a fast answer.)
+        bodyComplete = stream.bytesRead >= file.bytes;
         status = res.statusCode;
         retryAfter = res.headers['retry-after'];
         body = await readText(res);
       } catch (error) {
-        if (requestNeverSent(error) && attempt < MAX_TRIES) {
+        if (requestNeverSent(error) && !isInvalidRequest(error) && attempt < MAX_TRIES) {
           await sleep(backoffMs(attempt, this.http.retryBaseMs));
           continue;
         }
@@ -52,16 +77,23 @@ export class EmarsysSalesClient {
         throw new UnknownOutcomeError(`Emarsys did not answer the upload (${reason}); it may or may not have been accepted`);
       }
       if (status >= 200 && status < 300) return;
-      if (isRetryableStatus(status) && attempt < MAX_TRIES) {
+      const detail = `${oneLine(body)}${HINTS[status] ?? ''}`;
+      const retryable = NOT_PROCESSED.has(status) || (!bodyComplete && status >= 500);
+      if (retryable && attempt < MAX_TRIES) {
         await sleep(retryAfterMs(retryAfter) ?? backoffMs(attempt, this.http.retryBaseMs));
         continue;
       }
-      const hint: Record<number, string> = {
-        401: ' Check the sales data token (Admin > Data Sources > Sales Data > Show API upload details).',
-        403: ' Check the merchant id and that sales data upload is enabled for the account.',
-        404: ' Check the merchant id.',
-      };
-      throw this.http.error({ method: 'POST', path }, status, body, `${body.slice(0, 300).trim()}${hint[status] ?? ''}`);
+      if (retryable || REFUSED.has(status) || !bodyComplete) throw this.http.error({ method: 'POST', path }, status, body, detail);
+      throw new UnknownOutcomeError(
+        this.http.redactor.redact(
+          `Emarsys answered ${status} after the whole file was sent${detail ? ` (${detail})` : ''}; a gateway can answer so after Emarsys took the file, so it may or may not have been accepted`,
+        ),
+      );
     }
   }
+}
+
+/** The start of an answer's body on one line, for messages (HTML error pages included). */
+function oneLine(body: string): string {
+  return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 }

@@ -15,7 +15,9 @@ import type { EmarsysSalesClient } from './client.ts';
 export type DeliveryOutcome =
   | { kind: 'delivered'; sent: number; uploads: UploadRecord[] }
   | { kind: 'rejected'; sent: number; uploads: UploadRecord[]; error: Error }
-  | { kind: 'unknown'; sent: number; uploads: UploadRecord[]; error: UnknownOutcomeError };
+  | { kind: 'unknown'; sent: number; uploads: UploadRecord[]; error: UnknownOutcomeError }
+  /** SIGINT or SIGTERM arrived: the uploads before it are recorded, none was started after it. */
+  | { kind: 'interrupted'; sent: number; uploads: UploadRecord[]; signal: string };
 
 export async function deliverParts(options: {
   runId: string;
@@ -27,6 +29,8 @@ export async function deliverParts(options: {
   log: (line: string) => void;
   /** Makes the saved state durable beyond this machine (the intent branch inside GitHub Actions). */
   journal?: () => Promise<void>;
+  /** Aborted on SIGINT/SIGTERM (its reason names the signal): no upload starts after that. */
+  signal?: AbortSignal;
 }): Promise<DeliveryOutcome> {
   const { runId, parts, state, store, client, now, log } = options;
   const journal = options.journal ?? (async () => {});
@@ -38,8 +42,9 @@ export async function deliverParts(options: {
   const uploads: UploadRecord[] = [];
   let sent = 0;
   for (const part of parts) {
+    if (options.signal?.aborted) return { kind: 'interrupted', sent, uploads, signal: String(options.signal.reason) };
     const segment: LedgerSegment = {
-      file: store.writeSegment(runId, part.index, part.fingerprintChunks()),
+      ...store.writeSegment(runId, part.index, part.fingerprintChunks()),
       lines: part.lines,
       maxCursor: part.maxCursor === undefined ? undefined : isoUtc(part.maxCursor),
       runId,
@@ -57,7 +62,13 @@ export async function deliverParts(options: {
       firstLine: part.firstLine,
       lastLine: part.lastLine,
     };
-    store.save(state); // the intent is on disk before a byte leaves
+    try {
+      store.save(state); // the intent is on disk before a byte leaves
+    } catch (error) {
+      store.deleteSegment(segment.file);
+      state.pending = undefined;
+      throw error; // nothing was sent
+    }
     try {
       await journal();
     } catch (error) {
@@ -83,7 +94,15 @@ export async function deliverParts(options: {
     segment.acceptedAt = now().toISOString();
     state.segments.push(segment);
     state.pending = undefined;
-    store.save(state);
+    try {
+      store.save(state);
+    } catch (error) {
+      // The file on disk still holds the intent, so the next run is held rather than sending it again.
+      throw new WritebackError(
+        `Emarsys accepted upload ${part.index} of ${parts.length} (${count(part.lines)} lines), but recording that failed: ${describeError(error)} ` +
+          `Until the state is written the job is held; once it is fixed, run again, and if the job is held run: npx writeback release ${store.name} --delivered.`,
+      );
+    }
     await journal().catch(() => log('  (could not update the intent branch; the reconcile commit will carry this acceptance)'));
     sent += part.lines;
     log(`  upload ${part.index}/${parts.length}: ${count(part.lines)} lines accepted`);

@@ -8,9 +8,9 @@ import { CsvError, CsvRecord, PLAIN, readBatch } from '../../pipeline/csv-record
 import { KeyFilter } from '../../pipeline/export-duplicates.ts';
 import { ownBuffer } from '../../pipeline/batch-workers.ts';
 import { LineBuffer } from '../../pipeline/line-buffer.ts';
-import { cursorMs, domoTimestampMs, Invalid } from '../../pipeline/values.ts';
+import { clip, cursorMs, domoTimestampMs, Invalid, isoUtc } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { KeyHasher } from '../../state/key-hash.ts';
+import { KeyHasher, type KeyEncoding } from '../../state/key-hash.ts';
 import { SalesLineWriter } from './sales-line.ts';
 
 /** What a formatter needs to know, sent once to each worker. */
@@ -21,6 +21,12 @@ export interface SalesBatchConfig {
   key: string[];
   /** Rows whose cursor is before this (ms) are outside the window. */
   windowStart?: number;
+  /** Rows whose cursor is after this (ms) are rejected: a value so far ahead would move the cursor past every later row. */
+  cursorLimit?: number;
+  /** Rows whose cursor is after this (ms) are left out, counted as afterWindow (`baseline --until`). */
+  windowEnd?: number;
+  /** How key fingerprints are computed: as the job's ledger was written. */
+  keyEncoding: KeyEncoding;
   /** The memory of the KeyFilter that flags keys repeated within the export (shared by every formatter). */
   keyFilter: SharedArrayBuffer;
 }
@@ -37,6 +43,7 @@ export interface SalesBatch {
   /** Line i's cursor value (ms), NaN without a cursor. */
   cursors: Float64Array;
   beforeWindow: number;
+  afterWindow: number;
   rejected: number;
   /** The first MAX_REJECTS_LISTED rejected rows. */
   rejects: RejectedRow[];
@@ -74,7 +81,7 @@ export class SalesBatchFormatter {
   /** Formats `bytes`, writing into the buffers of `spare` (a batch already used) where they are large enough. */
   format(bytes: Buffer, spare?: SalesBatch): SalesBatch {
     const { writer, record, hasher, pair, cursorIndex } = this;
-    const { windowStart } = this.config;
+    const { windowStart, windowEnd, cursorLimit, keyEncoding } = this.config;
     const cursorColumn = this.config.spec.delivery?.cursor;
     // Lines are about as long as their records (timestamps grow by a few bytes): room for all of them.
     const room = Math.ceil(bytes.length * 1.25) + 4096;
@@ -85,7 +92,7 @@ export class SalesBatchFormatter {
     let ends = reuse ? new Uint32Array(spare.ends.buffer, 0, capacity) : new Uint32Array(capacity);
     let keys = reuse ? new Uint32Array(spare.keys.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
     let cursors = reuse ? new Float64Array(spare.cursors.buffer, 0, capacity) : new Float64Array(capacity);
-    const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, cursors, beforeWindow: 0, rejected: 0, rejects: [], suspects: [] };
+    const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, cursors, beforeWindow: 0, afterWindow: 0, rejected: 0, rejects: [], suspects: [] };
     let count = 0;
 
     const reject = (row: number, field: string, column: string, reason: string) => {
@@ -111,10 +118,18 @@ export class SalesBatchFormatter {
           batch.beforeWindow++;
           return;
         }
+        if (cursorLimit !== undefined && cursor > cursorLimit) {
+          const text = record.text(cursorIndex);
+          return reject(record.row, 'cursor', cursorColumn!, `"${clip(text)}" lies after ${isoUtc(cursorLimit)}, too far in the future for the delivery cursor (it would make every later row look old); fix the value in the DataSet`);
+        }
+        if (windowEnd !== undefined && cursor > windowEnd) {
+          batch.afterWindow++;
+          return;
+        }
       }
       const problem = writer.write(record, out, checkedTimestamp);
       if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
-      writer.fingerprint(hasher, pair);
+      writer.fingerprint(hasher, pair, keyEncoding);
       if (count === capacity) {
         capacity *= 2;
         ends = grown(ends, capacity);

@@ -4,7 +4,9 @@
  * is cut into batches of whole records; formatting them (the per-row work) runs in worker threads for
  * large exports, while this thread keeps what depends on order: row numbers, the ledger, duplicates, the spool.
  */
+import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
+import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from '../../definitions/types.ts';
 import { BatchWorkers, InlineRunner, siblingModule, type BatchRunner } from '../../pipeline/batch-workers.ts';
@@ -14,15 +16,22 @@ import { recordBatches } from '../../pipeline/record-batches.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
 import { ExportDuplicates, KeyFilter } from '../../pipeline/export-duplicates.ts';
-import type { FingerprintSet } from '../../state/key-hash.ts';
+import { KEY_ENCODING, type FingerprintSet, type KeyEncoding } from '../../state/key-hash.ts';
 import { SalesBatchFormatter, transferables, type SalesBatch, type SalesBatchConfig } from './sales-batch.ts';
 import { SalesLineWriter } from './sales-line.ts';
+import { DEFAULT_KEY } from './ledger.ts';
 
 export interface ScanOptions {
   spec: EmarsysSalesSpec;
   ledger: FingerprintSet;
   /** Rows whose cursor is before this (ms) are outside the window. */
   windowStart?: number;
+  /** Rows whose cursor is after this (ms) are rejected (see SalesBatchConfig.cursorLimit). */
+  cursorLimit?: number;
+  /** Rows whose cursor is after this (ms) are left out and counted (see SalesBatchConfig.windowEnd). */
+  windowEnd?: number;
+  /** How key fingerprints are computed (the ledger's encoding; default: length-prefixed). */
+  keyEncoding?: KeyEncoding;
   maxPartBytes: number;
   /** Rows the DataSet announces: sizes the in-run duplicate check. */
   expectedRows?: number;
@@ -41,12 +50,13 @@ export interface ScanResult {
   rejects: RejectedRow[];
   alreadyDelivered: number;
   beforeWindow: number;
+  afterWindow: number;
   duplicateInExport: number;
   /** Latest cursor among the rows spooled for sending. */
   maxCursor?: number;
 }
 
-export const DEFAULT_KEY = ['order', 'item'];
+
 const PROGRESS_EVERY = 100_000;
 /** The duplicate filter's size when the DataSet's is not known (1 MB). */
 const UNKNOWN_SIZE_ROWS = 1_000_000;
@@ -60,7 +70,7 @@ function batchRunner(config: SalesBatchConfig, workers: number): BatchRunner<Sal
 export async function scanSalesExport(input: Readable, options: ScanOptions): Promise<ScanResult> {
   const { spec, ledger } = options;
   const cursorColumn = spec.delivery?.cursor;
-  const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, duplicateInExport: 0 };
+  const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, afterWindow: 0, duplicateInExport: 0 };
   const duplicates = new ExportDuplicates();
   let runner: BatchRunner<SalesBatch> | undefined;
   /** Batches asked for and not yet added, in export order; a few in flight keep every worker busy. */
@@ -75,6 +85,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     if (options.progress) for (let row = (Math.floor(result.read / PROGRESS_EVERY) + 1) * PROGRESS_EVERY; row <= read; row += PROGRESS_EVERY) options.progress(row);
     result.read = read;
     result.beforeWindow += batch.beforeWindow;
+    result.afterWindow += batch.afterWindow;
     result.rejected += batch.rejected;
     for (const reject of batch.rejects) if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ ...reject, row: firstRow + reject.row });
     // Answers from a worker arrive as plain byte arrays.
@@ -110,7 +121,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     }
     result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes);
     const keyFilter = new KeyFilter(options.expectedRows ?? UNKNOWN_SIZE_ROWS).memory;
-    runner = batchRunner({ spec, header, key, windowStart: options.windowStart, keyFilter }, options.workers ?? 0);
+    runner = batchRunner({ spec, header, key, windowStart: options.windowStart, windowEnd: options.windowEnd, cursorLimit: options.cursorLimit, keyEncoding: options.keyEncoding ?? KEY_ENCODING, keyFilter }, options.workers ?? 0);
   };
 
   try {
@@ -129,15 +140,15 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
       if (inFlight.length >= maxInFlight) add(await inFlight.shift()!);
     }
     while (inFlight.length) add(await inFlight.shift()!);
+    if (!runner) throw new DataError('the export was empty: not even a header row came back from Domo');
+    result.spool.finish();
+    // A later copy of a key was spooled too: it goes now, with the exact check only the flagged keys need.
+    result.duplicateInExport = duplicates.removeFrom(result.spool);
   } catch (error) {
     result.dispose();
-    throw error;
+    throw storageError(error, `could not spool the export to ${tmpdir()}`);
   } finally {
     await runner?.close();
   }
-  if (!runner) throw new DataError('the export was empty: not even a header row came back from Domo');
-  result.spool.finish();
-  // A later copy of a key was spooled too: it goes now, with the exact check only the flagged keys need.
-  result.duplicateInExport = duplicates.removeFrom(result.spool);
   return result;
 }

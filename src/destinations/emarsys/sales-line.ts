@@ -8,7 +8,7 @@ import type { EmarsysSalesSpec } from '../../definitions/types.ts';
 import { ESCAPED, QUOTED, type CsvRecord } from '../../pipeline/csv-records.ts';
 import { domoTimestampMs, formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
-import type { KeyHasher } from '../../state/key-hash.ts';
+import type { KeyEncoding, KeyHasher } from '../../state/key-hash.ts';
 import { salesFields, type RowError, type SalesField } from './fields.ts';
 
 /** What the byte path does with a field. */
@@ -97,8 +97,8 @@ export class SalesLineWriter {
   }
 
   /** Hashes the key fields' values of the last line, as hashFields does their text. */
-  fingerprint(hasher: KeyHasher, out: Uint32Array): void {
-    hasher.start();
+  fingerprint(hasher: KeyHasher, out: Uint32Array, encoding: KeyEncoding): void {
+    hasher.start(encoding);
     const keys = this.keys;
     for (let k = 0; k < keys.length; k++) {
       const i = keys[k]!;

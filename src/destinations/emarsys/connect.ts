@@ -1,0 +1,69 @@
+/** What every Emarsys command needs before reading: the resolved credentials, the ledger's verdict, the scan. */
+import { listDefinitionFiles } from '../../definitions/validator.ts';
+import type { EmarsysSalesSpec } from '../../definitions/types.ts';
+import { HttpClient } from '../../http/client.ts';
+import type { Redactor } from '../../http/redact.ts';
+import type { SecretResolver } from '../../secrets.ts';
+import { cursorToleranceMs, formatWorkers, httpSettings } from '../../settings.ts';
+import type { DomoClient } from '../../sources/domo/client.ts';
+import { exportWithRetries } from '../../sources/domo/export.ts';
+import type { JobState } from '../../state/job-state.ts';
+import { orphanStates } from '../../state/store.ts';
+import { basename, extname } from 'node:path';
+import { EMARSYS_DEFAULT_URL, EmarsysSalesClient } from './client.ts';
+import { checkLedger, hasDeliveries, type LedgerCheck } from './ledger.ts';
+import { scanSalesExport, type ScanResult } from './sales-export.ts';
+import { count as n } from '../../reports/count.ts';
+import type { DataSetInfo } from '../../sources/domo/client.ts';
+
+export function connectEmarsys(spec: EmarsysSalesSpec, job: string, secrets: SecretResolver, env: NodeJS.ProcessEnv, redactor: Redactor): { client: EmarsysSalesClient; merchantId: string } {
+  const merchantId = secrets.resolve(job, spec.destination.emarsysSales.merchantId);
+  const token = secrets.resolve(job, spec.destination.emarsysSales.token);
+  const http = new HttpClient({ service: 'Emarsys', baseUrl: env.EMARSYS_SALES_API_URL || EMARSYS_DEFAULT_URL, redactor, ...httpSettings(env) });
+  return { client: new EmarsysSalesClient(http, merchantId, token), merchantId };
+}
+
+/** The ledger's verdict for this job now (see ledger.ts), with the orphaned states of the repository. */
+export function ledgerVerdict(root: string, name: string, spec: EmarsysSalesSpec, state: JobState, merchantId: string | undefined, env: NodeJS.ProcessEnv, now = Date.now()): LedgerCheck {
+  const jobs = new Set(listDefinitionFiles(root).map((file) => basename(file, extname(file))));
+  jobs.add(name);
+  return checkLedger({ name, spec, state, merchantId, orphans: hasDeliveries(state) ? [] : orphanStates(root, jobs), now, cursorToleranceMs: cursorToleranceMs(env) });
+}
+
+/** Exports the DataSet and scans it against the ledger, within the verdict's window. */
+export function scanSales(options: {
+  domo: DomoClient;
+  spec: EmarsysSalesSpec;
+  env: NodeJS.ProcessEnv;
+  check: Pick<LedgerCheck, 'windowStart' | 'cursorLimit' | 'meaning'> & { windowEnd?: number };
+  ledger: ScanOptionsLedger;
+  onInfo?: (info: DataSetInfo, workers: number) => void;
+  log?: (line: string) => void;
+}): Promise<ScanResult> {
+  const { domo, spec, env, check } = options;
+  let workers = 0;
+  return exportWithRetries({
+    domo,
+    datasetId: spec.source.domo.datasetId,
+    onInfo: (info) => {
+      workers = formatWorkers(env, info.rows);
+      options.onInfo?.(info, workers);
+    },
+    consume: (csv, info) =>
+      scanSalesExport(csv, {
+        spec,
+        ledger: options.ledger,
+        windowStart: check.windowStart,
+        cursorLimit: check.cursorLimit,
+        windowEnd: check.windowEnd,
+        keyEncoding: check.meaning.keyEncoding,
+        expectedRows: info.rows,
+        workers,
+        maxPartBytes: httpSettings(env).emarsysMaxUploadBytes,
+        progress: options.log ? (rows) => options.log!(`  ${n(rows)} rows read`) : undefined,
+      }),
+    log: options.log ?? (() => {}),
+  });
+}
+
+type ScanOptionsLedger = Parameters<typeof scanSalesExport>[1]['ledger'];
