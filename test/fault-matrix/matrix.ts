@@ -108,12 +108,13 @@ function salesData(): string[][] {
 function claimedUndelivered(root: string, emarsys: EmarsysEmulator): number {
   const store = new StateStore(root, 'sales');
   if (!store.exists()) return 0;
-  const ledger = store.loadLedger(store.load('EmarsysSalesWriteback').segments);
+  const state = store.load('EmarsysSalesWriteback');
+  const ledger = store.loadLedger(state.segments);
   const received = new Set(emarsys.accepted.map((l) => `${l.record.order}\u001f${l.record.item}`));
   const pair = new Uint32Array(2);
   let claimed = 0;
   for (const row of lines(VALID_LINES)) {
-    hashFields([row[0]!, row[3]!], [0, 1], pair);
+    hashFields([row[0]!, row[3]!], [0, 1], pair, state.ledger?.keyEncoding);
     if (ledger.has(pair[0]!, pair[1]!) && !received.has(`${row[0]}\u001f${row[3]}`)) claimed++;
   }
   return claimed;
