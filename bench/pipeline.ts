@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { formatWorkers } from '../src/settings.ts';
 import { measureLedger } from './ledger.ts';
+import { measureGzip } from './gzip.ts';
 
 /** The benchmark's mapping: Domo column -> Emarsys field, in the file's field order. */
 const BENCH_COLUMNS: [string, string][] = [
@@ -153,4 +154,6 @@ for (const size of larger) {
 const ledger = measureLedger(join(dir, 'ledger'));
 console.log(`ledger for 1,000,000 delivered lines: ${(ledger.bytesFor1M / 1024 / 1024).toFixed(2)} MB in the repository (target < 12 MB), loads in ${ledger.loadSecondsFor1M.toFixed(3)} s (target < 1 s)`);
 console.log(`a run delivering 1,000 new lines adds ${(ledger.bytesAddedFor1k / 1024).toFixed(1)} KB to the repository (target < 50 KB)`);
+// 4. What gzip-compressed uploads save on a slower link.
+for (const text of await measureGzip()) console.log(text);
 rmSync(dir, { recursive: true, force: true });

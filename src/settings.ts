@@ -14,6 +14,8 @@ export function httpSettings(env: NodeJS.ProcessEnv) {
     // 50 MB per request at Dotdigital, and base64 adds a third: 35 MB of CSV stays under it.
     dotdigitalMaxFileBytes: number('WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES', 35 * 1024 * 1024),
     dotdigitalImportTimeoutMs: number('WRITEBACK_DOTDIGITAL_IMPORT_TIMEOUT_MS', 60 * 60_000),
+    // A vendor's rate limit may ask for a wait up to an hour (Dotdigital's hourly scheme): sit out up to this.
+    maxRateLimitWaitMs: parseDuration(env.WRITEBACK_RATE_LIMIT_MAX_WAIT ?? '') ?? 15 * 60_000,
   };
 }
 
@@ -40,4 +42,9 @@ export function cursorToleranceMs(env: NodeJS.ProcessEnv): number {
 /** How old a lock from another host must be before it is taken over (WRITEBACK_LOCK_STALE_AFTER; default 6h, GitHub's job limit). */
 export function lockStaleAfterMs(env: NodeJS.ProcessEnv): number {
   return parseDuration(env.WRITEBACK_LOCK_STALE_AFTER ?? '') ?? 6 * 3_600_000;
+}
+
+/** WRITEBACK_EMARSYS_GZIP=true sends Emarsys files gzip-compressed (undocumented by Emarsys, used by a production client). */
+export function emarsysGzip(env: NodeJS.ProcessEnv): boolean {
+  return /^(1|true|yes)$/i.test(env.WRITEBACK_EMARSYS_GZIP ?? '');
 }

@@ -94,6 +94,6 @@ describe('bad data in the export', () => {
     serve('<html><body>Service temporarily unavailable</body></html>\n', 0);
     const { report } = await timed();
     expect(report.status).toBe('failed');
-    expect(report.message).toContain('the DataSet has no column order_id (for order)');
+    expect(report.message).toContain('the DataSet has no column sku (for item), line_total (for price), order_id (for order)');
   });
 });

@@ -74,7 +74,7 @@ describe('crash safety under SIGKILL', () => {
         if (recovered) break;
         if (s.pending || s.held) {
           holds++;
-          const order = s.pending?.firstLine.split(',')[0];
+          const order = s.pending?.firstOrder;
           const arrived = order !== undefined && emarsys.accepted.some((l) => l.record.order === order);
           await runner(['release', 'sales', arrived ? '--delivered' : '--not-delivered']);
         }

@@ -9,7 +9,7 @@ import { FingerprintSet } from '../src/state/key-hash.ts';
 import { runCli } from './helpers/repo.ts';
 import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
 
-const SPEC = openApiForAjv(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'shared', 'reference', 'specs', 'dotdigital-v2.openapi.json'), 'utf8'))) as { paths: unknown };
+const SPEC = openApiForAjv(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'docs', 'vendors', 'specs', 'dotdigital-v2.openapi.json'), 'utf8'))) as { paths: unknown };
 
 /** OpenAPI 3.0 allows `nullable` without `type` (it then means nothing); Ajv refuses it, so it goes. */
 function openApiForAjv(node: unknown): unknown {
@@ -111,7 +111,7 @@ describe('Dotdigital contacts writeback', () => {
       { row: 2, field: 'email', column: 'email_address', reason: '"not-an-email" is not an email address' },
       { row: 3, field: 'POINTS', column: 'points', reason: expect.stringContaining('"lots" is not a number') },
       { row: 4, field: 'VIP', column: 'vip', reason: expect.stringContaining('"maybe" is not true or false') },
-      { row: 5, field: 'contact', column: 'email', reason: 'Dotdigital: Invalid email address' },
+      { row: 5, field: 'contact', column: 'email', reason: 'Dotdigital: Invalid Entries' },
     ]);
   });
 

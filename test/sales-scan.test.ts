@@ -11,6 +11,7 @@ const spec = {
   source: { domo: { datasetId: 'sales', clientId: 'x', clientSecret: 'y' } },
   destination: { emarsysSales: { merchantId: 'm', token: 't' } },
   mapping: { order: 'order_id', timestamp: 'ordered_at', customer: 'customer_id', item: 'sku', price: 'line_total', quantity: 'qty', custom: { s_channel: 'channel', i_units: 'units' } },
+  fieldOrder: ['order', 'timestamp', 'customer', 'item', 'price', 'quantity', 's_channel', 'i_units'],
   delivery: { cursor: 'ordered_at', lookback: '3d' },
 } as unknown as EmarsysSalesSpec;
 const HEADER = 'order_id,ordered_at,customer_id,sku,line_total,qty,channel,units';

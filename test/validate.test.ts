@@ -175,7 +175,11 @@ describe('writeback validate', () => {
   it('exits 0 and says so when every definition is valid', async () => {
     const { code, stdout } = await runCli(['validate'], { root: VALID });
     expect(code).toBe(0);
-    expect(stdout).toBe('5 definitions valid');
+    const lines = stdout.split('\n');
+    expect(lines.at(-1)).toBe('5 definitions valid');
+    // Emarsys definitions without fieldOrder are told which order their files get, and why it matters.
+    expect(lines.slice(0, -1).every((l) => /^connectors\/[\w-]+\.yaml:\d+:\d+: note: spec\.fieldOrder is not set, so files are sent as item,price,order,timestamp,/.test(l)), stdout).toBe(true);
+    expect(lines.length).toBeGreaterThan(1);
   });
 
   it('--json prints the contract shape', async () => {
@@ -184,6 +188,7 @@ describe('writeback validate', () => {
     expect(JSON.parse(stdout)).toEqual({
       valid: false,
       errors: [{ file: 'connectors/bad.yaml', line: 2, column: 7, message: expect.stringContaining('"Nope" is not supported') }],
+      notes: [{ file: 'connectors/good.yaml', line: expect.any(Number), column: expect.any(Number), message: expect.stringContaining('spec.fieldOrder is not set') }],
     });
   });
 

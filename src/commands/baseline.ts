@@ -10,6 +10,7 @@ import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { scanSales } from '../destinations/emarsys/connect.ts';
 import { accountFingerprint, DEFAULT_KEY, KIND } from '../destinations/emarsys/ledger.ts';
+import { fieldOrder } from '../destinations/emarsys/fields.ts';
 import { Redactor } from '../http/redact.ts';
 import { isoUtc, parseTimestamp, Invalid } from '../pipeline/values.ts';
 import { count as n } from '../reports/count.ts';
@@ -63,7 +64,8 @@ export async function baselineCommand(io: CommandIO, options: BaselineOptions): 
   const now = Date.now();
   const cursorLimit = cursorColumn ? now + cursorToleranceMs(io.env) : undefined;
   io.out(`${name}: reading the DataSet to see what it holds${until === undefined ? '' : ` up to ${cursorColumn} ${isoUtc(until)}`}...`);
-  const scan = await scanSales({ domo, spec, env: io.env, check: { meaning, cursorLimit, windowEnd: until }, ledger: new FingerprintSet() });
+  const fileHeader = spec.fieldOrder ?? fieldOrder(spec);
+  const scan = await scanSales({ domo, spec, env: io.env, check: { meaning, cursorLimit, windowEnd: until, fieldOrder: fileHeader }, ledger: new FingerprintSet() });
   try {
     const lines = scan.spool.lines;
     const cursor = until ?? scan.maxCursor;
@@ -91,6 +93,7 @@ export async function baselineCommand(io: CommandIO, options: BaselineOptions): 
       state.kind = KIND;
       state.segments = segments;
       state.ledger = meaning;
+      state.fileHeader = fileHeader;
       state.cursor = cursor === undefined ? undefined : isoUtc(cursor);
       store.save(state);
       for (const old of replaced) if (!segments.some((s) => s.file === old.file)) store.deleteSegment(old.file);

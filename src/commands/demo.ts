@@ -34,10 +34,11 @@ const DEMO_SECRETS = {
 const DAY = 86_400_000;
 const TIERS = ['bronze', 'silver', 'gold'];
 
-function loyaltyMembers(count: number, changedEvery = 0): string[][] {
+/** Loyalty members; every 97th has no first name in Domo (a null, written \N in the export). */
+function loyaltyMembers(count: number, changedEvery = 0): (string | null)[][] {
   const rows = Array.from({ length: count }, (_, i) => [
     `member${i + 1}@example.com`,
-    `Member ${i + 1}`,
+    i % 97 === 96 ? null : `Member ${i + 1}`,
     TIERS[i % 3]!,
   ]);
   if (changedEvery) for (let i = 0; i < count; i += changedEvery) rows[i]![2] = 'platinum';
@@ -48,7 +49,8 @@ function loyaltyMembers(count: number, changedEvery = 0): string[][] {
 export async function demoCommand(io: CommandIO): Promise<number> {
   const started = Date.now();
   const domo = new DomoEmulator({ [DEMO_SECRETS.DOMO_CLIENT_ID]: DEMO_SECRETS.DOMO_CLIENT_SECRET });
-  const emarsys = new EmarsysEmulator({ [DEMO_SECRETS.EMARSYS_MERCHANT_ID]: DEMO_SECRETS.EMARSYS_SALES_TOKEN });
+  // The account as Emarsys onboarded it: files must come with the columns in this order (connectors/webshop-sales.yaml's fieldOrder).
+  const emarsys = new EmarsysEmulator({ [DEMO_SECRETS.EMARSYS_MERCHANT_ID]: { token: DEMO_SECRETS.EMARSYS_SALES_TOKEN, agreedOrder: ['item', 'price', 'order', 'timestamp', 'customer', 'quantity', 's_channel', 'f_discount'] } });
   const dotdigital = new DotdigitalEmulator(DEMO_SECRETS.DOTDIGITAL_API_USER, DEMO_SECRETS.DOTDIGITAL_API_PASSWORD, 'r1');
   dotdigital.dataFields.set('FIRSTNAME', { name: 'FIRSTNAME', type: 'String', visibility: 'Public', defaultValue: null });
   await Promise.all([domo.start(), emarsys.start(), dotdigital.start()]);

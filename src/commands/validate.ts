@@ -1,5 +1,6 @@
 import { validateRepository } from '../definitions/validator.ts';
-import { errorAnnotation, insideActions } from '../github/annotations.ts';
+import { errorAnnotation, insideActions, noticeAnnotation } from '../github/annotations.ts';
+import type { Problem } from '../errors/index.ts';
 import type { CommandIO } from './io.ts';
 
 export interface ValidateOptions {
@@ -9,14 +10,17 @@ export interface ValidateOptions {
 
 /** `writeback validate [FILE...]`: exit 0 when every definition is valid, 1 otherwise. */
 export function validateCommand(io: CommandIO, options: ValidateOptions): number {
-  const { definitions, problems } = validateRepository(io.root, options.files);
+  const { definitions, problems, notes } = validateRepository(io.root, options.files);
   const valid = problems.length === 0;
+  const plain = (list: Problem[]) => list.map(({ file, line, column, message }) => ({ file, line, column, message }));
   if (options.json) {
-    io.out(JSON.stringify({ valid, errors: problems.map(({ file, line, column, message }) => ({ file, line, column, message })) }, null, 2));
+    io.out(JSON.stringify({ valid, errors: plain(problems), notes: plain(notes) }, null, 2));
     return valid ? 0 : 1;
   }
   for (const p of problems) io.out(`${p.file}:${p.line}:${p.column}: ${p.message}`);
+  for (const p of notes) io.out(`${p.file}:${p.line}:${p.column}: note: ${p.message}`);
   if (insideActions(io.env)) for (const p of problems) io.out(errorAnnotation(p));
+  if (insideActions(io.env)) for (const p of notes) io.out(noticeAnnotation(p));
   if (valid) {
     io.out(definitions.length ? `${definitions.length} definition${definitions.length === 1 ? '' : 's'} valid` : 'no definitions found in connectors/');
   } else {

@@ -73,8 +73,13 @@ export type EmarsysSalesDefinition = Envelope<'EmarsysSalesWriteback', EmarsysSa
 export type DotdigitalContactsDefinition = Envelope<'DotdigitalContactsWriteback', DotdigitalContactsSpec>;
 export type Definition = EmarsysSalesDefinition | DotdigitalContactsDefinition;
 
-/** Emarsys standard sales fields in the order of the vendor's table (reference/emarsys-sales.md). */
-export const EMARSYS_STANDARD_FIELDS = ['order', 'timestamp', 'customer', 'email', 'item', 'price', 'quantity'] as const;
+/**
+ * Emarsys standard sales fields, in the order Emarsys documents them ("Uploading sales data",
+ * documentation.emarsys.com; docs/vendors/emarsys-sales.md): the columns of a file when fieldOrder is not set.
+ */
+export const EMARSYS_STANDARD_FIELDS = ['item', 'price', 'order', 'timestamp', 'customer', 'email', 'quantity'] as const;
+/** The order Writeback used before it followed Emarsys's documentation: jobs that delivered with it keep it. */
+export const EMARSYS_FORMER_DEFAULT_ORDER = ['order', 'timestamp', 'customer', 'email', 'item', 'price', 'quantity'] as const;
 
 /** A definition loaded from disk, with the file it came from. */
 export interface LoadedDefinition {

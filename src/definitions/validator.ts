@@ -8,11 +8,14 @@ import type { Problem } from '../errors/index.ts';
 import { runChecks } from './checks.ts';
 import { schemaProblems } from './schema-validator.ts';
 import type { Definition, LoadedDefinition } from './types.ts';
+import { fieldOrder } from '../destinations/emarsys/fields.ts';
 import { YamlSource } from './yaml-source.ts';
 
 export interface ValidationResult {
   definitions: LoadedDefinition[];
   problems: Problem[];
+  /** Things a valid definition's author should know (not errors). */
+  notes: Problem[];
 }
 
 export const CONNECTORS_DIR = 'connectors';
@@ -110,5 +113,18 @@ export function validateRepository(root: string, files?: string[]): ValidationRe
     names.set(name, loaded.file);
   }
   const invalid = new Set(problems.map((p) => p.file));
-  return { definitions: definitions.filter((d) => !invalid.has(d.file)), problems };
+  const valid = definitions.filter((d) => !invalid.has(d.file));
+  return { definitions: valid, problems, notes: valid.flatMap(definitionNotes) };
+}
+
+/**
+ * Emarsys reads a file's columns in the order agreed at onboarding and fails the load of any other, after
+ * answering 200 (docs/vendors/emarsys-sales.md): a definition without fieldOrder gets the default said out loud.
+ */
+function definitionNotes(loaded: LoadedDefinition): Problem[] {
+  const { definition } = loaded;
+  if (definition.kind !== 'EmarsysSalesWriteback' || definition.spec.fieldOrder) return [];
+  const at = YamlSource.read(loaded.path, loaded.file).locate(['spec', 'mapping'], true);
+  const order = fieldOrder(definition.spec);
+  return [{ file: loaded.file, ...at, message: `spec.fieldOrder is not set, so files are sent as ${order.join(',')} (Emarsys's documented order); the columns must be in the order agreed with Emarsys at onboarding, or Emarsys fails the load after accepting the file: write that order as spec.fieldOrder` }];
 }

@@ -36,10 +36,13 @@ export interface SalesOptions {
   seed?: number;
 }
 
-/** Order lines as Domo exports them (DATETIME without zone, numbers as text). */
-export function salesRows(options: SalesOptions): string[][] {
+/**
+ * Order lines as Domo exports them (DATETIME without zone, numbers as text). Where there is no discount,
+ * some lines hold Domo's null (written \N in an export) and others an empty text, as real DataSets mix them.
+ */
+export function salesRows(options: SalesOptions): (string | null)[][] {
   const rand = random(options.seed ?? 42);
-  const rows: string[][] = [];
+  const rows: (string | null)[][] = [];
   let order = options.firstOrder ?? 100000;
   while (rows.length < options.lines) {
     const items = 1 + Math.floor(rand() * 4);
@@ -51,7 +54,7 @@ export function salesRows(options: SalesOptions): string[][] {
       const sku = `SKU-${String(1 + ((firstSku + i * 7) % 800)).padStart(4, '0')}`; // distinct within an order
       const qty = 1 + Math.floor(rand() * 3);
       const unit = 5 + Math.floor(rand() * 9500) / 100;
-      const discount = rand() < 0.2 ? (Math.floor(rand() * 500) / 100).toFixed(2) : '';
+      const discount = rand() < 0.2 ? (Math.floor(rand() * 500) / 100).toFixed(2) : order % 3 === 0 ? null : '';
       rows.push([`WS-${order}`, domoTime(at), customer, sku, (unit * qty).toFixed(2), String(qty), channel, discount]);
     }
     order++;
@@ -60,7 +63,7 @@ export function salesRows(options: SalesOptions): string[][] {
 }
 
 /** Rows that must be rejected, one per kind of mistake, for demos and tests. */
-export function badSalesRows(at: number): string[][] {
+export function badSalesRows(at: number): (string | null)[][] {
   const t = domoTime(at);
   return [
     ['WS-BAD-1', t, 'C00001', '', '10.00', '1', 'web', ''], // missing item

@@ -1,50 +1,92 @@
 /**
- * Domo platform API emulator: OAuth client credentials, DataSet metadata, CSV export and SQL query, with
- * Domo's error shapes (JSON with `toe`, OAuth errors, and the 406 HTML answer to a bad token on CSV).
+ * Domo platform API emulator: OAuth client credentials with scopes, DataSet metadata, CSV export and SQL
+ * query, row policies (PDP), and Domo's error shapes. Sources: docs/vendors/domo.md (with its vendor
+ * quotes in docs/vendors/sources.md) and docs/vendors/specs/domo-dataset-api.openapi.yaml; what no
+ * source documents is marked ASSUMPTION.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { csvLine } from '../pipeline/csv-line.ts';
+import { gzipSync } from 'node:zlib';
 import { Emulator, readBody, sendJson, wait } from './server.ts';
+import { DomoQuery, QueryError } from './domo-query.ts';
 
 export type DomoFault =
   | { kind: 'status'; status: number; retryAfter?: number }
   | { kind: 'reset'; afterBytes: number }
   | { kind: 'truncate'; afterRows: number }
-  | { kind: 'slow'; delayMs: number };
+  | { kind: 'slow'; delayMs: number }
+  /** The answer comes gzip-encoded (ASSUMPTION: Domo documents no compression; a proxy may add it). */
+  | { kind: 'gzip' }
+  /** A 200 answer with an HTML page (a proxy's or firewall's sign-in page) where CSV or JSON was due. */
+  | { kind: 'html' };
 
 export type DomoRoute = 'token' | 'metadata' | 'export' | 'query';
+
+/** A cell: text, or null (Domo's null, written `\N` in an export and `null` in a query answer). */
+export type DomoValue = string | null;
 
 export interface EmulatedDataSet {
   id: string;
   name: string;
   columns: { name: string; type: string }[];
-  /** Rows as text; '' is an empty field. */
-  rows?: string[][];
+  /** Rows as text; '' is an empty field, null is Domo's null. */
+  rows?: DomoValue[][];
   /** Or a CSV file with a header line, for large data (the bench). */
   csvFile?: string;
   rowCount?: number;
   updatedAt?: string;
+  /**
+   * Row policies (PDP): the rows every emulated client may read. Metadata then says pdpEnabled and `rows`
+   * counts every row, while exports and queries return only these (ASSUMPTION, docs/vendors/domo.md).
+   */
+  policy?: (row: DomoValue[]) => boolean;
+}
+
+export interface EmulatedClient {
+  secret: string;
+  /** Scopes the client was created with (developer.domo.com: account, audit, buzz, dashboard, data, user). */
+  scopes: string[];
+}
+
+const NEEDS_QUOTES = /[,"\r\n]/;
+
+/**
+ * One export line as Domo writes it: RFC 4180 quoting, a null as an unquoted \N (Domo's own R clients read
+ * exports with na = "\N": rdomo R/rdomo.R, DomoR R/fetch.R). ASSUMPTION: a text that is literally \N is
+ * quoted, so it stays text.
+ */
+export function domoCsvLine(fields: readonly DomoValue[]): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as DomoValue;
+    if (i > 0) line += ',';
+    if (field === null) line += '\\N';
+    else line += NEEDS_QUOTES.test(field) || field === '\\N' ? `"${field.replace(/"/g, '""')}"` : field;
+  }
+  return `${line}\n`;
 }
 
 export class DomoEmulator extends Emulator<DomoFault> {
   readonly datasets = new Map<string, EmulatedDataSet>();
-  private readonly clients = new Map<string, string>();
+  private readonly clients = new Map<string, EmulatedClient>();
   private readonly tokens = new Map<string, number>();
   tokenTtlSeconds = 3599;
   tokensIssued = 0;
+  /** The scope parameter of every token request, for tests. */
+  readonly scopesAsked: string[] = [];
 
-  constructor(clients: Record<string, string> = {}) {
+  /** Clients by id: a secret (with the data and user scopes), or a secret and its scopes. */
+  constructor(clients: Record<string, string | EmulatedClient> = {}) {
     super();
-    for (const [id, secret] of Object.entries(clients)) this.clients.set(id, secret);
+    for (const [id, client] of Object.entries(clients)) this.clients.set(id, typeof client === 'string' ? { secret: client, scopes: ['data', 'user'] } : client);
   }
 
   addDataSet(dataset: EmulatedDataSet): void {
     this.datasets.set(dataset.id, { updatedAt: new Date().toISOString(), ...dataset });
   }
 
-  appendRows(id: string, rows: string[][]): void {
+  appendRows(id: string, rows: DomoValue[][]): void {
     const ds = this.datasets.get(id)!;
     ds.rows!.push(...rows);
     ds.updatedAt = new Date().toISOString();
@@ -59,6 +101,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
     this.tokens.clear();
   }
 
+  /** Domo's API error body: {status, statusReason, message, toe} (docs/vendors/domo.md, "Errors and limits"). */
   private error(res: ServerResponse, status: number, reason: string, message: string, headers: Record<string, string> = {}): void {
     sendJson(res, status, { status, statusReason: reason, message, toe: randomUUID().replace(/-/g, '').toUpperCase().slice(0, 20) }, headers);
   }
@@ -67,11 +110,11 @@ export class DomoEmulator extends Emulator<DomoFault> {
     const path = url.pathname;
     if (path === '/oauth/token') return this.token(req, res, url);
     let match = /^\/v1\/datasets\/([^/]+)$/.exec(path);
-    if (match && req.method === 'GET') return this.withDataSet(req, res, 'metadata', decodeURIComponent(match[1]!), (ds) => this.metadata(res, ds));
+    if (match && req.method === 'GET') return this.withDataSet(req, res, 'metadata', decodeURIComponent(match[1]!), (ds, fault) => this.metadata(res, ds, fault));
     match = /^\/v1\/datasets\/([^/]+)\/data$/.exec(path);
-    if (match && req.method === 'GET') return this.withDataSet(req, res, 'export', decodeURIComponent(match[1]!), (ds) => this.export(req, res, url, ds));
+    if (match && req.method === 'GET') return this.withDataSet(req, res, 'export', decodeURIComponent(match[1]!), (ds, fault) => this.export(req, res, url, ds, fault));
     match = /^\/v1\/datasets\/query\/execute\/([^/]+)$/.exec(path);
-    if (match && req.method === 'POST') return this.withDataSet(req, res, 'query', decodeURIComponent(match[1]!), (ds) => this.query(req, res, ds));
+    if (match && req.method === 'POST') return this.withDataSet(req, res, 'query', decodeURIComponent(match[1]!), (ds, fault) => this.query(req, res, ds, fault));
     this.error(res, 404, 'Not Found', `No route for ${req.method} ${path}`);
   }
 
@@ -81,6 +124,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
     let id = '';
     let secret = '';
     const auth = req.headers.authorization ?? '';
+    // Basic auth on GET, or the same fields as a POST form (docs/vendors/domo.md, "Token").
     if (auth.startsWith('Basic ')) {
       [id = '', secret = ''] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
     } else if (req.method === 'POST') {
@@ -88,24 +132,30 @@ export class DomoEmulator extends Emulator<DomoFault> {
       id = form.get('client_id') ?? '';
       secret = form.get('client_secret') ?? '';
     }
+    // OAuth-layer errors are {error, error_description} (docs/vendors/domo.md).
     if (url.searchParams.get('grant_type') !== 'client_credentials' && req.method === 'GET') {
       return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' });
     }
-    if (!id || this.clients.get(id) !== secret) {
-      return sendJson(res, 401, { error: 'unauthorized', error_description: 'Bad credentials' });
-    }
+    const client = this.clients.get(id);
+    if (!client || client.secret !== secret) return sendJson(res, 401, { error: 'unauthorized', error_description: 'Bad credentials' });
+    const asked = (url.searchParams.get('scope') ?? client.scopes.join(' ')).split(/[ +]/).filter(Boolean);
+    this.scopesAsked.push(asked.join(' '));
+    // ASSUMPTION: a scope the client was not created with is refused as OAuth servers do (RFC 6749 5.2, invalid_scope).
+    const missing = asked.filter((scope) => !client.scopes.includes(scope));
+    if (missing.length) return sendJson(res, 400, { error: 'invalid_scope', error_description: `Invalid scope: ${missing.join(' ')}` });
     const token = `eyJ${randomUUID().replace(/-/g, '')}.${randomUUID().replace(/-/g, '')}`;
     this.tokens.set(token, Date.now() + this.tokenTtlSeconds * 1000);
     this.tokensIssued++;
-    sendJson(res, 200, { access_token: token, token_type: 'bearer', expires_in: this.tokenTtlSeconds, scope: 'data user', customer: 'emulated', userId: 1, role: 'Admin', jti: randomUUID() });
+    sendJson(res, 200, { access_token: token, token_type: 'bearer', expires_in: this.tokenTtlSeconds, scope: asked.join(' '), customer: 'emulated', userId: 1, role: 'Admin', jti: randomUUID() });
   }
 
-  private async withDataSet(req: IncomingMessage, res: ServerResponse, route: DomoRoute, id: string, then: (ds: EmulatedDataSet) => Promise<void> | void): Promise<void> {
+  private async withDataSet(req: IncomingMessage, res: ServerResponse, route: DomoRoute, id: string, then: (ds: EmulatedDataSet, fault: DomoFault | undefined) => Promise<void> | void): Promise<void> {
     const fault = this.server.takeFault(route);
     const csv = (req.headers.accept ?? '').includes('text/csv');
     const token = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const valid = token !== undefined && (this.tokens.get(token) ?? 0) > Date.now();
     if (!valid || (fault?.kind === 'status' && (fault.status === 401 || fault.status === 406))) {
+      // A missing or expired token on a text/csv request answers 406 with HTML (docs/vendors/domo.md, "Export").
       if (csv) {
         res.writeHead(406, { 'content-type': 'text/html' });
         return void res.end('<html><body><h1>406 Not Acceptable</h1></body></html>');
@@ -115,14 +165,24 @@ export class DomoEmulator extends Emulator<DomoFault> {
       });
     }
     if (fault?.kind === 'status') return this.error(res, fault.status, 'Error', 'Injected failure', retryHeader(fault.retryAfter));
+    if (fault?.kind === 'html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>Corporate proxy: please sign in</form></body></html>');
+    }
     const ds = this.datasets.get(id);
     if (!ds) return this.error(res, 404, 'Not Found', `DataSet ${id} not found`);
-    if (fault) this.server.inject(`${route}:active`, fault);
-    await then(ds);
+    await then(ds, fault);
   }
 
-  private metadata(res: ServerResponse, ds: EmulatedDataSet): void {
-    sendJson(res, 200, {
+  /** The rows an emulated client may read: all of them, or those the row policy lets through. */
+  private visibleRows(ds: EmulatedDataSet): DomoValue[][] {
+    const rows = ds.rows ?? [];
+    return ds.policy ? rows.filter(ds.policy) : rows;
+  }
+
+  private metadata(res: ServerResponse, ds: EmulatedDataSet, fault: DomoFault | undefined): void {
+    // The DataSet object of specs/domo-dataset-api.openapi.yaml; `rows` counts every row, policies or not.
+    const body = {
       id: ds.id,
       name: ds.name,
       description: '',
@@ -133,14 +193,24 @@ export class DomoEmulator extends Emulator<DomoFault> {
       updatedAt: ds.updatedAt,
       dataCurrentAt: ds.updatedAt,
       schema: { columns: ds.columns },
-      pdpEnabled: false,
-      policies: [],
-    });
+      pdpEnabled: Boolean(ds.policy),
+      policies: ds.policy ? [{ id: 7, type: 'user', name: 'Region EMEA', filters: [] }] : [],
+    };
+    if (fault?.kind === 'gzip') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      return void res.end(gzipSync(JSON.stringify(body)));
+    }
+    sendJson(res, 200, body);
   }
 
-  private async export(req: IncomingMessage, res: ServerResponse, url: URL, ds: EmulatedDataSet): Promise<void> {
-    const fault = this.server.takeFault('export:active');
+  private async export(req: IncomingMessage, res: ServerResponse, url: URL, ds: EmulatedDataSet, fault: DomoFault | undefined): Promise<void> {
+    // includeHeader defaults to false (docs/vendors/domo.md, "Export").
     const includeHeader = url.searchParams.get('includeHeader') === 'true';
+    if (fault?.kind === 'gzip') {
+      const text = (includeHeader ? domoCsvLine(ds.columns.map((c) => c.name)) : '') + this.visibleRows(ds).map(domoCsvLine).join('');
+      res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-encoding': 'gzip' });
+      return void res.end(gzipSync(text));
+    }
     res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
     if (fault?.kind === 'slow') await wait(fault.delayMs);
     if (ds.csvFile) {
@@ -157,11 +227,11 @@ export class DomoEmulator extends Emulator<DomoFault> {
       return void res.end();
     }
     let sent = 0;
-    let chunk = includeHeader ? csvLine(ds.columns.map((c) => c.name)) : '';
-    const rows = ds.rows ?? [];
+    let chunk = includeHeader ? domoCsvLine(ds.columns.map((c) => c.name)) : '';
+    const rows = this.visibleRows(ds);
     const limit = fault?.kind === 'truncate' ? Math.min(fault.afterRows, rows.length) : rows.length;
     for (let i = 0; i < limit; i++) {
-      chunk += csvLine(rows[i]!);
+      chunk += domoCsvLine(rows[i]!);
       if (chunk.length > 64 * 1024 || i === limit - 1) {
         if (fault?.kind === 'reset' && sent + chunk.length > fault.afterBytes) {
           res.write(chunk.slice(0, Math.max(0, fault.afterBytes - sent)));
@@ -177,30 +247,37 @@ export class DomoEmulator extends Emulator<DomoFault> {
     res.end();
   }
 
-  private async query(req: IncomingMessage, res: ServerResponse, ds: EmulatedDataSet): Promise<void> {
+  private async query(req: IncomingMessage, res: ServerResponse, ds: EmulatedDataSet, fault: DomoFault | undefined): Promise<void> {
     let sql = '';
     try {
       sql = String((JSON.parse((await readBody(req)).toString()) as { sql?: unknown }).sql ?? '');
     } catch {
       return this.error(res, 400, 'Bad Request', 'Request body is not valid JSON');
     }
-    if (!/\bfrom\s+table\b/i.test(sql)) return this.error(res, 400, 'Bad Request', 'Query must select FROM table');
-    const limit = Number(/\blimit\s+(\d+)/i.exec(sql)?.[1] ?? Infinity);
-    const offset = Number(/\boffset\s+(\d+)/i.exec(sql)?.[1] ?? 0);
-    const numeric = new Set(['LONG', 'DOUBLE', 'DECIMAL']);
-    const rows = (ds.rows ?? []).slice(offset, offset + limit).map((row) =>
-      row.map((v, i) => (v === '' ? null : numeric.has(ds.columns[i]!.type) ? Number(v) : v)),
-    );
-    sendJson(res, 200, {
-      datasource: ds.id,
-      columns: ds.columns.map((c) => c.name),
-      metadata: ds.columns.map((c) => ({ type: c.type, dataSourceId: ds.id })),
-      rows,
-      numRows: rows.length,
-      numColumns: ds.columns.length,
-    });
+    let answer;
+    try {
+      answer = new DomoQuery(sql, ds.columns).run(this.visibleRows(ds));
+    } catch (error) {
+      // ASSUMPTION: SQL Domo cannot run is a 400 in its usual error shape (domo-python-sdk issue 62 shows that shape for a bad body).
+      if (error instanceof QueryError) return this.error(res, 400, 'Bad Request', error.message);
+      throw error;
+    }
+    // The answer of specs/domo-dataset-api.openapi.yaml, paths['/v1/datasets/query/execute/{dataset_id}'].post:
+    // positional rows, numbers as JSON numbers (written digit for digit, as a Java BigDecimal would be).
+    const numeric = answer.types.map((type) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(type));
+    const cell = (value: DomoValue, i: number) => (value === null ? 'null' : numeric[i] && JSON_NUMBER.test(value) ? value : JSON.stringify(value));
+    const head = JSON.stringify({ datasource: ds.id, columns: answer.columns, metadata: answer.types.map((type) => ({ type, dataSourceId: ds.id })), numRows: answer.rows.length, numColumns: answer.columns.length, fromcache: false });
+    const text = `${head.slice(0, -1)},"rows":[${answer.rows.map((row) => `[${row.map(cell).join(',')}]`).join(',')}]}`;
+    if (fault?.kind === 'gzip') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      return void res.end(gzipSync(text));
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(text);
   }
 }
+
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 function retryHeader(seconds: number | undefined): Record<string, string> {
   return seconds === undefined ? {} : { 'retry-after': String(seconds) };

@@ -1,7 +1,10 @@
 /**
  * Dotdigital API v2 emulator: account-info with ApiEndpoint, regions (the wrong one answers 403), data
  * fields, JSON file-media contact imports with merge options, import status, report and fault report,
- * 25 active imports at most, rate limits with X-RateLimit-* headers, and the vendor's v2 error shape.
+ * suppressed contacts, 25 active imports at most, rate limits with X-RateLimit-* headers (per minute, or an
+ * hour ahead as on the hourly scheme), and the vendor's v2 error shape. Sources: docs/vendors/dotdigital.md
+ * and docs/vendors/specs/dotdigital-v2.openapi.json (the tests hold every request to it); what no source
+ * documents is marked ASSUMPTION.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +15,8 @@ import { Emulator, readBody, sendJson } from './server.ts';
 export type DotdigitalFault =
   | { kind: 'rate-limit'; resetSeconds: number; epoch?: boolean; scope?: string }
   | { kind: 'status'; status: number }
+  /** The hourly ("flat") scheme's cap: 400 ERROR_APIUSAGE_EXCEEDED (the constant in Dotdigital's Magento extensions). */
+  | { kind: 'usage-capped' }
   /** The next import ends with this status instead of Finished. */
   | { kind: 'import-status'; status: 'RejectedByWatchdog' | 'Failed' | 'InvalidFileFormat' | 'ExceedsAllowedContactLimit' }
   /** The next report-faults call fails. */
@@ -24,13 +29,15 @@ export interface EmulatedImport {
   mergeOption: string;
   pollsLeft: number;
   rows: Record<string, string>[];
-  faults: { email: string; reason: string }[];
+  /** Refused rows: the reason and the row as imported (the fault report repeats the file's columns). */
+  faults: { reason: string; row: Record<string, string> }[];
   report: Record<string, number>;
   finalStatus: string;
 }
 
 const REGIONS = ['r1', 'r2', 'r3'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** At most 25 active imports (docs/vendors/dotdigital.md, "Bulk contact import"). */
 const MAX_ACTIVE = 25;
 
 export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
@@ -38,6 +45,11 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
   /** Contacts by lowercased email: their data fields, and the address books they are in. */
   readonly contacts = new Map<string, { dataFields: Record<string, string>; addressBooks: Set<number> }>();
   readonly imports = new Map<string, EmulatedImport>();
+  /**
+   * Contacts the account will not take, by lowercased email, with the fault report's reason ("Hard
+   * Bounced", "Globally Suppressed"...: docs/vendors/dotdigital.md, "Bulk contact import").
+   */
+  readonly suppressed = new Map<string, string>();
   /** Request bodies received, for validation against the vendor's OpenAPI description. */
   readonly received: { method: string; path: string; body?: unknown }[] = [];
   /** How many status polls an import stays NotFinished. */
@@ -63,6 +75,7 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     return `${this.url}/${this.region}`;
   }
 
+  /** The v2 error shape: {"message": "<text> ERROR_CODE"} (docs/vendors/dotdigital.md, "Rate limits and errors"). */
   private error(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
     sendJson(res, status, { message }, headers);
   }
@@ -71,6 +84,7 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     const fault = this.server.takeFault('any');
     if (fault?.kind === 'rate-limit') {
       const reset = fault.epoch ? Math.floor(Date.now() / 1000) + fault.resetSeconds : fault.resetSeconds;
+      // 429 with X-RateLimit-Limit, -Remaining, -Reset, -Scope (developer.dotdigital.com, "Call rate limits").
       return this.error(res, 429, 'You have exceeded your rate limit. ERROR_RATE_LIMIT_EXCEEDED', {
         'x-ratelimit-limit': '1000',
         'x-ratelimit-remaining': '0',
@@ -79,6 +93,7 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
       });
     }
     if (fault?.kind === 'status') return this.error(res, fault.status, 'Injected failure ERROR_UNEXPECTED_ERROR');
+    if (fault?.kind === 'usage-capped') return this.error(res, 400, 'Your account has generated excess API activity and is being temporarily capped. Please contact support. ERROR_APIUSAGE_EXCEEDED');
 
     const auth = req.headers.authorization ?? '';
     const [user, pass] = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':') : [];
@@ -100,6 +115,7 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     }
     this.received.push({ method: req.method ?? 'GET', path, body });
     if (path === '/v2/account-info' && req.method === 'GET') return this.accountInfo(res);
+    // "The wrong region answers 403" (docs/vendors/dotdigital.md, "Auth and regions"); ASSUMPTION: the message text.
     if (region !== this.region || !REGIONS.includes(region)) return this.error(res, 403, `This account is hosted in ${this.region}. ERROR_INVALID_REGION`);
 
     if (path === '/v2/data-fields' && req.method === 'GET') return sendJson(res, 200, [...this.dataFields.values()]);
@@ -111,6 +127,7 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     return this.error(res, 404, 'No HTTP resource was found that matches the request URI.');
   }
 
+  /** GET /v2/account-info: the property ApiEndpoint is the account's own endpoint (docs/vendors/dotdigital.md). */
   private accountInfo(res: ServerResponse): void {
     sendJson(res, 200, {
       id: 123456,
@@ -166,8 +183,14 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     for (const row of imp.rows) {
       const emailKey = Object.keys(row).find((k) => k.toLowerCase() === 'email')!;
       const email = row[emailKey]!.trim().toLowerCase();
+      // ASSUMPTION: the reason text of a bad address; Dotdigital's report counts these as invalidEntries.
       if (!EMAIL.test(email) || email.endsWith('@invalid.example')) {
-        imp.faults.push({ email: row[emailKey]!, reason: 'Invalid email address' });
+        imp.faults.push({ reason: 'Invalid Entries', row });
+        continue;
+      }
+      const suppressed = this.suppressed.get(email);
+      if (suppressed) {
+        imp.faults.push({ reason: suppressed, row });
         continue;
       }
       const existing = this.contacts.get(email);
@@ -175,8 +198,9 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
       for (const [column, value] of Object.entries(row)) {
         if (column === emailKey) continue;
         const field = [...this.dataFields.keys()].find((k) => k.toUpperCase() === column.toUpperCase());
-        if (!field) continue; // unknown columns are ignored, as Dotdigital does
+        if (!field) continue; // ASSUMPTION: columns that name no data field are ignored
         const hasData = contact.dataFields[field] !== undefined && contact.dataFields[field] !== '';
+        // The merge options of specs/dotdigital-v2.openapi.json (ApiContactImportMergeOption), read by their names.
         if (imp.mergeOption === 'OnlyOverwriteIfNotEmpty' && value === '') continue;
         if (imp.mergeOption === 'OnlyOverwriteIfContactDataNotPopulated' && hasData) continue;
         contact.dataFields[field] = value;
@@ -186,7 +210,9 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
       if (existing) updated++;
       else created++;
     }
-    imp.report = { newContacts: created, updatedContacts: updated, globallySuppressed: 0, invalidEntries: imp.faults.length, duplicateEmails: 0, blocked: 0, unsubscribed: 0, hardBounced: 0, softBounced: 0, ispComplaints: 0, mailBlocked: 0, domainSuppressed: 0, pendingDoubleOptin: 0, failures: 0 };
+    const counted = (reason: string) => imp.faults.filter((f) => f.reason.toLowerCase() === reason).length;
+    // The counts of specs/dotdigital-v2.openapi.json, ApiContactImportReport.
+    imp.report = { newContacts: created, updatedContacts: updated, globallySuppressed: counted('globally suppressed'), invalidEntries: counted('invalid entries'), duplicateEmails: 0, blocked: counted('blocked'), unsubscribed: counted('unsubscribed'), hardBounced: counted('hard bounced'), softBounced: 0, ispComplaints: counted('isp complaints'), mailBlocked: counted('mail blocked'), domainSuppressed: counted('domain suppressed'), pendingDoubleOptin: 0, failures: 0 };
   }
 
   private importInfo(res: ServerResponse, id: string, what: string | undefined): void {
@@ -202,8 +228,15 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     if (imp.status !== 'Finished') return this.error(res, 400, 'Import is not finished. ERROR_IMPORT_REPORT_NOT_FOUND');
     if (what === '/report') return sendJson(res, 200, imp.report);
     if (this.server.takeFault('faults')) return this.error(res, 500, 'An error has occurred. ERROR_UNEXPECTED_ERROR');
+    // A UTF-8 CSV file (specs/dotdigital-v2.openapi.json, report-faults) with a byte-order mark (Dotdigital's
+    // Magento extension strips one), the columns Reason, email, then the file's (Oro's importFaults.csv fixture).
+    const columns = Object.keys(imp.rows[0] ?? {}).filter((c) => c.toLowerCase() !== 'email');
+    const lines = imp.faults.map((f) => {
+      const email = Object.entries(f.row).find(([k]) => k.toLowerCase() === 'email')?.[1] ?? '';
+      return csvLine([f.reason, email, ...columns.map((c) => f.row[c] ?? '')]);
+    });
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    res.end([csvLine(['Reason', 'Email']), ...imp.faults.map((f) => csvLine([f.reason, f.email]))].join(''));
+    res.end(`\uFEFF${[csvLine(['Reason', 'email', ...columns]), ...lines].join('')}`);
   }
 
   /** Marks every active import finished (to free the 25-import limit in tests). */

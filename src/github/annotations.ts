@@ -19,6 +19,10 @@ export function errorAnnotation(a: Annotation): string {
   return `::error file=${escapeProperty(a.file)},line=${a.line},col=${a.column}::${escapeData(a.message)}`;
 }
 
+export function noticeAnnotation(a: Annotation): string {
+  return `::notice file=${escapeProperty(a.file)},line=${a.line},col=${a.column}::${escapeData(a.message)}`;
+}
+
 /** Hides a value from every later line of the job's log. */
 export function addMask(value: string): string {
   return `::add-mask::${escapeData(value)}`;

@@ -2,7 +2,8 @@
  * HTTP for the data plane (Domo, Emarsys, Dotdigital) on undici: base URLs with path prefixes,
  * HTTPS_PROXY/NO_PROXY, timeouts, retries for idempotent calls, and errors that never carry credentials.
  */
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { HttpError } from '../errors/index.ts';
 import type { Redactor } from './redact.ts';
@@ -17,6 +18,10 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** First retry delay; tests make it small. */
   retryBaseMs?: number;
+  /** The longest rate-limit wait (Retry-After, X-RateLimit-Reset) a call sits out; a longer one fails at once. */
+  maxRateLimitWaitMs?: number;
+  /** Says why a rate limit asks for so long a wait (a vendor's schemes), for the error. */
+  rateLimitHint?: (headers: HttpResponse['headers']) => string;
 }
 
 export interface HttpRequest {
@@ -49,12 +54,16 @@ export class HttpClient {
   private readonly baseUrl: string;
   private readonly dispatcher: Dispatcher;
   readonly retryBaseMs: number;
+  readonly maxRateLimitWaitMs: number;
+  private readonly rateLimitHint: ((headers: HttpResponse['headers']) => string) | undefined;
 
   constructor(options: HttpOptions) {
     this.service = options.service;
     this.baseUrl = options.baseUrl;
     this.redactor = options.redactor;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 15 * 60_000;
+    this.rateLimitHint = options.rateLimitHint;
     this.dispatcher = dispatcherFor(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
@@ -91,20 +100,33 @@ export class HttpClient {
         continue;
       }
       if (res.statusCode < 300) return res;
-      const body = await readText(res);
+      // Redacted whole before anything cuts it: a cut could leave part of an echoed credential.
+      const body = this.redactor.redact(await readText(res));
       lastError = describe ? await describe(res, body) : this.error(spec, res.statusCode, body);
       if (!isRetryableStatus(res.statusCode) || attempt === MAX_TRIES) break;
-      await sleep(rateLimitWaitMs(res.headers) ?? backoffMs(attempt, this.retryBaseMs));
+      const limited = rateLimitWaitMs(res.headers);
+      if (limited !== undefined && limited > this.maxRateLimitWaitMs) throw this.rateLimitError(spec, res.statusCode, res.headers, limited);
+      await sleep(limited ?? backoffMs(attempt, this.retryBaseMs));
     }
     if (lastError instanceof HttpError) throw lastError;
     throw this.networkError(typeof req === 'function' ? undefined : req, lastError);
   }
 
+  /** A rate limit that asks for a longer wait than this client sits out: fail now, saying until when. */
+  rateLimitError(req: HttpRequest, status: number, headers: HttpResponse['headers'], waitMs: number): HttpError {
+    const reset = new Date(Date.now() + waitMs).toISOString().replace(/\.\d+Z$/, 'Z');
+    const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+    const hint = this.rateLimitHint?.(headers) ?? '';
+    return this.error(req, status, '', `rate limited until ${reset} (in ${minutes(waitMs)}), longer than WRITEBACK_RATE_LIMIT_MAX_WAIT allows (${minutes(this.maxRateLimitWaitMs)}).${hint ? ` ${hint}` : ''} The next run tries again.`);
+  }
+
   error(req: HttpRequest | undefined, status: number, body: string, detail?: string, traceId?: string): HttpError {
     const where = req ? ` ${req.method ?? 'GET'} ${new URL(this.url(req.path)).pathname}` : '';
-    const text = detail ?? body.slice(0, 300).replace(/\s+/g, ' ').trim();
+    // Redact the whole text first, then cut: cutting first can leave part of a credential the vendor echoed.
+    const clean = this.redactor.redact(body);
+    const text = detail === undefined ? clean.slice(0, 300).replace(/\s+/g, ' ').trim() : this.redactor.redact(detail);
     const message = this.redactor.redact(`${this.service}${where} answered ${status}${text ? `: ${text}` : ''}${traceId ? ` (trace id ${traceId})` : ''}`);
-    return new HttpError(message, this.service, status, this.redactor.redact(body.slice(0, 2000)), traceId);
+    return new HttpError(message, this.service, status, clean.slice(0, 2000), traceId);
   }
 
   networkError(req: HttpRequest | undefined, error: unknown): HttpError {
@@ -114,10 +136,56 @@ export class HttpClient {
   }
 }
 
+/**
+ * The response body, decoded when it came compressed. Writeback asks for no compression, and no vendor
+ * documents compressed answers, but a proxy in between may compress anyway (see docs/vendors/domo.md).
+ */
+export function decodedBody(res: HttpResponse): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (!encoding || encoding === 'identity') return res.body;
+  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  if (!decoder) {
+    res.body.resume();
+    throw new HttpError(`the answer came with Content-Encoding ${encoding.slice(0, 40)}, which Writeback cannot decode`, 'HTTP', res.statusCode, undefined);
+  }
+  return pipeline(res.body, decoder, () => {}); // an error on either side reaches the reader
+}
+
 export async function readText(res: HttpResponse): Promise<string> {
   try {
-    return await res.body.text();
+    const chunks: Buffer[] = [];
+    for await (const chunk of decodedBody(res)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
   } catch {
     return '';
+  }
+}
+
+/** What an answer's body was meant to be, for the check that it is. */
+export type Expected = 'JSON' | 'CSV';
+
+/** The text at the start of a body, without markup, for a message. */
+const excerpt = (text: string) => text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+
+/**
+ * Refuses a successful answer whose content type is not what the call expects (an HTML sign-in page from
+ * a proxy where CSV or JSON was due), naming the call: better than a parse error or binary noise later.
+ */
+export async function expectContent(http: HttpClient, req: HttpRequest, res: HttpResponse, expected: Expected): Promise<void> {
+  const type = String(res.headers['content-type'] ?? '').toLowerCase();
+  const fits = expected === 'JSON' ? type === '' || type.includes('json') : !/html|json|xml/.test(type);
+  if (fits) return;
+  const body = await readText(res);
+  throw http.error(req, res.statusCode, body, `${type.split(';')[0]} where ${expected} was expected (a proxy, firewall or sign-in page may have answered instead of the vendor)${body ? `: "${excerpt(body)}"` : ''}`);
+}
+
+/** A JSON answer, or an error naming the call when it is not JSON. */
+export async function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpResponse): Promise<T> {
+  await expectContent(http, req, res, 'JSON');
+  const text = await readText(res);
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    throw http.error(req, res.statusCode, text, `a body that is not JSON: "${excerpt(text)}"`);
   }
 }

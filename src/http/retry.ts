@@ -4,7 +4,8 @@ export const MAX_TRIES = 3;
 /** Answers that will not change on a retry (400 bad request, 401/403 auth, 404 missing, 422 invalid). */
 const NEVER_RETRY = new Set([400, 401, 403, 404, 422]);
 const RETRY = new Set([408, 429, 500, 502, 503, 504]);
-const MAX_WAIT_MS = 120_000;
+/** No answer asks for a longer wait than this; longer hints are clamped (callers decide how long they will wait). */
+const MAX_WAIT_MS = 24 * 3_600_000;
 
 export function isRetryableStatus(status: number): boolean {
   return RETRY.has(status) && !NEVER_RETRY.has(status);

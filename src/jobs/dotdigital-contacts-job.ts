@@ -1,20 +1,21 @@
 /**
  * Runs one DotdigitalContactsWriteback: Domo export -> contacts formatted per data field type -> bulk
  * imports, polled to the end, with rejected contacts read back from the fault report. Contact imports are
- * idempotent upserts by email, so a retried import does no harm; changedOnly keeps unchanged contacts out.
+ * idempotent upserts by email, so a retried import does no harm; changedOnly keeps unchanged contacts out,
+ * and contacts refused for a lasting reason stay out while they are unchanged.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import { describeError, WritebackError } from '../errors/index.ts';
 import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
-import { connectDotdigital, type DotdigitalClient, type ImportStatus } from '../destinations/dotdigital/client.ts';
+import { connectDotdigital, type ImportStatus } from '../destinations/dotdigital/client.ts';
 import { scanContactsExport, type ContactsScanResult } from '../destinations/dotdigital/contacts-export.ts';
 import { assertNoProblems, resolveFields } from '../destinations/dotdigital/fields.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
+import { V2FileImporter, type ContactImporter } from '../destinations/dotdigital/importer.ts';
+import { lastingReason, RefusedContacts } from '../destinations/dotdigital/refused.ts';
 import { backoffMs, sleep } from '../http/retry.ts';
 import type { SpoolPart } from '../pipeline/spool.ts';
 import { MAX_REJECTS_LISTED, type RunReport } from '../reports/run-report.ts';
-import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
+import { describeRows, domoClientFor, exportWithRetries, sourceReport } from '../sources/domo/export.ts';
 import { hashKey } from '../state/key-hash.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
@@ -22,7 +23,6 @@ import type { JobContext } from './context.ts';
 import { httpSettings } from '../settings.ts';
 import { failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 import { count as n } from '../reports/count.ts';
-
 
 const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
   RejectedByWatchdog: "Dotdigital's watchdog rejected the import (it looks like a purchased or low-quality list); contact Dotdigital support to review it",
@@ -41,22 +41,24 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
   // Every secret resolves before any data moves.
   const domo = domoClientFor(spec.source, name, secrets, env, redactor);
   const { client: dd, endpoint } = await connectDotdigital(target, name, secrets, env, redactor);
+  const importer: ContactImporter = new V2FileImporter(dd);
   report.destination = { endpoint: endpoint.url, how: endpoint.how };
   const settings = httpSettings(env);
 
   const resolution = resolveFields(spec, await dd.dataFields());
   assertNoProblems(resolution);
   const previous = spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined;
+  const refused = RefusedContacts.load(store.dir);
 
   const datasetId = spec.source.domo.datasetId;
   const scan: ContactsScanResult = await exportWithRetries({
     domo,
     datasetId,
-    onInfo: (info) => {
-      report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
-      ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced)`);
+    onInfo: (info, expected) => {
+      report.source = sourceReport(info, expected);
+      ctx.log(`${name}: exporting "${info.name}" (${describeRows(expected)})`);
     },
-    consume: (csv) => scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, maxPartBytes: settings.dotdigitalMaxFileBytes }),
+    consume: (csv) => scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, maxPartBytes: settings.dotdigitalMaxFileBytes }),
     log: (line) => ctx.log(`${name}: ${line}`),
   });
 
@@ -67,7 +69,8 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
     report.skipped = { alreadyDelivered: scan.unchanged, beforeWindow: 0, duplicateInExport: scan.duplicateInExport };
     report.rejects = scan.rejects;
 
-    if (failOnTooManyRejects(report, scan.rejected, scan.read, spec.rejects?.maxRatio)) return;
+    // Contacts refused before count as rejected, but they are Dotdigital's verdict, not bad data.
+    if (failOnTooManyRejects(report, scan.rejected - scan.refusedBefore, scan.read - scan.refusedBefore, spec.rejects?.maxRatio)) return;
     if (ctx.options.dryRun) {
       const dir = writeDryRunFiles(ctx.root, name, ctx.runId, parts, report);
       report.message = `Dry run: would create ${resolution.toCreate.length} data field(s) and import ${n(toSend)} contacts in ${parts.length} file(s), written to ${dir}. No state changed.`;
@@ -87,7 +90,13 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
 
     report.imports = [];
     for (const part of parts) {
-      const outcome = await importPart(ctx, dd, part, report);
+      if (ctx.signal?.aborted) {
+        // Contacts of earlier imports are recorded below only for a finished run: the next run imports them again (an upsert).
+        report.status = 'failed';
+        report.message = `Stopped by ${String(ctx.signal.reason)} after ${part.index - 1} of ${parts.length} import(s); the next run imports the rest.`;
+        return;
+      }
+      const outcome = await importPart(ctx, importer, part, report, refused);
       if (outcome.failure) {
         report.status = 'failed';
         report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.`;
@@ -106,14 +115,19 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
         }
       }
     }
-    if (previous && scan.present) {
-      previous.retain(scan.present);
-      previous.save(store.dir);
+    if (scan.present) {
+      refused.retain(scan.present);
+      if (previous) {
+        previous.retain(scan.present);
+        previous.save(store.dir);
+      }
     }
+    if (refused.changed) refused.save(store.dir);
     report.status = 'succeeded';
+    const refusals = scan.refusedBefore ? `, ${n(scan.refusedBefore)} of them refused by Dotdigital before and not sent again` : '';
     report.message = toSend
-      ? `Imported ${n(report.rows.sent)} contacts in ${parts.length} file(s) through ${endpoint.url}; ${n(report.rows.skipped)} unchanged or repeated, ${n(report.rows.rejected)} rejected.`
-      : `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} unchanged or repeated, ${n(scan.rejected)} rejected.`;
+      ? `Imported ${n(report.rows.sent)} contacts in ${parts.length} file(s) through ${endpoint.url}; ${n(report.rows.skipped)} unchanged or repeated, ${n(report.rows.rejected)} rejected${refusals}.`
+      : `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} unchanged or repeated, ${n(scan.rejected)} rejected${refusals}.`;
   } finally {
     scan.dispose();
   }
@@ -127,62 +141,58 @@ interface PartOutcome {
   faultsKnown: boolean;
 }
 
-async function importPart(ctx: JobContext, dd: DotdigitalClient, part: SpoolPart, report: RunReport): Promise<PartOutcome> {
+async function importPart(ctx: JobContext, importer: ContactImporter, part: SpoolPart, report: RunReport, refused: RefusedContacts): Promise<PartOutcome> {
   const { definition, runId } = ctx;
   const target = (definition as DotdigitalContactsDefinition).spec.destination.dotdigital;
-  const { id } = await dd.startImport(readPart(part), `${definition.metadata.name}-${runId}-${part.index}.csv`, target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', target.addressBookId);
+  const id = await importer.start({ path: part.path, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId });
   const record: NonNullable<RunReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
   report.imports!.push(record);
   ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
 
-  const status = await waitForImport(dd, id, httpSettings(ctx.env));
+  const status = await waitForImport(importer, id, httpSettings(ctx.env));
   record.status = status;
   const failure = FAILED_STATUS[status] ?? (status === 'Finished' ? undefined : `unexpected status ${status}`);
   if (failure) return { status, failure, faulted: new Set(), faultsKnown: false };
 
-  const counts = await dd.importReport(id).catch(() => undefined);
+  const counts = await importer.report(id).catch(() => undefined);
   if (counts) record.report = Object.fromEntries(Object.entries(counts).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
   const faulted = new Set<string>();
-  let faultsKnown = true;
   try {
-    const faults = parse(await dd.importFaults(id), { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+    const faults = await importer.faults(id);
     const pair = new Uint32Array(2);
     const fingerprints = faults.length ? part.fingerprints() : new Uint32Array(0);
     const extras = faults.length ? part.extras() : new Uint32Array(0);
     for (const fault of faults) {
-      const email = Object.entries(fault).find(([k]) => k.toLowerCase() === 'email')?.[1] ?? '';
-      const reason = Object.entries(fault).find(([k]) => k.toLowerCase() === 'reason')?.[1] ?? 'rejected by Dotdigital';
-      hashKey(email.trim().toLowerCase(), pair);
-      faulted.add(`${pair[0]}:${pair[1]}`);
-      if ((report.rejects ??= []).length < MAX_REJECTS_LISTED) report.rejects.push({ row: rowOf(fingerprints, extras, pair[0]!, pair[1]!), field: 'contact', column: 'email', reason: `Dotdigital: ${reason}` });
+      hashKey(fault.email.toLowerCase(), pair);
+      const [hi, lo] = [pair[0]!, pair[1]!];
+      faulted.add(`${hi}:${lo}`);
+      const line = lineOf(fingerprints, hi, lo);
+      const lasting = lastingReason(fault.reason);
+      if (lasting !== undefined && line >= 0) refused.set(hi, lo, extras[line * 2]!, lasting);
+      const reason = `Dotdigital: ${fault.reason}${lasting === undefined ? '' : ' (lasting: not sent again while the contact is unchanged)'}`;
+      if ((report.rejects ??= []).length < MAX_REJECTS_LISTED) report.rejects.push({ row: line >= 0 ? extras[line * 2 + 1]! : 0, field: 'contact', column: 'email', reason });
     }
     record.faults = faults.length;
+    return { status, faulted, faultsKnown: true };
   } catch (error) {
     // Without the fault report it is unknown which contacts failed: none is marked delivered, so changed-only
     // runs import them again next time (an idempotent upsert).
-    faultsKnown = false;
     report.warnings = [...(report.warnings ?? []), `the fault report of import ${id} was unavailable (${describeError(error)}); its contacts will be imported again next run`];
+    return { status, faulted, faultsKnown: false };
   }
-  return { status, faulted, faultsKnown };
 }
 
-function readPart(part: SpoolPart): Buffer {
-  // Parts are bounded by WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES, so one fits in memory.
-  return readFileSync(part.path);
-}
-
-function rowOf(fingerprints: Uint32Array, extras: Uint32Array, hi: number, lo: number): number {
-  for (let i = 0; i * 2 < fingerprints.length; i++) {
-    if (fingerprints[i * 2] === hi && fingerprints[i * 2 + 1] === lo) return extras[i * 2 + 1]!;
-  }
-  return 0;
+/** The line of a part whose email has this fingerprint, or -1. */
+function lineOf(fingerprints: Uint32Array, hi: number, lo: number): number {
+  for (let i = 0; i * 2 < fingerprints.length; i++) if (fingerprints[i * 2] === hi && fingerprints[i * 2 + 1] === lo) return i;
+  return -1;
 }
 
 /** Polls with backoff until the import is no longer NotFinished. */
-async function waitForImport(dd: DotdigitalClient, id: string, settings: ReturnType<typeof httpSettings>): Promise<ImportStatus> {
+async function waitForImport(importer: ContactImporter, id: string, settings: ReturnType<typeof httpSettings>): Promise<ImportStatus> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
-    const { status } = await dd.importStatus(id);
+    const status = await importer.status(id);
     if (status !== 'NotFinished') return status;
     if (Date.now() - started > settings.dotdigitalImportTimeoutMs) {
       throw new WritebackError(`import ${id} was still NotFinished after ${Math.round(settings.dotdigitalImportTimeoutMs / 60_000)} minutes; the next run imports the contacts again`);
@@ -190,4 +200,3 @@ async function waitForImport(dd: DotdigitalClient, id: string, settings: ReturnT
     await sleep(Math.min(backoffMs(attempt, settings.retryBaseMs), 30_000));
   }
 }
-

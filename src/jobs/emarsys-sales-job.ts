@@ -7,7 +7,7 @@ import { deliverParts } from '../destinations/emarsys/delivery.ts';
 import { pruneSegments } from '../destinations/emarsys/ledger.ts';
 import { isoUtc } from '../pipeline/values.ts';
 import type { RunReport } from '../reports/run-report.ts';
-import { domoClientFor } from '../sources/domo/export.ts';
+import { describeRows, domoClientFor, sourceReport } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { JobContext } from './context.ts';
@@ -52,9 +52,9 @@ export async function runEmarsysSalesJob(
     env,
     check,
     ledger,
-    onInfo: (info, workers) => {
-      report.source = { datasetId, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt };
-      ctx.log(`${name}: exporting "${info.name}" (${n(info.rows)} rows announced${workers ? `; formatting in ${workers} worker threads` : ''})`);
+    onInfo: (info, expected, workers) => {
+      report.source = sourceReport(info, expected);
+      ctx.log(`${name}: exporting "${info.name}" (${describeRows(expected)}${workers ? `; formatting in ${workers} worker threads` : ''})`);
     },
     log: (line) => ctx.log(`${name}: ${line}`),
   });
@@ -69,7 +69,10 @@ export async function runEmarsysSalesJob(
   try {
     if (failOnTooManyRejects(report, scan.rejected, scan.read - scan.beforeWindow, spec.rejects?.maxRatio)) return;
     // The meaning is recorded before the first upload: the intent written below carries it.
-    if (!ctx.options.dryRun) state.ledger = check.meaning;
+    if (!ctx.options.dryRun) {
+      state.ledger = check.meaning;
+      state.fileHeader = check.fieldOrder;
+    }
     if (toSend === 0) {
       report.status = 'succeeded';
       report.message = `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} skipped, ${n(scan.rejected)} rejected.`;
@@ -82,7 +85,7 @@ export async function runEmarsysSalesJob(
     }
 
     ctx.log(`${name}: sending ${n(toSend)} lines in ${parts.length} upload(s)`);
-    const outcome = await deliverParts({ runId: ctx.runId, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log, journal: ctx.journal, signal: ctx.signal });
+    const outcome = await deliverParts({ runId: ctx.runId, parts, state, store, client: emarsys, now: ctx.now, log: ctx.log, journal: ctx.journal, signal: ctx.signal, orderColumn: check.fieldOrder.indexOf('order') });
     report.uploads = outcome.uploads;
     report.rows.sent = outcome.sent;
     if (outcome.kind === 'unknown') {

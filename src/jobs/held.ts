@@ -1,12 +1,20 @@
-/** Reports for a held job: what is unknown, what to check, and the command that releases it. */
+/** Reports for a held job: what is unknown, what to compare in Emarsys, and the command that releases it. */
 import { count } from '../reports/count.ts';
 import type { RunReport } from '../reports/run-report.ts';
 import type { JobState } from '../state/job-state.ts';
 
+/**
+ * What a person checks, in the Emarsys screens of today (docs/vendors/emarsys-sales.md): the loads of the
+ * last 30 days, by time, lines and orders, and the order ids at both ends. No line is quoted: lines
+ * carry customer ids and emails, and this text goes into reports and alert issues.
+ */
 export function heldAction(state: JobState, name: string): string {
   const p = state.pending;
+  const orders = p?.orders === undefined ? '' : ` in ${count(p.orders)} order${p.orders === 1 ? '' : 's'}`;
+  const ids = p?.firstOrder ? `, order ids ${p.firstOrder} to ${p.lastOrder}` : '';
   const what = p
-    ? `Check in Emarsys (Admin > Data Sources > Sales Data) whether an upload of ${count(p.lines)} lines (first line "${p.firstLine}", last line "${p.lastLine}", sha256 ${p.sha256.slice(0, 16)}) arrived around ${p.startedAt}. `
+    ? `Check in Emarsys whether upload ${p.part} of ${p.parts}, sent ${p.startedAt}, arrived: Management > Smart Insight Data Quality > Data Loads lists the files loaded in the last 30 days ` +
+      `(look for ${count(p.lines)} lines${orders}${ids}); Emarsys loads files some hours after accepting them. `
     : '';
   return (
     `${what}If it arrived, run: npx writeback release ${name} --delivered. ` +

@@ -37,6 +37,8 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 const REPLACEMENT = Buffer.from('\uFFFD');
+const BACKSLASH = 92;
+const LETTER_N = 78;
 
 export class CsvRecord {
   bytes: Buffer = Buffer.alloc(0);
@@ -48,6 +50,15 @@ export class CsvRecord {
   row = 0;
   /** The bytes are valid UTF-8 without U+FFFD, so a field's bytes may be used as they are. */
   clean = true;
+
+  /**
+   * Whether the field is Domo's null: an unquoted \N (Domo's own R clients, rdomo and DomoR, read exports
+   * with na = "\N"). A quoted "\N" is text.
+   */
+  isNull(i: number): boolean {
+    const start = this.starts[i]!;
+    return this.ends[i]! - start === 2 && this.kinds[i] === PLAIN && this.bytes[start] === BACKSLASH && this.bytes[start + 1] === LETTER_N;
+  }
 
   /** The field's text, decoded and unquoted (invalid bytes become U+FFFD, as a UTF-8 decoder does). */
   text(i: number): string {
@@ -165,4 +176,13 @@ export function readHeader(bytes: Buffer): { fields: string[]; end: number } | u
     if (!isEmptyLine(record)) return { fields: record.texts(), end: at };
   }
   return undefined;
+}
+
+/** One field of one CSV line, unquoted ('' when the line has fewer fields). */
+export function csvField(line: string, index: number): string {
+  const record = new CsvRecord();
+  const bytes = Buffer.from(line);
+  record.bytes = bytes;
+  readRecord(bytes, 0, bytes.length, record);
+  return index < record.count ? record.text(index) : '';
 }

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineBuffer, growLine } from './line-buffer.ts';
 import { filterPairs, pairChunks, PairFile, readPairs } from './pair-file.ts';
+import { CsvRecord, readRecord } from './csv-records.ts';
+import { FingerprintSet, KeyHasher } from '../state/key-hash.ts';
 
 export interface SpoolPart {
   index: number;
@@ -23,6 +25,8 @@ export interface SpoolPart {
   extras(): Uint32Array;
   /** Latest cursor value (ms) among the part's lines. */
   maxCursor?: number;
+  /** Distinct orders among the part's lines, when the spool counts them (see Spool's orderColumn). */
+  orders?: number;
   firstLine: string;
   lastLine: string;
 }
@@ -47,6 +51,7 @@ interface OpenPart {
   keys: PairFile;
   extras?: PairFile;
   maxCursor?: number;
+  orders?: FingerprintSet;
   firstLine: string;
   lastLine: string;
 }
@@ -68,6 +73,8 @@ export class Spool {
     private readonly maxPartBytes: number,
     /** Keep the two per-line numbers of commit() (Dotdigital needs them; Emarsys does not). */
     private readonly withExtras = false,
+    /** The field of a line that holds its order id: parts then count their distinct orders (Emarsys). */
+    private readonly orderColumn?: number,
   ) {
     this.header = Buffer.from(header);
     this.line = new LineBuffer(FLUSH_BYTES, (line, more) => {
@@ -91,10 +98,10 @@ export class Spool {
 
   /**
    * Appends lines formatted elsewhere: line i is the bytes of `src` from ends[i - 1] (0 for the first)
-   * to ends[i], with its fingerprint at keys[2i], keys[2i + 1] and its cursor at cursors[i] (NaN: none).
-   * Lines from..to-1 are added, in as few writes as the parts allow.
+   * to ends[i], with its fingerprint at keys[2i], keys[2i + 1], its order id's at orders[2i], orders[2i + 1]
+   * and its cursor at cursors[i] (NaN: none). Lines from..to-1 are added, in as few writes as the parts allow.
    */
-  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array, from: number, to: number): void {
+  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array, from: number, to: number, orders?: Uint32Array): void {
     for (let i = from; i < to; ) {
       const start = i === 0 ? 0 : ends[i - 1]!;
       let part = this.current;
@@ -108,8 +115,10 @@ export class Spool {
       const room = this.maxPartBytes - part.written + start;
       let last = i;
       let maxCursor = part.maxCursor ?? -Infinity;
+      const orderSet = orders && part.orders;
       do {
         part.keys.push(keys[last * 2]!, keys[last * 2 + 1]!);
+        if (orderSet) orderSet.add(orders[last * 2]!, orders[last * 2 + 1]!);
         const cursor = cursors[last]!;
         if (cursor > maxCursor) maxCursor = cursor;
         last++;
@@ -166,7 +175,7 @@ export class Spool {
       const drop = new Set<number>();
       while (next < lines.length && lines[next]! < first + part.lines) drop.add(lines[next++]! - first);
       first += part.lines;
-      if (drop.size) rewritePart(part, drop);
+      if (drop.size) rewritePart(part, drop, this.orderColumn);
     }
     const kept = this.parts.filter((p) => p.lines > 0);
     this.parts.length = 0;
@@ -197,6 +206,7 @@ export class Spool {
       hash,
       keys: new PairFile(`${path}.keys`),
       extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
+      orders: this.orderColumn === undefined ? undefined : new FingerprintSet(),
       firstLine,
       lastLine: '',
     };
@@ -234,6 +244,7 @@ export class Spool {
       fingerprintChunks: () => pairChunks(keysPath),
       extras: () => readPairs(extrasPath),
       maxCursor: c.maxCursor,
+      orders: c.orders?.size,
       firstLine: c.firstLine,
       lastLine: c.lastLine,
     });
@@ -241,8 +252,15 @@ export class Spool {
   }
 }
 
-/** Streams a part file into a copy without the `drop` lines (numbers within the part), then swaps them. */
-function rewritePart(part: SpoolPart, drop: Set<number>): void {
+/**
+ * Streams a part file into a copy without the `drop` lines (numbers within the part), then swaps them;
+ * its orders are counted again from the lines kept (rare: only a key repeated in the export does this).
+ */
+function rewritePart(part: SpoolPart, drop: Set<number>, orderColumn?: number): void {
+  const orders = orderColumn === undefined ? undefined : new FingerprintSet();
+  const record = new CsvRecord();
+  const hasher = new KeyHasher();
+  const pair = new Uint32Array(2);
   const input = openSync(part.path, 'r');
   const output = openSync(`${part.path}.new`, 'w');
   const hash = createHash('sha256');
@@ -259,6 +277,14 @@ function rewritePart(part: SpoolPart, drop: Set<number>): void {
       if (line >= 0) {
         if (kept.length === 0) kept.push(bytesOfLine.toString('utf8').trimEnd());
         kept[1] = bytesOfLine.toString('utf8').trimEnd();
+        if (orders) {
+          record.bytes = bytesOfLine;
+          readRecord(bytesOfLine, 0, bytesOfLine.length, record);
+          hasher.start();
+          hasher.text(record.text(orderColumn!));
+          hasher.finish(pair);
+          orders.add(pair[0]!, pair[1]!);
+        }
       }
     }
     line++;
@@ -277,5 +303,5 @@ function rewritePart(part: SpoolPart, drop: Set<number>): void {
   renameSync(`${part.path}.new`, part.path);
   filterPairs(`${part.path}.keys`, (i) => !drop.has(i));
   filterPairs(`${part.path}.extras`, (i) => !drop.has(i));
-  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash.digest('hex'), firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
+  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash.digest('hex'), orders: orders?.size, firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
 }

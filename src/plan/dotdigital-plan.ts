@@ -5,8 +5,9 @@ import { connectDotdigital } from '../destinations/dotdigital/client.ts';
 import { scanContactsExport } from '../destinations/dotdigital/contacts-export.ts';
 import { mappedFields, resolveFields } from '../destinations/dotdigital/fields.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
+import { RefusedContacts } from '../destinations/dotdigital/refused.ts';
 import { httpSettings } from '../settings.ts';
-import { domoClientFor, exportWithRetries } from '../sources/domo/export.ts';
+import { domoClientFor, expectedRows, exportWithRetries } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import { judgeColumn, type FieldNeed } from './column-types.ts';
@@ -34,7 +35,7 @@ export async function planDotdigital(definition: DotdigitalContactsDefinition, p
   plan.fieldsToCreate = resolution.toCreate;
 
   const info = await domo.dataset(spec.source.domo.datasetId);
-  plan.dataset = { id: info.id, name: info.name, rows: info.rows };
+  plan.dataset = { id: info.id, name: info.name, rows: info.rows, visibleRows: info.pdpEnabled ? (await expectedRows(domo, info)).rows : undefined };
   const types = new Map(info.schema.columns.map((c) => [c.name, c.type]));
   const fieldType = new Map(resolution.fields.map((f) => [f.name.toUpperCase(), f.type]));
   for (const check of plan.columns) {
@@ -57,7 +58,7 @@ export async function planDotdigital(definition: DotdigitalContactsDefinition, p
     datasetId: spec.source.domo.datasetId,
     onInfo: () => {},
     consume: (csv) =>
-      scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined, maxPartBytes: settings.dotdigitalMaxFileBytes }),
+      scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined, refused: RefusedContacts.load(store.dir), maxPartBytes: settings.dotdigitalMaxFileBytes }),
     log: () => {},
   });
   try {

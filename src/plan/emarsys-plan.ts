@@ -6,7 +6,7 @@ import { salesFields } from '../destinations/emarsys/fields.ts';
 import { describeLedger } from '../destinations/emarsys/ledger.ts';
 import { MissingSecretError } from '../errors/index.ts';
 import type { DataSetInfo } from '../sources/domo/client.ts';
-import { domoClientFor } from '../sources/domo/export.ts';
+import { domoClientFor, expectedRows } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import { judgeColumn, type FieldNeed } from './column-types.ts';
@@ -62,12 +62,14 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
   const check = ledgerVerdict(ctx.root, name, spec, state, merchantId, ctx.env);
   plan.warnings.push(...check.warnings);
   plan.ledger = describeLedger(state, check);
+  plan.fileColumns = check.fieldOrder;
+  plan.columns = emarsysColumns({ ...definition, spec: { ...spec, fieldOrder: check.fieldOrder } });
   if (check.problems.length) {
     plan.error = `a reconcile would refuse to deliver: ${check.problems.join(' ')}`;
     return;
   }
   const info = await domo.dataset(spec.source.domo.datasetId);
-  plan.dataset = { id: info.id, name: info.name, rows: info.rows };
+  plan.dataset = { id: info.id, name: info.name, rows: info.rows, visibleRows: info.pdpEnabled ? (await expectedRows(domo, info)).rows : undefined };
   checkColumns(plan.columns, info);
   const broken = plan.columns.filter((c) => c.verdict === 'missing' || c.verdict === 'incompatible');
   if (broken.length) {

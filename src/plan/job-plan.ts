@@ -21,7 +21,7 @@ export interface JobPlan {
   /** offline: planned from the definition only (no credentials, e.g. a pull request from a fork). */
   mode: 'online' | 'offline';
   offlineReason?: string;
-  dataset?: { id: string; name?: string; rows?: number };
+  dataset?: { id: string; name?: string; rows?: number; /** Under row policies (PDP): what this client reads. */ visibleRows?: number };
   columns: ColumnCheck[];
   rows?: { read: number; toSend: number; rejected: number; skipped: number };
   uploads?: number;
@@ -31,6 +31,8 @@ export interface JobPlan {
   fieldsToCreate?: { name: string; type: string }[];
   /** What the job's delivery memory holds and means (Emarsys ledger). */
   ledger?: string;
+  /** The header of the files it sends (Emarsys), which must be the order agreed with the account. */
+  fileColumns?: string[];
   warnings: string[];
   error?: string;
 }

@@ -4,6 +4,7 @@ import { escapeMarkdown } from '../reports/markdown.ts';
 import { hasChanges, type JobPlan } from './job-plan.ts';
 
 export const PLAN_MARKER = '<!-- writeback-plan -->';
+const FIELD_ORDER_RULE = 'must be the order agreed with Emarsys at onboarding, or Emarsys fails the load after accepting the file';
 
 function headline(plan: JobPlan): string {
   if (plan.error) return 'error';
@@ -18,6 +19,11 @@ function headline(plan: JobPlan): string {
   return [toSend ? `${n(toSend)} ${unit} to send` : '', fields ? `${fields} data field${fields === 1 ? '' : 's'} to create` : ''].filter(Boolean).join(', ');
 }
 
+function datasetRows(plan: JobPlan): string {
+  const { rows = 0, visibleRows } = plan.dataset ?? {};
+  return visibleRows === undefined ? `${n(rows)} rows` : `${n(rows)} rows, ${n(visibleRows)} of them visible to this client (row policies apply)`;
+}
+
 export function summaryLine(plans: JobPlan[]): string {
   const changes = plans.filter(hasChanges).length;
   const errors = plans.filter((p) => p.error).length;
@@ -30,12 +36,13 @@ export function renderPlanText(plans: JobPlan[]): string {
     out.push(`${plan.name} (${plan.kind}): ${headline(plan)}`);
     if (plan.offlineReason) out.push(`  ${plan.offlineReason}`);
     if (plan.held) out.push(`  held: ${plan.held}`);
-    if (plan.dataset?.name) out.push(`  DataSet "${plan.dataset.name}" (${plan.dataset.id}), ${n(plan.dataset.rows ?? 0)} rows`);
+    if (plan.dataset?.name) out.push(`  DataSet "${plan.dataset.name}" (${plan.dataset.id}), ${datasetRows(plan)}`);
     for (const c of plan.columns) {
       out.push(`  ${c.verdict === 'ok' ? 'ok' : c.verdict.padEnd(2)}  ${c.field} <- ${c.column}${c.domoType ? ` (${c.domoType})` : ''}${c.note ? `: ${c.note}` : ''}`);
     }
     if (plan.rows) out.push(`  rows: ${n(plan.rows.read)} read, ${n(plan.rows.toSend)} to send in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped`);
     if (plan.ledger) out.push(`  ledger: ${plan.ledger}`);
+    if (plan.fileColumns) out.push(`  file columns: ${plan.fileColumns.join(',')} (${FIELD_ORDER_RULE})`);
     for (const f of plan.fieldsToCreate ?? []) out.push(`  create data field ${f.name} (${f.type})`);
     for (const r of plan.rejects ?? []) out.push(`  rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
     if (plan.sample?.length) out.push('  sample:', ...plan.sample.filter(Boolean).map((l) => `    ${l}`));
@@ -53,7 +60,7 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
     if (plan.offlineReason) out.push(`> ${escapeMarkdown(plan.offlineReason)}`, '');
     if (plan.held) out.push(`> Held: ${escapeMarkdown(plan.held)}`, '');
     if (plan.error) out.push(`**Error:** ${escapeMarkdown(plan.error)}`, '');
-    if (plan.dataset?.name) out.push(`DataSet "${escapeMarkdown(plan.dataset.name)}" (\`${escapeMarkdown(plan.dataset.id)}\`), ${n(plan.dataset.rows ?? 0)} rows.`, '');
+    if (plan.dataset?.name) out.push(`DataSet "${escapeMarkdown(plan.dataset.name)}" (\`${escapeMarkdown(plan.dataset.id)}\`), ${datasetRows(plan)}.`, '');
     out.push('| field | column | Domo type | check |', '|---|---|---|---|');
     for (const c of plan.columns) {
       out.push(`| ${escapeMarkdown(c.field)} | ${escapeMarkdown(c.column)} | ${escapeMarkdown(c.domoType ?? '-')} | ${c.verdict}${c.note ? `: ${escapeMarkdown(c.note)}` : ''} |`);
@@ -63,6 +70,7 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
       out.push(`Rows: ${n(plan.rows.read)} read, **${n(plan.rows.toSend)} to send** in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped.`, '');
     }
     if (plan.ledger) out.push(`Ledger: ${escapeMarkdown(plan.ledger)}.`, '');
+    if (plan.fileColumns) out.push(`File columns: \`${escapeMarkdown(plan.fileColumns.join(','))}\` (${FIELD_ORDER_RULE}).`, '');
     for (const f of plan.fieldsToCreate ?? []) out.push(`- creates data field \`${escapeMarkdown(f.name)}\` (${f.type})`);
     if (plan.fieldsToCreate?.length) out.push('');
     if (plan.rejects?.length) {

@@ -31,7 +31,7 @@ export interface RunReport {
   action?: string;
   dryRun?: boolean;
   definitionChanged?: boolean;
-  source?: { datasetId: string; datasetName?: string; rowsAnnounced?: number; updatedAt?: string };
+  source?: { datasetId: string; datasetName?: string; rowsAnnounced?: number; updatedAt?: string; rowPolicies?: { visibleRows: number; allRows: number } };
   window?: { cursor: string; previousCursor?: string; readFrom?: string; newCursor?: string };
   skipped?: { alreadyDelivered: number; beforeWindow: number; duplicateInExport: number };
   rejects?: RejectedRow[];

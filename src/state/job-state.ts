@@ -53,8 +53,10 @@ export interface PendingUpload {
   /** The segment holding the upload's line fingerprints (not yet part of the ledger). */
   segment: LedgerSegment;
   startedAt: string;
-  firstLine: string;
-  lastLine: string;
+  /** What a person compares in Emarsys: order ids and counts, never whole lines (they hold customer ids and emails). */
+  orders?: number;
+  firstOrder?: string;
+  lastOrder?: string;
 }
 
 export interface HeldState {
@@ -72,6 +74,8 @@ export interface JobState {
   cursor?: string;
   segments: LedgerSegment[];
   ledger?: LedgerMeaning;
+  /** The columns of the files delivered (Emarsys), in order: kept while spec.fieldOrder does not say otherwise. */
+  fileHeader?: string[];
   pending?: PendingUpload;
   held?: HeldState;
   lastRun?: { runId: string; startedAt: string; finishedAt: string; status: RunStatus; rows: RowCounts; message?: string };

@@ -147,7 +147,7 @@ async function emarsysCase(c: Case): Promise<MatrixRow> {
     if (first.status === 'held') {
       // The person checks Emarsys: did the held upload arrive?
       const state = new StateStore(root, 'sales').load('EmarsysSalesWriteback');
-      const firstOrder = state.pending?.firstLine.split(',')[0];
+      const firstOrder = state.pending?.firstOrder;
       const arrived = emarsys.accepted.some((l) => l.record.order === firstOrder);
       releaseCommand({ root, env, out: () => {}, err: () => {} }, { name: 'sales', delivered: arrived, notDelivered: !arrived });
     }

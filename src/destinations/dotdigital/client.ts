@@ -42,6 +42,16 @@ export function describeDotdigitalError(body: string): { detail: string; code?: 
   return { detail: body.slice(0, 300).trim() };
 }
 
+const HOURLY_SCHEME =
+  "An API user on Dotdigital's hourly (\"flat\") rate scheme, which Dotdigital deprecated, can be capped for up to an hour: ask Dotdigital support to move it to the per-minute tiers, or raise WRITEBACK_RATE_LIMIT_MAX_WAIT.";
+
+/** Why a Dotdigital rate limit asks for a long wait: its scope and limit, and the scheme that does that. */
+export function dotdigitalRateLimitHint(headers: Record<string, string | string[] | undefined>): string {
+  const scope = headers['x-ratelimit-scope'];
+  const limit = headers['x-ratelimit-limit'];
+  return `${scope ? `Scope ${String(scope)}` : 'The limit'}${limit ? ` allows ${String(limit)} calls` : ''}. ${HOURLY_SCHEME}`;
+}
+
 export class DotdigitalClient {
   constructor(
     readonly http: HttpClient,
@@ -68,7 +78,9 @@ export class DotdigitalClient {
       401: ' Check the API user and password (Dotdigital > Settings > Access > API users).',
       403: ' The API user may belong to another region: set spec.destination.dotdigital.region, or leave it out to discover it.',
     };
-    const error = this.http.error(req as never, res.statusCode, body, `${detail}${hint[res.statusCode] ?? ''}`);
+    // The hourly ("flat") scheme caps an API user with a 400 (docs/vendors/dotdigital.md, "Rate limits and errors").
+    const capped = code === 'ERROR_APIUSAGE_EXCEEDED' ? ` ${HOURLY_SCHEME}` : '';
+    const error = this.http.error(req as never, res.statusCode, body, `${detail}${hint[res.statusCode] ?? ''}${capped}`);
     return Object.assign(error, { code });
   }
 
@@ -148,7 +160,7 @@ export async function connectDotdigital(
   const username = secrets.resolve(job, target.username);
   const password = secrets.resolve(job, target.password);
   const settings = httpSettings(env);
-  const at = (baseUrl: string) => new DotdigitalClient(new HttpClient({ service: 'Dotdigital', baseUrl, redactor, ...settings }), username, password);
+  const at = (baseUrl: string) => new DotdigitalClient(new HttpClient({ service: 'Dotdigital', baseUrl, redactor, ...settings, rateLimitHint: dotdigitalRateLimitHint }), username, password);
   const endpoint = await resolveEndpoint({ env, region: target.region, endpoint: target.endpoint, discover: (url) => at(url).apiEndpoint() });
   return { client: at(endpoint.url), endpoint };
 }

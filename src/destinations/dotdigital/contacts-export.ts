@@ -5,6 +5,7 @@ import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
 import { readCsvRecords } from '../../pipeline/record-batches.ts';
+import type { CsvRecord } from '../../pipeline/csv-records.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { formatEmail, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
@@ -12,12 +13,15 @@ import { FingerprintSet, hashKey } from '../../state/key-hash.ts';
 import type { FieldResolution } from './fields.ts';
 import { formatFieldValue } from './fields.ts';
 import type { ContactFingerprints } from './fingerprints.ts';
+import type { RefusedContacts } from './refused.ts';
 
 export interface ContactsScanOptions {
   emailColumn: string;
   fields: FieldResolution['fields'];
   /** Set with delivery.changedOnly: contacts whose values did not change are skipped. */
   previous?: ContactFingerprints;
+  /** Contacts Dotdigital refused for a lasting reason: rejected again while their values are unchanged. */
+  refused?: RefusedContacts;
   maxPartBytes: number;
 }
 
@@ -28,8 +32,10 @@ export interface ContactsScanResult {
   rejects: RejectedRow[];
   unchanged: number;
   duplicateInExport: number;
-  /** Every contact the export holds (for changedOnly, to forget contacts that left the DataSet). */
+  /** Every contact the export holds (to forget contacts that left the DataSet). */
   present?: FingerprintSet;
+  /** Contacts not sent because Dotdigital refused them before (counted in rejected too). */
+  refusedBefore: number;
   dispose(): void;
 }
 
@@ -43,7 +49,8 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     rejects: [],
     unchanged: 0,
     duplicateInExport: 0,
-    present: options.previous ? new FingerprintSet() : undefined,
+    present: options.previous || options.refused?.size ? new FingerprintSet() : undefined,
+    refusedBefore: 0,
     dispose: () => result.spool?.dispose(),
   };
   const seen = new FingerprintSet();
@@ -57,7 +64,11 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
   };
 
   try {
-    const handle = (record: string[]): void => {
+    const handle = (csv: CsvRecord): void => {
+      // Domo's null (an unquoted \N) is no value: the email is then missing, a data field is sent empty
+      // (and the import's merge option decides whether empty clears the field).
+      const record: (string | null)[] = csv.texts();
+      if (indexes) for (const i of indexes) if (csv.isNull(i)) record[i] = null;
       if (!indexes) {
         const columns = [options.emailColumn, ...options.fields.map((f) => f.column)];
         const missing = columns.filter((c) => !record.includes(c));
@@ -68,16 +79,18 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       }
       row++;
       result.read++;
-      const email = formatEmail(record[indexes[0]!] ?? '');
+      const rawEmail = record[indexes[0]!] as string | null;
+      const email = rawEmail === null ? new Invalid('is null but required') : formatEmail(rawEmail);
       if (email instanceof Invalid) {
-        reject('email', options.emailColumn, record[indexes[0]!] ? email.reason : 'is empty but required');
+        reject('email', options.emailColumn, rawEmail === '' ? 'is empty but required' : email.reason);
         return;
       }
       values[0] = email.toLowerCase(); // Dotdigital lowercases emails: so do fingerprints
       let bad = false;
       for (let i = 0; i < options.fields.length; i++) {
         const field = options.fields[i]!;
-        const out = formatFieldValue(field.type, record[indexes[i + 1]!] ?? '');
+        const raw = record[indexes[i + 1]!] as string | null;
+        const out = raw === null ? '' : formatFieldValue(field.type, raw);
         if (out instanceof Invalid) {
           reject(field.name, field.column, out.reason);
           bad = true;
@@ -96,13 +109,19 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       result.present?.add(hi, lo);
       hashKey(values.join(SEPARATOR), pair);
       const valueHash = pair[0]!;
+      const refusedFor = options.refused?.reasonFor(hi, lo, valueHash);
+      if (refusedFor) {
+        result.refusedBefore++;
+        reject('email', options.emailColumn, `Dotdigital refused this contact before (${refusedFor}); it is not sent again while its values stay the same`);
+        return;
+      }
       if (options.previous?.unchanged(hi, lo, valueHash)) {
         result.unchanged++;
         return;
       }
       result.spool.add(csvLine(values), hi, lo, undefined, valueHash, row);
     };
-    await readCsvRecords(input, (record) => handle(record.texts()));
+    await readCsvRecords(input, handle);
     if (!indexes) throw new DataError('the export was empty: not even a header row came back from Domo');
     result.spool.finish();
   } catch (error) {

@@ -4,9 +4,9 @@ import type { EmarsysSalesSpec } from '../../definitions/types.ts';
 import { HttpClient } from '../../http/client.ts';
 import type { Redactor } from '../../http/redact.ts';
 import type { SecretResolver } from '../../secrets.ts';
-import { cursorToleranceMs, formatWorkers, httpSettings } from '../../settings.ts';
+import { cursorToleranceMs, emarsysGzip, formatWorkers, httpSettings } from '../../settings.ts';
 import type { DomoClient } from '../../sources/domo/client.ts';
-import { exportWithRetries } from '../../sources/domo/export.ts';
+import { exportWithRetries, type ExpectedRows } from '../../sources/domo/export.ts';
 import type { JobState } from '../../state/job-state.ts';
 import { orphanStates } from '../../state/store.ts';
 import { basename, extname } from 'node:path';
@@ -20,7 +20,7 @@ export function connectEmarsys(spec: EmarsysSalesSpec, job: string, secrets: Sec
   const merchantId = secrets.resolve(job, spec.destination.emarsysSales.merchantId);
   const token = secrets.resolve(job, spec.destination.emarsysSales.token);
   const http = new HttpClient({ service: 'Emarsys', baseUrl: env.EMARSYS_SALES_API_URL || EMARSYS_DEFAULT_URL, redactor, ...httpSettings(env) });
-  return { client: new EmarsysSalesClient(http, merchantId, token), merchantId };
+  return { client: new EmarsysSalesClient(http, merchantId, token, emarsysGzip(env)), merchantId };
 }
 
 /** The ledger's verdict for this job now (see ledger.ts), with the orphaned states of the repository. */
@@ -35,9 +35,9 @@ export function scanSales(options: {
   domo: DomoClient;
   spec: EmarsysSalesSpec;
   env: NodeJS.ProcessEnv;
-  check: Pick<LedgerCheck, 'windowStart' | 'cursorLimit' | 'meaning'> & { windowEnd?: number };
+  check: Pick<LedgerCheck, 'windowStart' | 'cursorLimit' | 'meaning' | 'fieldOrder'> & { windowEnd?: number };
   ledger: ScanOptionsLedger;
-  onInfo?: (info: DataSetInfo, workers: number) => void;
+  onInfo?: (info: DataSetInfo, expected: ExpectedRows, workers: number) => void;
   log?: (line: string) => void;
 }): Promise<ScanResult> {
   const { domo, spec, env, check } = options;
@@ -45,19 +45,19 @@ export function scanSales(options: {
   return exportWithRetries({
     domo,
     datasetId: spec.source.domo.datasetId,
-    onInfo: (info) => {
-      workers = formatWorkers(env, info.rows);
-      options.onInfo?.(info, workers);
+    onInfo: (info, expected) => {
+      workers = formatWorkers(env, expected.rows);
+      options.onInfo?.(info, expected, workers);
     },
-    consume: (csv, info) =>
+    consume: (csv, _info, expected) =>
       scanSalesExport(csv, {
-        spec,
+        spec: { ...spec, fieldOrder: check.fieldOrder },
         ledger: options.ledger,
         windowStart: check.windowStart,
         cursorLimit: check.cursorLimit,
         windowEnd: check.windowEnd,
         keyEncoding: check.meaning.keyEncoding,
-        expectedRows: info.rows,
+        expectedRows: expected.rows,
         workers,
         maxPartBytes: httpSettings(env).emarsysMaxUploadBytes,
         progress: options.log ? (rows) => options.log!(`  ${n(rows)} rows read`) : undefined,

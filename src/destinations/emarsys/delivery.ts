@@ -7,6 +7,7 @@ import { count } from '../../reports/count.ts';
 import { describeError, HttpError, UnknownOutcomeError, WritebackError } from '../../errors/index.ts';
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { isoUtc } from '../../pipeline/values.ts';
+import { csvField } from '../../pipeline/csv-records.ts';
 import type { UploadRecord } from '../../reports/run-report.ts';
 import type { JobState, LedgerSegment } from '../../state/job-state.ts';
 import type { StateStore } from '../../state/store.ts';
@@ -31,6 +32,8 @@ export async function deliverParts(options: {
   journal?: () => Promise<void>;
   /** Aborted on SIGINT/SIGTERM (its reason names the signal): no upload starts after that. */
   signal?: AbortSignal;
+  /** The field of a line that holds its order id, for the intent's first and last order. */
+  orderColumn?: number;
 }): Promise<DeliveryOutcome> {
   const { runId, parts, state, store, client, now, log } = options;
   const journal = options.journal ?? (async () => {});
@@ -59,8 +62,9 @@ export async function deliverParts(options: {
       sha256: part.sha256,
       segment,
       startedAt: now().toISOString(),
-      firstLine: part.firstLine,
-      lastLine: part.lastLine,
+      orders: part.orders,
+      firstOrder: options.orderColumn === undefined ? undefined : csvField(part.firstLine, options.orderColumn),
+      lastOrder: options.orderColumn === undefined ? undefined : csvField(part.lastLine, options.orderColumn),
     };
     try {
       store.save(state); // the intent is on disk before a byte leaves

@@ -1,5 +1,6 @@
 /** The Emarsys sales file layout a definition describes: which fields, in which order, typed how. */
-import { EMARSYS_STANDARD_FIELDS, type EmarsysSalesSpec } from '../../definitions/types.ts';
+import { EMARSYS_FORMER_DEFAULT_ORDER, EMARSYS_STANDARD_FIELDS, type EmarsysSalesSpec } from '../../definitions/types.ts';
+import type { JobState } from '../../state/job-state.ts';
 import { formatEmail, formatInteger, formatNumber, formatText, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 
 type Formatter = (text: string) => string | Invalid;
@@ -24,11 +25,29 @@ const STANDARD_FORMAT: Record<string, Formatter> = {
 };
 const CUSTOM_FORMAT: Record<string, Formatter> = { s: formatText, i: formatInteger, f: formatNumber, t: formatTimestamp };
 
-/** fieldOrder as written, or the vendor table's order followed by custom fields as written. */
-export function fieldOrder(spec: EmarsysSalesSpec): string[] {
+/** fieldOrder as written, or Emarsys's documented order of the standard fields followed by custom fields as written. */
+export function fieldOrder(spec: EmarsysSalesSpec, standardOrder: readonly string[] = EMARSYS_STANDARD_FIELDS): string[] {
   if (spec.fieldOrder) return spec.fieldOrder;
-  const standard = EMARSYS_STANDARD_FIELDS.filter((f) => spec.mapping[f] !== undefined);
+  const standard = standardOrder.filter((f) => (spec.mapping as Record<string, unknown>)[f] !== undefined);
   return [...standard, ...Object.keys(spec.mapping.custom ?? {})];
+}
+
+const sameFields = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+/**
+ * The columns of the files a job sends, in order. Emarsys reads a file's columns in the order agreed at
+ * onboarding and fails the load of any other, after answering 200 (docs/vendors/emarsys-sales.md): so a
+ * job that already delivered keeps its columns' order unless spec.fieldOrder says otherwise, and a change
+ * is said out loud.
+ */
+export function resolveFieldOrder(spec: EmarsysSalesSpec, state: JobState, delivered: boolean): { order: string[]; warning?: string } {
+  const previous = state.fileHeader ?? (delivered ? fieldOrder({ ...spec, fieldOrder: undefined }, EMARSYS_FORMER_DEFAULT_ORDER) : undefined);
+  if (spec.fieldOrder) {
+    const changed = previous && sameFields(previous, spec.fieldOrder) && previous.join() !== spec.fieldOrder.join();
+    return { order: spec.fieldOrder, warning: changed ? `the file's columns change from ${previous.join(',')} to ${spec.fieldOrder.join(',')}: Emarsys fails the load of files whose columns are not in the order agreed at onboarding (after answering 200), so change it only together with Emarsys` : undefined };
+  }
+  if (previous && sameFields(previous, fieldOrder(spec))) return { order: previous };
+  return { order: fieldOrder(spec) };
 }
 
 export function salesFields(spec: EmarsysSalesSpec): SalesField[] {

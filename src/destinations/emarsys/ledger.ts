@@ -11,6 +11,7 @@ import { isoUtc } from '../../pipeline/values.ts';
 import { count } from '../../reports/count.ts';
 import { KEY_ENCODING } from '../../state/key-hash.ts';
 import type { JobState, LedgerMeaning } from '../../state/job-state.ts';
+import { resolveFieldOrder } from './fields.ts';
 
 export const DEFAULT_KEY = ['order', 'item'];
 export const KIND = 'EmarsysSalesWriteback';
@@ -33,6 +34,8 @@ export interface LedgerCheck {
   cursorLimit?: number;
   /** The delivered cursor to continue from (ms). */
   cursor?: number;
+  /** The columns of the files, in order (see resolveFieldOrder). */
+  fieldOrder: string[];
 }
 
 /** State of a job whose definition is gone, found in state/ (a candidate for a rename). */
@@ -127,7 +130,9 @@ export function checkLedger(input: {
     meaning.dataset = expected.dataset;
   }
 
-  const check: LedgerCheck = { meaning, problems, warnings };
+  const columns = resolveFieldOrder(spec, state, hasDeliveries(state));
+  if (columns.warning) warnings.push(columns.warning);
+  const check: LedgerCheck = { meaning, problems, warnings, fieldOrder: columns.order };
   if (!cursorColumn) return check;
   const lookbackMs = parseDuration(spec.delivery?.lookback ?? '') ?? 0;
   check.cursorLimit = now + input.cursorToleranceMs;

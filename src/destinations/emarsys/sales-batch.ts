@@ -40,6 +40,8 @@ export interface SalesBatch {
   ends: Uint32Array;
   /** Line i's key fingerprint: keys[2i], keys[2i + 1]. */
   keys: Uint32Array;
+  /** Line i's order id fingerprint, the same way: to count the orders of an upload. */
+  orders: Uint32Array;
   /** Line i's cursor value (ms), NaN without a cursor. */
   cursors: Float64Array;
   beforeWindow: number;
@@ -54,7 +56,7 @@ export interface SalesBatch {
 }
 
 /** The buffers a batch can hand to another thread without copying. */
-export const transferables = (batch: SalesBatch): ArrayBuffer[] => [batch.lines.buffer, batch.ends.buffer, batch.keys.buffer, batch.cursors.buffer] as ArrayBuffer[];
+export const transferables = (batch: SalesBatch): ArrayBuffer[] => [batch.lines.buffer, batch.ends.buffer, batch.keys.buffer, batch.orders.buffer, batch.cursors.buffer] as ArrayBuffer[];
 
 /** Grows the output of a batch keeping every line written so far. */
 function keepAll(line: LineBuffer, more: number): void {
@@ -69,6 +71,7 @@ export class SalesBatchFormatter {
   private readonly record = new CsvRecord();
   private readonly hasher = new KeyHasher();
   private readonly pair = new Uint32Array(2);
+  private readonly orderPair = new Uint32Array(2);
   private readonly keyFilter: KeyFilter;
 
   constructor(private readonly config: SalesBatchConfig) {
@@ -80,7 +83,7 @@ export class SalesBatchFormatter {
 
   /** Formats `bytes`, writing into the buffers of `spare` (a batch already used) where they are large enough. */
   format(bytes: Buffer, spare?: SalesBatch): SalesBatch {
-    const { writer, record, hasher, pair, cursorIndex } = this;
+    const { writer, record, hasher, pair, orderPair, cursorIndex } = this;
     const { windowStart, windowEnd, cursorLimit, keyEncoding } = this.config;
     const cursorColumn = this.config.spec.delivery?.cursor;
     // Lines are about as long as their records (timestamps grow by a few bytes): room for all of them.
@@ -91,8 +94,9 @@ export class SalesBatchFormatter {
     let capacity = reuse ? spareCapacity : Math.max(64, bytes.length >> 5);
     let ends = reuse ? new Uint32Array(spare.ends.buffer, 0, capacity) : new Uint32Array(capacity);
     let keys = reuse ? new Uint32Array(spare.keys.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
+    let orders = reuse ? new Uint32Array(spare.orders.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
     let cursors = reuse ? new Float64Array(spare.cursors.buffer, 0, capacity) : new Float64Array(capacity);
-    const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, cursors, beforeWindow: 0, afterWindow: 0, rejected: 0, rejects: [], suspects: [] };
+    const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, orders, cursors, beforeWindow: 0, afterWindow: 0, rejected: 0, rejects: [], suspects: [] };
     let count = 0;
 
     const reject = (row: number, field: string, column: string, reason: string) => {
@@ -108,6 +112,8 @@ export class SalesBatchFormatter {
         if (record.kinds[cursorIndex] === PLAIN) cursor = domoTimestampMs(record.bytes, record.starts[cursorIndex]!, record.ends[cursorIndex]!);
         if (!Number.isNaN(cursor)) {
           if (record.clean) checkedTimestamp = cursorIndex; // the writer need not check it again
+        } else if (record.isNull(cursorIndex)) {
+          return reject(record.row, 'cursor', cursorColumn!, 'is null but is the delivery cursor');
         } else {
           const text = record.text(cursorIndex);
           const parsed = cursorMs(text);
@@ -130,10 +136,12 @@ export class SalesBatchFormatter {
       const problem = writer.write(record, out, checkedTimestamp);
       if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
       writer.fingerprint(hasher, pair, keyEncoding);
+      writer.orderFingerprint(hasher, orderPair);
       if (count === capacity) {
         capacity *= 2;
         ends = grown(ends, capacity);
         keys = grown(keys, capacity * 2);
+        orders = grown(orders, capacity * 2);
         cursors = grown(cursors, capacity);
       }
       out.start += out.length;
@@ -141,6 +149,8 @@ export class SalesBatchFormatter {
       ends[count] = out.start;
       keys[count * 2] = pair[0]!;
       keys[count * 2 + 1] = pair[1]!;
+      orders[count * 2] = orderPair[0]!;
+      orders[count * 2 + 1] = orderPair[1]!;
       cursors[count] = cursor;
       count++;
     };
@@ -156,7 +166,7 @@ export class SalesBatchFormatter {
     // at a time: 120 ms per 1M keys, against 200 ms when done row by row between the rows' other work.
     const filter = this.keyFilter;
     for (let i = 0; i < count * 2; i += 2) if (filter.add(keys[i]!, keys[i + 1]!)) batch.suspects.push(keys[i]!, keys[i + 1]!);
-    return Object.assign(batch, { lines: out.bytes.subarray(0, out.start), ends: ends.subarray(0, count), keys: keys.subarray(0, count * 2), cursors: cursors.subarray(0, count) });
+    return Object.assign(batch, { lines: out.bytes.subarray(0, out.start), ends: ends.subarray(0, count), keys: keys.subarray(0, count * 2), orders: orders.subarray(0, count * 2), cursors: cursors.subarray(0, count) });
   }
 }
 

@@ -91,7 +91,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     // Answers from a worker arrive as plain byte arrays.
     const bytes: Uint8Array = batch.lines;
     const lines = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const { ends, keys, cursors } = batch;
+    const { ends, keys, cursors, orders } = batch;
     let maxCursor = result.maxCursor ?? -Infinity;
     let run = 0; // the first line of the lines to spool next
     for (let i = 0; i < ends.length; i++) {
@@ -99,13 +99,13 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
       const lo = keys[i * 2 + 1]!;
       if (ledger.has(hi, lo)) {
         result.alreadyDelivered++;
-        if (i > run) result.spool.addLines(lines, ends, keys, cursors, run, i);
+        if (i > run) result.spool.addLines(lines, ends, keys, cursors, run, i, orders);
         run = i + 1;
         continue;
       }
       if (cursors[i]! > maxCursor) maxCursor = cursors[i]!;
     }
-    if (ends.length > run) result.spool.addLines(lines, ends, keys, cursors, run, ends.length);
+    if (ends.length > run) result.spool.addLines(lines, ends, keys, cursors, run, ends.length, orders);
     if (maxCursor !== -Infinity) result.maxCursor = maxCursor;
     const { suspects } = batch;
     for (let i = 0; i < suspects.length; i += 2) duplicates.suspect(suspects[i]!, suspects[i + 1]!);
@@ -119,7 +119,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     if (cursorColumn !== undefined && !header.includes(cursorColumn)) {
       throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${header.join(', ')}`);
     }
-    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes);
+    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes, false, fields.findIndex((f) => f.name === 'order'));
     const keyFilter = new KeyFilter(options.expectedRows ?? UNKNOWN_SIZE_ROWS).memory;
     runner = batchRunner({ spec, header, key, windowStart: options.windowStart, windowEnd: options.windowEnd, cursorLimit: options.cursorLimit, keyEncoding: options.keyEncoding ?? KEY_ENCODING, keyFilter }, options.workers ?? 0);
   };

@@ -37,6 +37,7 @@ export class SalesLineWriter {
   private readonly columns: Int32Array;
   private readonly kinds: Uint8Array;
   private readonly keys: Int32Array;
+  private readonly order: Int32Array;
   /**
    * Per field of the last line: where its value sits in the line, whether those bytes are its ASCII
    * text (else they are UTF-8, with quotes doubled when it was quoted), or its text.
@@ -57,6 +58,7 @@ export class SalesLineWriter {
     this.columns = Int32Array.from(this.fields, (f) => header.indexOf(f.column));
     this.kinds = Uint8Array.from(this.fields, byteKind);
     this.keys = Int32Array.from(key, (k) => this.fields.findIndex((f) => f.name === k));
+    this.order = Int32Array.of(this.fields.findIndex((f) => f.name === 'order'));
     this.valueStarts = new Int32Array(count);
     this.valueEnds = new Int32Array(count);
     this.ascii = new Uint8Array(count);
@@ -79,8 +81,9 @@ export class SalesLineWriter {
       const end = record.ends[column]!;
       if (i > 0) line.bytes[line.start + line.length++] = COMMA;
       this.texts[i] = undefined;
-      if (start === end) {
-        if (this.fields[i]!.required) return { field: this.fields[i]!.name, column: this.fields[i]!.column, reason: 'is empty but required' };
+      // Empty, or Domo's null (an unquoted \N): a required field rejects the row, an optional one is sent empty.
+      if (start === end || (end - start === 2 && record.isNull(column))) {
+        if (this.fields[i]!.required) return { field: this.fields[i]!.name, column: this.fields[i]!.column, reason: start === end ? 'is empty but required' : 'is null but required' };
         this.valueStarts[i] = this.valueEnds[i] = line.length;
         this.ascii[i] = 1;
         continue;
@@ -98,10 +101,18 @@ export class SalesLineWriter {
 
   /** Hashes the key fields' values of the last line, as hashFields does their text. */
   fingerprint(hasher: KeyHasher, out: Uint32Array, encoding: KeyEncoding): void {
+    this.hash(this.keys, hasher, out, encoding);
+  }
+
+  /** Hashes the last line's order id (to count the orders an upload holds). */
+  orderFingerprint(hasher: KeyHasher, out: Uint32Array): void {
+    this.hash(this.order, hasher, out, 'joined');
+  }
+
+  private hash(fields: Int32Array, hasher: KeyHasher, out: Uint32Array, encoding: KeyEncoding): void {
     hasher.start(encoding);
-    const keys = this.keys;
-    for (let k = 0; k < keys.length; k++) {
-      const i = keys[k]!;
+    for (let k = 0; k < fields.length; k++) {
+      const i = fields[k]!;
       const text = this.texts[i];
       if (text !== undefined) hasher.text(text);
       else if (this.ascii[i]) hasher.ascii(this.line.bytes, this.line.start + this.valueStarts[i]!, this.line.start + this.valueEnds[i]!);

@@ -1,7 +1,7 @@
 /** Domo platform API client: OAuth client credentials, DataSet metadata, streamed CSV export. */
 import type { Readable } from 'node:stream';
 import { HttpError } from '../../errors/index.ts';
-import { type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
+import { decodedBody, expectContent, readJson, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
 
 export const DOMO_DEFAULT_URL = 'https://api.domo.com';
 
@@ -15,6 +15,8 @@ export interface DataSetInfo {
   updatedAt?: string;
   dataCurrentAt?: string;
   deleted?: boolean;
+  /** Row policies (PDP) filter what a client reads: `rows` then counts more than this client sees. */
+  pdpEnabled?: boolean;
   schema: { columns: { name: string; type: DomoColumnType }[] };
 }
 
@@ -40,11 +42,10 @@ export class DomoClient {
   private async accessToken(): Promise<string> {
     if (this.token && this.token.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.token.value;
     const basic = Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64');
-    const res = await this.http.call(
-      { path: '/oauth/token', query: { grant_type: 'client_credentials', scope: 'data user' }, headers: { authorization: `Basic ${basic}`, accept: 'application/json' } },
-      (r, body) => this.describe({ path: '/oauth/token' }, r, body),
-    );
-    const answer = (await res.body.json()) as { access_token?: string; expires_in?: number };
+    // The runner only reads: the data scope is all it asks for, so a client created with it alone works.
+    const req: HttpRequest = { path: '/oauth/token', query: { grant_type: 'client_credentials', scope: 'data' }, headers: { authorization: `Basic ${basic}`, accept: 'application/json' } };
+    const res = await this.http.call(req, (r, body) => this.describe({ path: '/oauth/token' }, r, body));
+    const answer = await readJson<{ access_token?: string; expires_in?: number }>(this.http, { path: '/oauth/token' }, res);
     if (!answer.access_token) throw new HttpError('Domo token answer had no access_token', 'Domo', res.statusCode, undefined);
     this.http.redactor.add(answer.access_token);
     this.token = { value: answer.access_token, expiresAt: Date.now() + (answer.expires_in ?? 3599) * 1000 };
@@ -87,19 +88,33 @@ export class DomoClient {
   }
 
   async dataset(id: string): Promise<DataSetInfo> {
-    const res = await this.authed({ path: `/v1/datasets/${encodeURIComponent(id)}`, headers: { accept: 'application/json' } });
-    const info = (await res.body.json()) as DataSetInfo;
+    const req: HttpRequest = { path: `/v1/datasets/${encodeURIComponent(id)}`, headers: { accept: 'application/json' } };
+    const info = await readJson<DataSetInfo>(this.http, req, await this.authed(req));
     if (info.deleted) throw new HttpError(`Domo DataSet ${id} is deleted`, 'Domo', 404, undefined);
     return info;
   }
 
   /** The DataSet as a CSV byte stream with its header row (includeHeader defaults to false: always ask). */
   async exportCsv(id: string): Promise<Readable> {
-    const res = await this.authed(
-      { path: `/v1/datasets/${encodeURIComponent(id)}/data`, query: { includeHeader: true, fileName: `${id}.csv` }, headers: { accept: 'text/csv' } },
-      true,
-    );
-    return res.body;
+    const req: HttpRequest = { path: `/v1/datasets/${encodeURIComponent(id)}/data`, query: { includeHeader: true, fileName: `${id}.csv` }, headers: { accept: 'text/csv' } };
+    const res = await this.authed(req, true);
+    await expectContent(this.http, req, res, 'CSV');
+    return decodedBody(res);
+  }
+
+  /** Rows a SQL query returns, through Domo's query API (`SELECT ... FROM table`): positional arrays, nulls as null. */
+  async query(id: string, sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+    const req: HttpRequest = { method: 'POST', path: `/v1/datasets/query/execute/${encodeURIComponent(id)}`, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ sql }) };
+    const answer = await readJson<{ columns?: string[]; rows?: unknown[][] }>(this.http, req, await this.authed(req));
+    return { columns: answer.columns ?? [], rows: answer.rows ?? [] };
+  }
+
+  /** How many rows this client can read (row policies applied, as in an export). */
+  async countRows(id: string): Promise<number> {
+    const { rows } = await this.query(id, 'SELECT COUNT(*) FROM table');
+    const count = Number(rows[0]?.[0]);
+    if (!Number.isInteger(count) || count < 0) throw new HttpError(`Domo's query API answered COUNT(*) of ${id} with ${JSON.stringify(rows[0]?.[0])}, not a count`, 'Domo', 200, undefined);
+    return count;
   }
 }
 

@@ -1,5 +1,6 @@
 /** Reading a whole DataSet export, again from the start when the download breaks off or comes back short. */
 import { count as n } from '../../reports/count.ts';
+import type { RunReport } from '../../reports/run-report.ts';
 import type { Readable } from 'node:stream';
 import { describeError, TruncatedExportError, WritebackError } from '../../errors/index.ts';
 import type { Redactor } from '../../http/redact.ts';
@@ -25,22 +26,49 @@ export function domoClientFor(source: DomoSource, job: string, secrets: SecretRe
 
 const isCsvError = (error: unknown) => String((error as { code?: unknown })?.code ?? '').startsWith('CSV_');
 
+/** What an export should hold: the rows this client can read (fewer than the DataSet's under row policies). */
+export interface ExpectedRows {
+  rows: number;
+  /** Set when row policies (PDP) apply: then `rows` is this client's count, from the query API. */
+  pdp?: { visibleRows: number; allRows: number };
+}
+
+/**
+ * The rows an export of `info` must hold. Under row policies (pdpEnabled) `rows` counts every row while
+ * this client reads only its own, so the count comes from a COUNT(*) through the query API, which applies
+ * the same policies (assumption, see docs/vendors/domo.md): a cut-off download is still caught.
+ */
+export async function expectedRows(domo: DomoClient, info: DataSetInfo): Promise<ExpectedRows> {
+  if (!info.pdpEnabled) return { rows: info.rows };
+  let visible: number;
+  try {
+    visible = await domo.countRows(info.id);
+  } catch (error) {
+    throw new WritebackError(
+      `row policies (PDP) apply to DataSet ${info.id}, so its ${n(info.rows)} announced rows say nothing about what this client reads, and counting them through the query API failed (${describeError(error)}); without a count a cut-off export cannot be told from a complete one`,
+    );
+  }
+  return { rows: visible, pdp: { visibleRows: visible, allRows: info.rows } };
+}
+
 export async function exportWithRetries<R extends ExportConsumption>(options: {
   domo: DomoClient;
   datasetId: string;
-  onInfo: (info: DataSetInfo) => void;
-  consume: (csv: Readable, info: DataSetInfo) => Promise<R>;
+  onInfo: (info: DataSetInfo, expected: ExpectedRows) => void;
+  consume: (csv: Readable, info: DataSetInfo, expected: ExpectedRows) => Promise<R>;
   log: (line: string) => void;
 }): Promise<R> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const info = await options.domo.dataset(options.datasetId);
-    options.onInfo(info);
+    const expected = await expectedRows(options.domo, info);
+    options.onInfo(info, expected);
     let result: R | undefined;
     try {
-      result = await options.consume(await options.domo.exportCsv(options.datasetId), info);
-      if (result.read < info.rows) {
-        throw new TruncatedExportError(`the export ended after ${n(result.read)} rows but the DataSet announces ${n(info.rows)}: the download was cut off`);
+      result = await options.consume(await options.domo.exportCsv(options.datasetId), info, expected);
+      if (result.read < expected.rows) {
+        const announced = expected.pdp ? `this client can read ${n(expected.rows)} (row policies apply; ${n(expected.pdp.allRows)} in all)` : `the DataSet announces ${n(expected.rows)}`;
+        throw new TruncatedExportError(`the export ended after ${n(result.read)} rows but ${announced}: the download was cut off`);
       }
       return result;
     } catch (error) {
@@ -52,4 +80,14 @@ export async function exportWithRetries<R extends ExportConsumption>(options: {
     }
   }
   throw new WritebackError(`Domo export of ${options.datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);
+}
+
+/** "6,004 rows announced", or what row policies leave this client. */
+export function describeRows(expected: ExpectedRows): string {
+  return expected.pdp ? `${n(expected.rows)} of ${n(expected.pdp.allRows)} rows visible to this client: row policies (PDP) apply` : `${n(expected.rows)} rows announced`;
+}
+
+/** The report's source section. */
+export function sourceReport(info: DataSetInfo, expected: ExpectedRows): NonNullable<RunReport['source']> {
+  return { datasetId: info.id, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt, rowPolicies: expected.pdp };
 }
