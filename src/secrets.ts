@@ -1,11 +1,25 @@
 /**
- * `{ secret: NAME }` resolution (DESIGN.md, "Secrets"): the environment variable NAME, else the key NAME
- * of the JSON object in WRITEBACK_SECRETS. Every resolved value is registered for redaction.
+ * `{ secret: NAME }` resolution (DESIGN.md, "Secrets"): inside GitHub Actions only from the JSON object in
+ * WRITEBACK_SECRETS (what the workflow passes as `${{ toJSON(secrets) }}`); elsewhere from the environment
+ * variable NAME first, then WRITEBACK_SECRETS. The runner's own variables never resolve: a definition from
+ * a pull request must not be able to send the workflow's token (GITHUB_TOKEN) to a vendor. Every resolved
+ * value is registered for redaction.
  */
 import { CredentialError, MissingSecretError, WritebackError } from './errors/index.ts';
 import { addMask, insideActions } from './github/annotations.ts';
 import type { StringOrSecret } from './definitions/types.ts';
 import type { Redactor } from './http/redact.ts';
+
+/**
+ * Names that belong to the runner, not to the team's secrets: GitHub's own variables and secrets
+ * (GitHub refuses secrets named GITHUB_*), the Actions runtime, the runner, action inputs, Writeback's settings.
+ */
+const RESERVED = /^(GITHUB|ACTIONS|RUNNER|INPUT|WRITEBACK)_/i;
+
+/** Why NAME may not be used as a secret, or undefined when it may. */
+export function reservedSecretName(name: string): string | undefined {
+  return RESERVED.test(name) ? `${name} belongs to the runner (names starting with GITHUB_, ACTIONS_, RUNNER_, INPUT_ or WRITEBACK_ never resolve: a definition must not be able to send the workflow's own credentials to a vendor)` : undefined;
+}
 
 export class SecretResolver {
   private bundle: Record<string, unknown> | undefined;
@@ -32,7 +46,10 @@ export class SecretResolver {
 
   resolve(job: string, value: StringOrSecret): string {
     if (typeof value === 'string') return value;
-    const resolved = this.env[value.secret] || this.fromBundle(value.secret);
+    const reserved = reservedSecretName(value.secret);
+    if (reserved) throw new WritebackError(`${job}: secret ${reserved}; name a secret of your own`);
+    // Inside Actions every variable of the job is the runner's or the workflow's: only the bundle holds the team's secrets.
+    const resolved = (insideActions(this.env) ? undefined : this.env[value.secret]) || this.fromBundle(value.secret);
     if (!resolved) throw new MissingSecretError(job, value.secret);
     this.redactor.add(resolved);
     const problem = headerProblem(resolved);

@@ -108,7 +108,7 @@ describe('Dotdigital contacts writeback', () => {
     expect(report.status).toBe('succeeded');
     expect(report.rows).toEqual({ read: 6, sent: 2, rejected: 4, skipped: 0 });
     expect(report.rejects).toEqual([
-      { row: 2, field: 'email', column: 'email_address', reason: '"not-an-email" is not an email address' },
+      { row: 2, field: 'email', column: 'email_address', reason: '"n***" is not an email address' }, // masked: emails are personal
       { row: 3, field: 'POINTS', column: 'points', reason: expect.stringContaining('"lots" is not a number') },
       { row: 4, field: 'VIP', column: 'vip', reason: expect.stringContaining('"maybe" is not true or false') },
       { row: 5, field: 'contact', column: 'email', reason: 'Dotdigital: Invalid Entries' },

@@ -11,6 +11,7 @@ import type { RunReport } from '../src/reports/run-report.ts';
 import { FakeGitHub } from './helpers/fake-github.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 import { COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
+import { actionsEnv as inActions } from './helpers/fixtures.ts';
 
 const API = 'https://api.github.com';
 const target = { owner: 'acme', repo: 'writeback-jobs', branch: 'main' };
@@ -184,14 +185,13 @@ describe('dashboard', () => {
 
 describe('reconcile inside GitHub Actions', () => {
   const world = useWorld(salesJob('  schedule: "17 5 * * *"\n'));
-  const actionsEnv = (root: string) => ({
-    ...world.env,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_TOKEN: 'ghs_canarytoken123',
-    GITHUB_REPOSITORY: 'acme/writeback-jobs',
-    GITHUB_REF_NAME: 'main',
-    GITHUB_STEP_SUMMARY: join(root, 'summary.md'),
-  });
+  const actionsEnv = (root: string) =>
+    inActions(world.env, {
+      GITHUB_TOKEN: 'ghs_canarytoken123',
+      GITHUB_REPOSITORY: 'acme/writeback-jobs',
+      GITHUB_REF_NAME: 'main',
+      GITHUB_STEP_SUMMARY: join(root, 'summary.md'),
+    });
   const checkout = (root: string) => execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
   let github: FakeGitHub;
   beforeEach(() => {
@@ -216,7 +216,7 @@ describe('reconcile inside GitHub Actions', () => {
     expect([...github.files('main').keys()].sort()).toEqual(['reports/README.md', expect.stringMatching(/^reports\/sales\/.*\.json$/), expect.stringMatching(/^reports\/sales\/.*\.md$/), 'state/sales.json']);
     expect(github.refs.has('writeback-intent/sales')).toBe(false);
     expect(github.issues.map((i) => [i.title, i.state])).toEqual([['writeback: sales failed', 'open']]);
-    expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toContain('| [sales](sales/) | FAILED |');
+    expect(readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8')).toContain('| [sales](sales/) | FAILED |');
     expect(stdout).not.toContain('ghs_canarytoken123');
     expect(JSON.stringify([...github.files('main').values(), ...github.issues.map((i) => i.body)])).not.toMatch(/canary/);
 

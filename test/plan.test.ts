@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fitComment, COMMENT_LIMIT } from '../src/github/pr-comment.ts';
 import { runCli } from './helpers/repo.ts';
 import { COLUMNS, DATASET_ID, lines, salesJob, SECRETS, useWorld } from './helpers/world.ts';
+import { actionsEnv } from './helpers/fixtures.ts';
 
 describe('writeback plan', () => {
   const world = useWorld();
@@ -25,7 +26,8 @@ describe('writeback plan', () => {
     expect(stdout).toContain('ok  price <- line_total (DECIMAL)');
     expect(stdout).toContain('rows: 12 read, 11 to send in 1 upload(s), 1 rejected, 0 skipped');
     expect(stdout).toContain('rejected row 4: price (line_total) "abc" is not a number');
-    expect(stdout).toContain('    item,price,order,timestamp,customer,quantity,s_channel\n    SKU-0,10.00,O-1,2026-11-20T08:00:00Z,C-1,1,store');
+    // Customer ids are personal: masked in the sample, which goes into pull-request comments.
+    expect(stdout).toContain('    item,price,order,timestamp,customer,quantity,s_channel\n    SKU-0,10.00,O-1,2026-11-20T08:00:00Z,C***,1,store');
     expect(stdout).toContain('  file columns: item,price,order,timestamp,customer,quantity,s_channel (must be the order agreed with Emarsys at onboarding');
     expect(stdout.trim().split('\n').at(-1)).toBe('1 job: 1 with changes, 0 with errors, 0 unchanged');
     expect(world.emarsys.uploads).toBe(0);
@@ -70,18 +72,31 @@ describe('writeback plan', () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(3) });
     const event = join(world.root, 'event.json');
     writeFileSync(event, JSON.stringify({ pull_request: { number: 42 } }));
-    const env = { ...world.env, GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'ghs_canarytoken123', GITHUB_REPOSITORY: 'acme/jobs', GITHUB_REF_NAME: '42/merge', GITHUB_HEAD_REF: 'feature', GITHUB_EVENT_PATH: event, GITHUB_STEP_SUMMARY: join(world.root, 'summary.md') };
+    const env = { ...actionsEnv(world.env), GITHUB_TOKEN: 'ghs_canarytoken123', GITHUB_REPOSITORY: 'acme/jobs', GITHUB_REF_NAME: '42/merge', GITHUB_HEAD_REF: 'feature', GITHUB_EVENT_PATH: event, GITHUB_STEP_SUMMARY: join(world.root, 'summary.md') };
     nock('https://api.github.com').get('/repos/acme/jobs/issues/42/comments').query(true).reply(200, [{ id: 1, body: 'LGTM' }]);
     nock('https://api.github.com').post('/repos/acme/jobs/issues/42/comments', (b) => b.body.startsWith('<!-- writeback-plan -->')).reply(201, { id: 2 });
     const first = await runCli(['plan', '--markdown', '--comment'], { root: world.root, env });
     expect(first.code).toBe(2);
     expect(first.stderr).toContain('created the plan comment on pull request #42');
 
-    nock('https://api.github.com').get('/repos/acme/jobs/issues/42/comments').query(true).reply(200, [{ id: 1, body: 'LGTM' }, { id: 2, body: '<!-- writeback-plan -->\nold' }]);
+    nock('https://api.github.com').get('/repos/acme/jobs/issues/42/comments').query(true).reply(200, [{ id: 1, body: 'LGTM', user: { login: 'alice' } }, { id: 2, body: '<!-- writeback-plan -->\nold', user: { login: 'github-actions[bot]' } }]);
     nock('https://api.github.com').patch('/repos/acme/jobs/issues/comments/2').reply(200, {});
     const second = await runCli(['plan', '--markdown', '--comment'], { root: world.root, env });
     expect(second.stderr).toContain('updated the plan comment on pull request #42');
     expect(JSON.stringify([first, second])).not.toContain(SECRETS.DOMO_CLIENT_SECRET);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('never edits a comment someone else wrote, even one that carries the marker', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(3) });
+    const event = join(world.root, 'event.json');
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 43 } }));
+    const env = { ...actionsEnv(world.env), GITHUB_TOKEN: 'ghs_t', GITHUB_REPOSITORY: 'acme/jobs', GITHUB_REF_NAME: '43/merge', GITHUB_EVENT_PATH: event };
+    nock('https://api.github.com').get('/repos/acme/jobs/issues/43/comments').query(true).reply(200, [{ id: 5, body: '<!-- writeback-plan --> all good, merge it', user: { login: 'mallory' } }]);
+    nock('https://api.github.com').post('/repos/acme/jobs/issues/43/comments').reply(201, { id: 6 });
+    const { stderr } = await runCli(['plan', '--comment'], { root: world.root, env });
+    expect(stderr).toContain('created the plan comment on pull request #43');
+    expect(nock.isDone()).toBe(true); // no PATCH of comment 5 was made (nock would have refused it)
   });
 
   it('a read-only token (fork pull request) does not fail the plan', async () => {

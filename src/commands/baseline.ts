@@ -31,7 +31,7 @@ export interface BaselineOptions {
 export async function baselineCommand(io: CommandIO, options: BaselineOptions): Promise<number> {
   const { name } = options;
   if (!name) throw new WritebackError('usage: writeback baseline NAME [--until CURSOR] [--yes]');
-  const { definitions } = validateRepository(io.root);
+  const { definitions } = validateRepository(io.root, undefined, io.env);
   const loaded = definitions.find((d) => d.definition.metadata.name === name);
   if (!loaded) throw new WritebackError(`no valid definition named ${name} in connectors/ (see: npx writeback validate)`);
   if (loaded.definition.kind !== KIND) throw new WritebackError(`${name} is a ${loaded.definition.kind}: baseline records Emarsys sales lines (contact imports are upserts, sending them again does no harm)`);

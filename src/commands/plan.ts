@@ -2,7 +2,7 @@
 import { describeError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
 import { githubFromEnv } from '../github/client.ts';
-import { pullRequestNumber, upsertComment } from '../github/pr-comment.ts';
+import { commentAuthor, pullRequestNumber, upsertComment } from '../github/pr-comment.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
 import { hasChanges } from '../plan/job-plan.ts';
 import { planJobs } from '../plan/planner.ts';
@@ -33,7 +33,7 @@ export async function planCommand(io: CommandIO, options: PlanOptions): Promise<
     } else {
       try {
         const { octokit, target } = githubFromEnv(io.env);
-        const how = await upsertComment(octokit, target, number, PLAN_MARKER, markdown);
+        const how = await upsertComment(octokit, target, number, PLAN_MARKER, markdown, commentAuthor(io.env));
         io.err(`writeback plan: ${how} the plan comment on pull request #${number}`);
       } catch (error) {
         // A fork's pull request gets a read-only token: the plan still shows in the job summary.

@@ -4,7 +4,7 @@ import { jobSummaries } from '../reconcile/job-summaries.ts';
 import type { CommandIO } from './io.ts';
 
 export function statusCommand(io: CommandIO, options: { json: boolean }): number {
-  const jobs = jobSummaries(io.root, new Date());
+  const jobs = jobSummaries(io.root, new Date(), io.env);
   if (options.json) {
     io.out(JSON.stringify(jobs.map((job) => Object.fromEntries(SUMMARY_HEADER.map((h, i) => [h, summaryRow(job)[i]]))), null, 2));
     return 0;

@@ -10,7 +10,7 @@ export interface ValidateOptions {
 
 /** `writeback validate [FILE...]`: exit 0 when every definition is valid, 1 otherwise. */
 export function validateCommand(io: CommandIO, options: ValidateOptions): number {
-  const { definitions, problems, notes } = validateRepository(io.root, options.files);
+  const { definitions, problems, notes } = validateRepository(io.root, options.files, io.env);
   const valid = problems.length === 0;
   const plain = (list: Problem[]) => list.map(({ file, line, column, message }) => ({ file, line, column, message }));
   if (options.json) {

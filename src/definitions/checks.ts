@@ -7,12 +7,16 @@ import { nextTick, parseCron, CronError } from './cron.ts';
 import { parseDuration } from './duration.ts';
 import { EMARSYS_STANDARD_FIELDS } from './types.ts';
 import type { PathSegment } from './yaml-source.ts';
+import { reservedSecretName } from '../secrets.ts';
+import { HOSTS_RULE, isAllowedDotdigitalHost, isOperatorHost } from '../destinations/dotdigital/hosts.ts';
 
 export interface CheckContext {
   file: string;
   /** The parsed YAML value; shapes are not guaranteed. */
   value: Record<string, unknown>;
   report(path: PathSegment[], message: string, onKey?: boolean): void;
+  /** The environment of the command (the operator's settings, such as WRITEBACK_ALLOWED_HOSTS). */
+  env: NodeJS.ProcessEnv;
 }
 
 type Check = (context: CheckContext) => void;
@@ -161,7 +165,7 @@ const dotdigitalFieldNames: Check = ({ value, report }) => {
   }
 };
 
-const dotdigitalEndpoint: Check = ({ value, report }) => {
+const dotdigitalEndpoint: Check = ({ value, report, env }) => {
   const endpoint = get(value, 'spec', 'destination', 'dotdigital', 'endpoint');
   if (typeof endpoint !== 'string') return;
   const path = ['spec', 'destination', 'dotdigital', 'endpoint'];
@@ -172,12 +176,43 @@ const dotdigitalEndpoint: Check = ({ value, report }) => {
     report(path, `spec.destination.dotdigital.endpoint: "${endpoint}" is not a URL; write it as https://r1-api.dotdigital.com`);
     return;
   }
-  if (url.protocol !== 'https:') {
+  if (url.protocol !== 'https:' && !isOperatorHost(url, env)) {
     report(path, `spec.destination.dotdigital.endpoint: must use https (credentials travel with every call), not ${url.protocol.replace(':', '')}`);
+  } else if (!isAllowedDotdigitalHost(url, env)) {
+    report(path, `spec.destination.dotdigital.endpoint: ${url.host} is not one of ${HOSTS_RULE}; credentials are never sent to other hosts`);
   }
 };
 
-const COMMON: Check[] = [fileNameMatchesName, scheduleIsValidCron, credentialsAreSecretRefs];
+/** Every `{ secret: NAME }` anywhere in the definition, with its path. */
+function secretRefs(node: unknown, path: PathSegment[] = []): { path: PathSegment[]; name: string }[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => secretRefs(item, [...path, i]));
+  if (!isRecord(node)) return [];
+  if (typeof node.secret === 'string' && Object.keys(node).length === 1) return [{ path: [...path, 'secret'], name: node.secret }];
+  return Object.entries(node).flatMap(([key, value]) => secretRefs(value, [...path, key]));
+}
+
+const secretsAreTheTeams: Check = ({ value, report }) => {
+  for (const { path, name } of secretRefs(value)) {
+    const reserved = reservedSecretName(name);
+    if (reserved) report(path, `${path.slice(0, -1).join('.')}: secret ${reserved}; store the value as a secret of your own and name that`);
+  }
+};
+
+/** personalData.fields names fields the job maps: a typo would leave personal values unmasked. */
+const personalFieldsAreMapped: Check = ({ value, report }) => {
+  const fields = get(value, 'spec', 'personalData', 'fields');
+  const mapping = get(value, 'spec', 'mapping');
+  if (!Array.isArray(fields) || !isRecord(mapping)) return;
+  const dataFields = get(value, 'spec', 'mapping', 'dataFields');
+  const mapped = value.kind === 'DotdigitalContactsWriteback' ? ['email', ...(isRecord(dataFields) ? Object.keys(dataFields) : [])] : emarsysMappedFields(mapping);
+  fields.forEach((field, i) => {
+    if (typeof field === 'string' && !mapped.some((m) => m.toLowerCase() === field.toLowerCase())) {
+      report(['spec', 'personalData', 'fields', i], `spec.personalData.fields[${i}]: "${field}" is not a mapped field, so nothing would be masked; mapped fields: ${mapped.join(', ')}`);
+    }
+  });
+};
+
+const COMMON: Check[] = [fileNameMatchesName, scheduleIsValidCron, credentialsAreSecretRefs, secretsAreTheTeams, personalFieldsAreMapped];
 const BY_KIND: Record<string, Check[]> = {
   EmarsysSalesWriteback: [emarsysCustomerOrEmail, emarsysCustomFieldNames, emarsysFieldOrder, emarsysDelivery],
   DotdigitalContactsWriteback: [dotdigitalFieldNames, dotdigitalEndpoint],

@@ -20,6 +20,12 @@ export interface Rejects {
   maxRatio?: number;
 }
 
+/** Which fields hold personal data (besides email and customer), and whether values are masked where shown. */
+export interface PersonalData {
+  fields?: string[];
+  mask?: boolean;
+}
+
 export interface EmarsysSalesSpec {
   schedule?: string;
   suspend?: boolean;
@@ -38,6 +44,7 @@ export interface EmarsysSalesSpec {
   fieldOrder?: string[];
   delivery?: { cursor?: string; lookback?: string; key?: string[] };
   rejects?: Rejects;
+  personalData?: PersonalData;
 }
 
 export type DotdigitalFieldType = 'String' | 'Numeric' | 'Date' | 'Boolean';
@@ -60,6 +67,7 @@ export interface DotdigitalContactsSpec {
   mapping: { email: string; dataFields?: Record<string, DotdigitalDataField> };
   delivery?: { changedOnly?: boolean };
   rejects?: Rejects;
+  personalData?: PersonalData;
 }
 
 interface Envelope<K extends string, S> {
@@ -88,4 +96,6 @@ export interface LoadedDefinition {
   /** Absolute path. */
   path: string;
   definition: Definition;
+  /** The parsed file, for positions in messages about it. */
+  source?: { locate(path: readonly (string | number)[], key?: boolean): { line: number; column: number } };
 }

@@ -1,5 +1,5 @@
 /** Reads one definition file into a YAML document that remembers where every node came from. */
-import { readFileSync, statSync } from 'node:fs';
+import { readDefinitionFile } from './files.ts';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 
 export type PathSegment = string | number;
@@ -9,8 +9,6 @@ export interface Position {
   column: number;
 }
 
-/** Definitions are small; anything bigger is a mistake (or an attack) and is refused before parsing. */
-export const MAX_DEFINITION_BYTES = 1024 * 1024;
 /** Aliases a legitimate definition might use; a "billion laughs" file needs far more. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -29,21 +27,17 @@ export class YamlSource {
     private readonly lines: LineCounter,
   ) {}
 
-  static read(path: string, displayName: string): YamlSource {
+  /** Reads a definition file of the repository at `root` (see files.ts for what is refused). */
+  static read(path: string, displayName: string, root: string = process.cwd()): YamlSource {
     const lines = new LineCounter();
     const fail = (message: string, at: Position = { line: 1, column: 1 }) =>
       new YamlSource(displayName, undefined, [{ ...at, message }], undefined, lines);
 
-    const size = statSync(path).size;
-    if (size > MAX_DEFINITION_BYTES) {
-      return fail(
-        `file is ${(size / 1024 / 1024).toFixed(1)} MB; a definition may be at most 1 MB. ` +
-          'Keep data out of definitions: one small YAML file per job.',
-      );
-    }
+    const file = readDefinitionFile(path, root);
+    if ('problem' in file) return fail(file.problem);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(path));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes);
     } catch {
       return fail('file is not UTF-8 text; save it as UTF-8.');
     }

@@ -12,7 +12,8 @@ import { Emulator, readBody, sendJson, wait } from './server.ts';
 import { DomoQuery, QueryError } from './domo-query.ts';
 
 export type DomoFault =
-  | { kind: 'status'; status: number; retryAfter?: number }
+  /** An error answer; `message` replaces the message of Domo's error body (a vendor echoing what it was sent, say). */
+  | { kind: 'status'; status: number; retryAfter?: number; message?: string }
   | { kind: 'reset'; afterBytes: number }
   | { kind: 'truncate'; afterRows: number }
   | { kind: 'slow'; delayMs: number }
@@ -164,7 +165,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
         'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="Invalid access token"',
       });
     }
-    if (fault?.kind === 'status') return this.error(res, fault.status, 'Error', 'Injected failure', retryHeader(fault.retryAfter));
+    if (fault?.kind === 'status') return this.error(res, fault.status, 'Error', fault.message ?? 'Injected failure', retryHeader(fault.retryAfter));
     if (fault?.kind === 'html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return void res.end('<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>Corporate proxy: please sign in</form></body></html>');

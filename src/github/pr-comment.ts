@@ -25,10 +25,17 @@ export function pullRequestNumber(env: NodeJS.ProcessEnv): number | undefined {
   }
 }
 
-export async function upsertComment(octokit: Octokit, target: RepoTarget, issueNumber: number, marker: string, body: string): Promise<'created' | 'updated'> {
+/** Who writes the plan comment: the workflow's GITHUB_TOKEN comments as github-actions[bot] (WRITEBACK_COMMENT_AUTHOR for another token's user). */
+export const commentAuthor = (env: NodeJS.ProcessEnv) => env.WRITEBACK_COMMENT_AUTHOR || 'github-actions[bot]';
+
+/**
+ * Updates the plan comment in place, or creates it. Only a comment the workflow itself wrote counts: anyone
+ * can write the marker into a comment of theirs, and the workflow must not edit other people's words.
+ */
+export async function upsertComment(octokit: Octokit, target: RepoTarget, issueNumber: number, marker: string, body: string, author = 'github-actions[bot]'): Promise<'created' | 'updated'> {
   const { owner, repo } = target;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
-  const mine = comments.find((c) => c.body?.includes(marker));
+  const mine = comments.find((c) => c.user?.login === author && c.body?.includes(marker));
   const text = fitComment(body);
   if (mine) {
     await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });

@@ -124,7 +124,7 @@ export class HttpClient {
     const where = req ? ` ${req.method ?? 'GET'} ${new URL(this.url(req.path)).pathname}` : '';
     // Redact the whole text first, then cut: cutting first can leave part of a credential the vendor echoed.
     const clean = this.redactor.redact(body);
-    const text = detail === undefined ? clean.slice(0, 300).replace(/\s+/g, ' ').trim() : this.redactor.redact(detail);
+    const text = (detail === undefined ? clean.replace(/\s+/g, ' ').trim() : this.redactor.redact(detail)).slice(0, 400);
     const message = this.redactor.redact(`${this.service}${where} answered ${status}${text ? `: ${text}` : ''}${traceId ? ` (trace id ${traceId})` : ''}`);
     return new HttpError(message, this.service, status, clean.slice(0, 2000), traceId);
   }

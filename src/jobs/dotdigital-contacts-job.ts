@@ -23,6 +23,8 @@ import type { JobContext } from './context.ts';
 import { httpSettings } from '../settings.ts';
 import { failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 import { count as n } from '../reports/count.ts';
+import { personalFields } from '../reports/personal-data.ts';
+import { PERSONAL_FIELDS } from '../destinations/dotdigital/fields.ts';
 
 const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
   RejectedByWatchdog: "Dotdigital's watchdog rejected the import (it looks like a purchased or low-quality list); contact Dotdigital support to review it",
@@ -58,7 +60,7 @@ export async function runDotdigitalContactsJob(ctx: JobContext<DotdigitalContact
       report.source = sourceReport(info, expected);
       ctx.log(`${name}: exporting "${info.name}" (${describeRows(expected)})`);
     },
-    consume: (csv) => scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, maxPartBytes: settings.dotdigitalMaxFileBytes }),
+    consume: (csv) => scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, personal: personalFields(spec.personalData, PERSONAL_FIELDS), maxPartBytes: settings.dotdigitalMaxFileBytes }),
     log: (line) => ctx.log(`${name}: ${line}`),
   });
 

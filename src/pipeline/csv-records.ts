@@ -178,11 +178,16 @@ export function readHeader(bytes: Buffer): { fields: string[]; end: number } | u
   return undefined;
 }
 
-/** One field of one CSV line, unquoted ('' when the line has fewer fields). */
-export function csvField(line: string, index: number): string {
+/** The fields of one CSV line, unquoted. */
+export function csvFields(line: string): string[] {
   const record = new CsvRecord();
   const bytes = Buffer.from(line);
   record.bytes = bytes;
   readRecord(bytes, 0, bytes.length, record);
-  return index < record.count ? record.text(index) : '';
+  return record.texts();
+}
+
+/** One field of one CSV line, unquoted ('' when the line has fewer fields). */
+export function csvField(line: string, index: number): string {
+  return csvFields(line)[index] ?? '';
 }

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
 import { connectDotdigital } from '../destinations/dotdigital/client.ts';
 import { scanContactsExport } from '../destinations/dotdigital/contacts-export.ts';
-import { mappedFields, resolveFields } from '../destinations/dotdigital/fields.ts';
+import { mappedFields, PERSONAL_FIELDS, resolveFields } from '../destinations/dotdigital/fields.ts';
+import { maskSample, personalFields } from '../reports/personal-data.ts';
+import { csvFields } from '../pipeline/csv-records.ts';
+import { csvLine } from '../pipeline/csv-line.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
 import { RefusedContacts } from '../destinations/dotdigital/refused.ts';
 import { httpSettings } from '../settings.ts';
@@ -58,14 +61,15 @@ export async function planDotdigital(definition: DotdigitalContactsDefinition, p
     datasetId: spec.source.domo.datasetId,
     onInfo: () => {},
     consume: (csv) =>
-      scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined, refused: RefusedContacts.load(store.dir), maxPartBytes: settings.dotdigitalMaxFileBytes }),
+      scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined, refused: RefusedContacts.load(store.dir), personal: personalFields(spec.personalData, PERSONAL_FIELDS), maxPartBytes: settings.dotdigitalMaxFileBytes }),
     log: () => {},
   });
   try {
     plan.rows = { read: scan.read, toSend: scan.spool.lines, rejected: scan.rejected, skipped: scan.unchanged + scan.duplicateInExport };
     plan.uploads = scan.spool.parts.length;
     plan.rejects = scan.rejects.slice(0, 5);
-    if (scan.spool.parts[0]) plan.sample = readFileSync(scan.spool.parts[0].path, 'utf8').split('\n').slice(0, 6);
+    // The sample goes into pull-request comments: personal values are masked unless the job says otherwise.
+    if (scan.spool.parts[0]) plan.sample = maskSample(readFileSync(scan.spool.parts[0].path, 'utf8').split('\n').slice(0, 6), personalFields(spec.personalData, PERSONAL_FIELDS), csvFields, csvLine);
   } finally {
     scan.dispose();
   }

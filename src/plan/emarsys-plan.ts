@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { ledgerVerdict, scanSales } from '../destinations/emarsys/connect.ts';
-import { salesFields } from '../destinations/emarsys/fields.ts';
+import { PERSONAL_FIELDS, salesFields } from '../destinations/emarsys/fields.ts';
+import { maskSample, personalFields } from '../reports/personal-data.ts';
+import { csvFields } from '../pipeline/csv-records.ts';
+import { csvLine } from '../pipeline/csv-line.ts';
 import { describeLedger } from '../destinations/emarsys/ledger.ts';
 import { MissingSecretError } from '../errors/index.ts';
 import type { DataSetInfo } from '../sources/domo/client.ts';
@@ -89,7 +92,8 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
     }
     if (parts[0]) {
       // Only the first few lines are needed; the part is at most one upload in size.
-      plan.sample = readFileSync(parts[0].path, 'utf8').split('\n').slice(0, SAMPLE_LINES + 1);
+      // The sample goes into pull-request comments: personal values are masked unless the job says otherwise.
+      plan.sample = maskSample(readFileSync(parts[0].path, 'utf8').split('\n').slice(0, SAMPLE_LINES + 1), personalFields(spec.personalData, PERSONAL_FIELDS), csvFields, csvLine);
     }
   } finally {
     scan.dispose();

@@ -33,7 +33,7 @@ export interface PlanResult {
 }
 
 export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: string[], now = new Date()): Promise<PlanResult> {
-  const { definitions, problems } = validateRepository(root);
+  const { definitions, problems } = validateRepository(root, undefined, env);
   const known = new Set(definitions.map((d) => d.definition.metadata.name));
   const unknown = only.filter((n) => !known.has(n));
   if (unknown.length) throw new WritebackError(`--only names no valid definition: ${unknown.join(', ')}`);

@@ -9,8 +9,8 @@ import { isDue } from './due.ts';
 
 const HISTORY_RUNS = 20;
 
-export function jobSummaries(root: string, now: Date): JobSummary[] {
-  return validateRepository(root).definitions.map(({ definition }) => {
+export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = process.env): JobSummary[] {
+  return validateRepository(root, undefined, env).definitions.map(({ definition }) => {
     const name = definition.metadata.name;
     const store = new StateStore(root, name);
     let state: JobState | undefined;

@@ -47,7 +47,7 @@ export async function publish(
 ): Promise<PublishResult> {
   const keep = Number(env.WRITEBACK_REPORTS_KEPT) > 0 ? Number(env.WRITEBACK_REPORTS_KEPT) : DEFAULT_REPORTS_KEPT;
   for (const name of new Set(reports.map((r) => r.name))) pruneReports(root, name, keep);
-  const dashboard = renderDashboard(jobSummaries(root, now), now);
+  const dashboard = renderDashboard(jobSummaries(root, now, env), now);
   writeDurably(join(root, 'reports', 'README.md'), `${dashboard}\n`);
 
   const result: PublishResult = { problems: [] };

@@ -13,6 +13,7 @@ import { runDotdigitalContactsJob } from '../jobs/dotdigital-contacts-job.ts';
 import { errorInfo, runEmarsysSalesJob } from '../jobs/emarsys-sales-job.ts';
 import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { writeReport } from '../reports/writer.ts';
+import { maskEmails } from '../reports/personal-data.ts';
 import { SecretResolver } from '../secrets.ts';
 import type { JobState } from '../state/job-state.ts';
 import { StateStore } from '../state/store.ts';
@@ -53,8 +54,8 @@ export function definitionHash(definition: Definition): string {
 }
 
 /** The valid definitions a reconcile would run now, and those it would leave for later. */
-export function selectDue(root: string, only: string[], force: boolean, now: Date) {
-  const { definitions, problems } = validateRepository(root);
+export function selectDue(root: string, only: string[], force: boolean, now: Date, env: NodeJS.ProcessEnv = process.env) {
+  const { definitions, problems } = validateRepository(root, undefined, env);
   const known = new Set(definitions.map((d) => d.definition.metadata.name));
   const unknown = only.filter((name) => !known.has(name));
   if (unknown.length) throw new WritebackError(`--only names no valid definition: ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`);
@@ -83,7 +84,7 @@ export function selectDue(root: string, only: string[], force: boolean, now: Dat
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const now = options.now ?? (() => new Date());
-  const { problems, due, notDue, warnings } = selectDue(options.root, options.only, options.force, now());
+  const { problems, due, notDue, warnings } = selectDue(options.root, options.only, options.force, now(), options.env);
   const result: ReconcileResult = { problems, reports: [], notDue };
   for (const definition of due) {
     const name = definition.metadata.name;
@@ -129,6 +130,9 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     signal: options.signal,
   };
 
+  // What may be written where others read it (state, reports, issues, logs): never a secret, and unless the
+  // job opts out, no email address.
+  const shown = definition.spec.personalData?.mask === false ? (text: string) => redactor.redact(text) : (text: string) => maskEmails(redactor.redact(text));
   let lock: HeldLock | undefined;
   let state: JobState | undefined;
   try {
@@ -156,7 +160,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     }
     if (!options.dryRun) {
       state.definitionHash = hash;
-      if (report.status === 'held' && !state.held) state.held = { since: now().toISOString(), runId, reason: report.message };
+      if (report.status === 'held' && !state.held) state.held = { since: now().toISOString(), runId, reason: shown(report.message) };
     }
   } catch (error) {
     report.status = 'failed';
@@ -166,7 +170,8 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
   } finally {
     report.finishedAt = now().toISOString();
     if (state && !options.dryRun && lock) {
-      state.lastRun = { runId, startedAt: report.startedAt, finishedAt: report.finishedAt, status: report.status, rows: report.rows, message: redactor.redact(report.message) };
+      if (state.held) state.held.reason = shown(state.held.reason);
+      state.lastRun = { runId, startedAt: report.startedAt, finishedAt: report.finishedAt, status: report.status, rows: report.rows, message: shown(report.message) };
       try {
         store.save(state);
       } catch (error) {
@@ -177,9 +182,9 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     }
     lock?.release();
   }
-  // Nothing the vendors or the data said may carry a secret into a file or a log.
-  report.message = redactor.redact(report.message);
-  if (report.error) report.error.message = redactor.redact(report.error.message);
+  report.message = shown(report.message);
+  if (report.action) report.action = shown(report.action);
+  if (report.error) report.error.message = shown(report.error.message);
   if (!options.dryRun) {
     try {
       writeReport(options.root, report, redactor);

@@ -19,7 +19,7 @@ import type { RunReport } from '../../src/reports/run-report.ts';
 import { hashFields } from '../../src/state/key-hash.ts';
 import { StateStore } from '../../src/state/store.ts';
 import { FakeGitHub } from '../helpers/fake-github.ts';
-import { CONTACT_COLUMNS, COLUMNS, contacts, contactsJob, DD_SECRETS, lines, salesJob, SECRETS } from '../helpers/fixtures.ts';
+import { actionsEnv, CONTACT_COLUMNS, COLUMNS, contacts, contactsJob, DD_SECRETS, lines, salesJob, SECRETS } from '../helpers/fixtures.ts';
 
 export interface MatrixRow {
   name: string;
@@ -135,7 +135,7 @@ async function emarsysCase(c: Case): Promise<MatrixRow> {
     if (c.actions) {
       gh = new FakeGitHub();
       execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
-      env = { ...env, GITHUB_ACTIONS: 'true', GITHUB_TOKEN: 'ghs_fault_matrix', GITHUB_REPOSITORY: 'acme/writeback-jobs', GITHUB_REF_NAME: 'main' };
+      env = actionsEnv(env, { GITHUB_TOKEN: 'ghs_fault_matrix', GITHUB_REPOSITORY: 'acme/writeback-jobs', GITHUB_REF_NAME: 'main' });
       github = githubSession(root, env, false);
       c.faults.github?.(gh);
     }

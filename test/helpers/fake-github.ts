@@ -30,6 +30,8 @@ export class FakeGitHub {
   readonly issues: Issue[] = [];
   /** Comments on pull requests, by number (alert issues keep theirs in `issues`). */
   readonly pullComments = new Map<number, string[]>();
+  /** Who wrote each pull-request comment (the workflow's token writes as github-actions[bot]). */
+  readonly commentAuthors = new Map<string, string>();
   readonly unexpected: string[] = [];
   /** Fails the next ref updates of the run's branch as if it had moved (422). */
   moveBranchTimes = 0;
@@ -89,7 +91,10 @@ export class FakeGitHub {
     m = /^\/git\/blobs\/(\w+)$/.exec(path);
     if (m) return [200, { sha: m[1], content: this.blobs.get(m[1]!)!.toString('base64'), encoding: 'base64' }];
     const comments = /^\/issues\/(\d+)\/comments/.exec(path);
-    if (comments) return [200, (this.pullComments.get(Number(comments[1])) ?? []).map((body, i) => ({ id: Number(comments[1]) * 1000 + i, body }))];
+    if (comments) {
+      const number = Number(comments[1]);
+      return [200, (this.pullComments.get(number) ?? []).map((body, i) => ({ id: number * 1000 + i, body, user: { login: this.commentAuthors.get(`${number}/${i}`) ?? 'github-actions[bot]', type: 'Bot' } }))];
+    }
     if (path.startsWith('/issues?')) {
       const label = new URLSearchParams(path.split('?')[1]).get('labels');
       return [200, this.issues.filter((i) => i.state === 'open' && (!label || i.labels.includes(label))).map((i) => ({ number: i.number, title: i.title, state: i.state }))];

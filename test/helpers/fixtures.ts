@@ -96,3 +96,14 @@ ${fields}${extra}`;
 export function contacts(count: number, from = 1): string[][] {
   return Array.from({ length: count }, (_, i) => [`Member${from + i}@Example.com`, `Name${from + i}`, ['gold', 'silver', 'bronze'][i % 3]!, String(100 * (from + i)), '2024-02-29', i % 2 ? 'yes' : 'no']);
 }
+
+/**
+ * The environment as a workflow gives it: inside Actions secrets reach the runner only through
+ * WRITEBACK_SECRETS (toJSON(secrets)), so the known secret variables move there.
+ */
+export function actionsEnv(env: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const names = new Set([...Object.keys(SECRETS), ...Object.keys(DD_SECRETS)]);
+  const secrets = Object.fromEntries(Object.entries(env).filter(([k]) => names.has(k)));
+  const rest = Object.fromEntries(Object.entries(env).filter(([k]) => !names.has(k)));
+  return { ...rest, WRITEBACK_SECRETS: JSON.stringify(secrets), GITHUB_ACTIONS: 'true', ...extra };
+}

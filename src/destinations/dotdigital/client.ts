@@ -9,6 +9,7 @@ import { backoffMs, sleep } from '../../http/retry.ts';
 import type { DotdigitalContactsSpec, DotdigitalFieldType } from '../../definitions/types.ts';
 import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
+import { HOSTS_RULE, isAllowedDotdigitalHost } from './hosts.ts';
 
 export const DOTDIGITAL_REGIONS = { r1: 'https://r1-api.dotdigital.com', r2: 'https://r2-api.dotdigital.com', r3: 'https://r3-api.dotdigital.com' } as const;
 
@@ -143,10 +144,24 @@ export async function resolveEndpoint(options: {
   discover: (discoveryUrl: string) => Promise<string>;
 }): Promise<{ url: string; how: string }> {
   if (options.env.DOTDIGITAL_API_URL) return { url: options.env.DOTDIGITAL_API_URL, how: 'DOTDIGITAL_API_URL' };
-  if (options.endpoint) return { url: options.endpoint, how: 'spec endpoint' };
+  if (options.endpoint) return { url: allowed(options.endpoint, 'spec.destination.dotdigital.endpoint', options.env), how: 'spec endpoint' };
   if (options.region) return { url: DOTDIGITAL_REGIONS[options.region], how: `region ${options.region}` };
   const discoveryUrl = options.env.DOTDIGITAL_DISCOVERY_URL || DOTDIGITAL_REGIONS.r1;
-  return { url: await options.discover(discoveryUrl), how: 'discovered through account-info' };
+  return { url: allowed(await options.discover(discoveryUrl), "account-info's ApiEndpoint", options.env), how: 'discovered through account-info' };
+}
+
+/** The URL, when credentials may go there (https, an allowed host); refused before any credential leaves. */
+function allowed(endpoint: string, what: string, env: NodeJS.ProcessEnv): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new WritebackError(`${what} "${endpoint.slice(0, 100)}" is not a URL; nothing was sent`);
+  }
+  if (!isAllowedDotdigitalHost(url, env)) {
+    throw new WritebackError(`${what} ${url.protocol}//${url.host} is not one of ${HOSTS_RULE} over https: the API user's credentials are not sent there; nothing was sent`);
+  }
+  return endpoint;
 }
 
 /** Resolves the API user's secrets, finds the account's endpoint and returns a client for it. */

@@ -14,6 +14,7 @@ import type { FieldResolution } from './fields.ts';
 import { formatFieldValue } from './fields.ts';
 import type { ContactFingerprints } from './fingerprints.ts';
 import type { RefusedContacts } from './refused.ts';
+import { maskReason } from '../../reports/personal-data.ts';
 
 export interface ContactsScanOptions {
   emailColumn: string;
@@ -22,6 +23,8 @@ export interface ContactsScanOptions {
   previous?: ContactFingerprints;
   /** Contacts Dotdigital refused for a lasting reason: rejected again while their values are unchanged. */
   refused?: RefusedContacts;
+  /** Fields whose values are masked in reject reasons (lower case; undefined: none). */
+  personal?: Set<string>;
   maxPartBytes: number;
 }
 
@@ -82,7 +85,8 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       const rawEmail = record[indexes[0]!] as string | null;
       const email = rawEmail === null ? new Invalid('is null but required') : formatEmail(rawEmail);
       if (email instanceof Invalid) {
-        reject('email', options.emailColumn, rawEmail === '' ? 'is empty but required' : email.reason);
+        const reason = rawEmail === '' ? 'is empty but required' : options.personal?.has('email') && rawEmail ? maskReason(email.reason, rawEmail) : email.reason;
+        reject('email', options.emailColumn, reason);
         return;
       }
       values[0] = email.toLowerCase(); // Dotdigital lowercases emails: so do fingerprints
@@ -92,7 +96,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         const raw = record[indexes[i + 1]!] as string | null;
         const out = raw === null ? '' : formatFieldValue(field.type, raw);
         if (out instanceof Invalid) {
-          reject(field.name, field.column, out.reason);
+          reject(field.name, field.column, options.personal?.has(field.name.toLowerCase()) && raw ? maskReason(out.reason, raw) : out.reason);
           bad = true;
           break;
         }

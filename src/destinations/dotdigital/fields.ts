@@ -4,6 +4,9 @@ import type { DotdigitalContactsSpec, DotdigitalFieldType } from '../../definiti
 import { formatNumber, Invalid, parseTimestamp } from '../../pipeline/values.ts';
 import type { DataField } from './client.ts';
 
+/** Dotdigital fields whose values are always personal (the file's Email column). */
+export const PERSONAL_FIELDS = ['email'];
+
 export interface MappedField {
   name: string;
   column: string;

@@ -1,6 +1,7 @@
 /** The Emarsys sales file layout a definition describes: which fields, in which order, typed how. */
 import { EMARSYS_FORMER_DEFAULT_ORDER, EMARSYS_STANDARD_FIELDS, type EmarsysSalesSpec } from '../../definitions/types.ts';
 import type { JobState } from '../../state/job-state.ts';
+import { personalFields } from '../../reports/personal-data.ts';
 import { formatEmail, formatInteger, formatNumber, formatText, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 
 type Formatter = (text: string) => string | Invalid;
@@ -12,7 +13,12 @@ export interface SalesField {
   format: Formatter;
   /** Text can hold a comma or a quote; formatted numbers and timestamps never do. */
   quotable: boolean;
+  /** Its values are personal: masked where they are shown (reject reasons). */
+  personal: boolean;
 }
+
+/** Emarsys fields whose values are always personal. */
+export const PERSONAL_FIELDS = ['email', 'customer'];
 
 const STANDARD_FORMAT: Record<string, Formatter> = {
   order: formatText,
@@ -53,11 +59,13 @@ export function resolveFieldOrder(spec: EmarsysSalesSpec, state: JobState, deliv
 export function salesFields(spec: EmarsysSalesSpec): SalesField[] {
   const mapping = spec.mapping as unknown as Record<string, string>;
   const custom = spec.mapping.custom ?? {};
+  const personal = personalFields(spec.personalData, PERSONAL_FIELDS);
   return fieldOrder(spec).map((name) => {
     const standard = STANDARD_FORMAT[name];
-    if (standard) return { name, column: mapping[name]!, required: true, format: standard, quotable: standard === formatText || standard === formatEmail };
+    const isPersonal = personal?.has(name.toLowerCase()) ?? false;
+    if (standard) return { name, column: mapping[name]!, required: true, format: standard, quotable: standard === formatText || standard === formatEmail, personal: isPersonal };
     const format = CUSTOM_FORMAT[name[0]!]!;
-    return { name, column: custom[name]!, required: false, format, quotable: format === formatText };
+    return { name, column: custom[name]!, required: false, format, quotable: format === formatText, personal: isPersonal };
   });
 }
 

@@ -10,6 +10,7 @@ import { domoTimestampMs, formatEmail, formatInteger, formatNumber, formatTimest
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
 import type { KeyEncoding, KeyHasher } from '../../state/key-hash.ts';
 import { salesFields, type RowError, type SalesField } from './fields.ts';
+import { maskReason } from '../../reports/personal-data.ts';
 
 /** What the byte path does with a field. */
 const TEXT = 0;
@@ -193,7 +194,7 @@ export class SalesLineWriter {
   private writeText(i: number, raw: string): RowError | undefined {
     const field = this.fields[i]!;
     const value = field.format(raw);
-    if (value instanceof Invalid) return { field: field.name, column: field.column, reason: value.reason };
+    if (value instanceof Invalid) return { field: field.name, column: field.column, reason: field.personal ? maskReason(value.reason, raw) : value.reason };
     this.texts[i] = value;
     if (field.quotable && (value.includes(',') || value.includes('"'))) this.line.text(`"${value.replace(/"/g, '""')}"`);
     else this.line.text(value);

@@ -1,0 +1,55 @@
+/**
+ * Reading definition files as a pull request may have shaped them: only regular files inside the
+ * repository (a symlink is followed only when it stays inside), never a device or a FIFO (a link to
+ * /dev/zero read forever, a FIFO blocks), and never more than the size limit, counted while reading.
+ */
+import { closeSync, constants, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+
+/** Definitions are small; anything bigger is a mistake (or an attack) and is refused. */
+export const MAX_DEFINITION_BYTES = 1024 * 1024;
+
+export type DefinitionFile = { bytes: Buffer } | { problem: string };
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+const inside = (root: string, path: string) => {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** The file's bytes, or why it is not read (a sentence that names what to do). */
+export function readDefinitionFile(path: string, root: string): DefinitionFile {
+  let target = path;
+  try {
+    const link = lstatSync(path).isSymbolicLink();
+    if (link) target = realpathSync(path);
+    const stat = statSync(target);
+    if (!stat.isFile()) return { problem: `is ${kindOf(stat)}${link ? ` (through a link to ${target})` : ''}, not a file: a definition is a YAML file; remove it from connectors/` };
+    if (link && !inside(realpathSync(root), target)) return { problem: `is a link to ${target}, outside the repository: definitions must be files inside it; replace the link with the file` };
+    if (stat.size > MAX_DEFINITION_BYTES) return { problem: tooBig(`${(stat.size / 1024 / 1024).toFixed(1)} MB`) };
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the file and its link` };
+  }
+  // The limit is enforced while reading too: a file can grow after its size was looked at.
+  const fd = openSync(target, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buffer = Buffer.alloc(MAX_DEFINITION_BYTES + 1);
+    let length = 0;
+    for (let read; length < buffer.length && (read = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += read;
+    if (length > MAX_DEFINITION_BYTES) return { problem: tooBig('over 1 MB') };
+    return { bytes: buffer.subarray(0, length) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooBig(size: string): string {
+  return `file is ${size}; a definition may be at most 1 MB. Keep data out of definitions: one small YAML file per job.`;
+}
