@@ -293,3 +293,90 @@ describe('writeback baseline', () => {
     expect((await runCli(['baseline', 'sales', '--until', 'soon'], { root: world.root, env: world.env })).stderr).toContain('--until "soon" is not a date or time');
   });
 });
+
+describe('states written by the previous version (review findings)', () => {
+  const world = useWorld();
+  /** What the previous version left: joined fingerprints, no recorded meaning, the former column order, the hash of its definition. */
+  function legacyState(rows: string[][], definitionHash?: string) {
+    const store = new StateStore(world.root, 'sales');
+    const pairs = new Uint32Array(rows.length * 2);
+    rows.forEach((r, i) => hashFields([r[0]!, r[3]!], [0, 1], pairs.subarray(i * 2, i * 2 + 2)));
+    const segment = store.writeSegment('old', 1, [pairs]);
+    mkdirSync(store.dir, { recursive: true });
+    const last = rows.at(-1)![1]!;
+    writeFileSync(store.file, JSON.stringify({ version: 1, name: 'sales', kind: 'EmarsysSalesWriteback', definitionHash, cursor: `${last}Z`, segments: [{ file: segment.file, lines: rows.length, maxCursor: `${last}Z`, runId: 'old', acceptedAt: '2026-11-20T09:00:00Z' }] }));
+  }
+
+  it('a definition changed since the old version\'s last run is refused: nobody can tell whether the key changed', async () => {
+    const rows = lines(5);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    legacyState(rows, 'sha256:of-the-definition-as-it-was');
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob(WINDOWED.replace('    lookback: 3d\n', '    lookback: 3d\n    key: [order, item, customer]\n')));
+    const report = await world.run();
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain('was written by an earlier version of Writeback, which did not record what its ledger means, and the definition changed since that run');
+    expect(world.emarsys.uploads).toBe(0);
+  });
+
+  it('a ledger that recognises none of the lines earlier runs delivered refuses to send them again', async () => {
+    const rows = lines(5);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    await world.run();
+    // The key changed, and the state was edited to match (or an old version wrote it): the fingerprints are of the old key.
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob(WINDOWED.replace('    lookback: 3d\n', '    lookback: 3d\n    key: [order, item, customer]\n')));
+    const state = world.state();
+    state.ledger!.key = ['order', 'item', 'customer'];
+    writeFileSync(join(world.root, 'state', 'sales.json'), JSON.stringify(state));
+    const report = await world.run();
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain('the ledger holds none of the 5 lines that earlier runs delivered');
+    expect(world.emarsys.uploads).toBe(1);
+  });
+
+  it('baseline keeps the column order a job delivered with', async () => {
+    const rows = lines(5);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    world.emarsys.addMerchant(SECRETS.EMARSYS_MERCHANT_ID, { token: SECRETS.EMARSYS_SALES_TOKEN, agreedOrder: ['order', 'timestamp', 'customer', 'item', 'price', 'quantity', 's_channel'] });
+    legacyState(rows);
+    await runCli(['baseline', 'sales', '--yes'], { root: world.root, env: world.env });
+    expect(world.state().fileHeader).toEqual(['order', 'timestamp', 'customer', 'item', 'price', 'quantity', 's_channel']);
+    world.domo.appendRows(DATASET_ID, lines(1, Date.parse('2026-11-20T09:00:00Z'), 80));
+    expect((await world.run()).rows.sent).toBe(1);
+    expect(world.emarsys.loads.map((l) => l.status)).toEqual(['loaded']);
+  });
+
+  it("an old job's state whose definition is gone only warns a new job of another DataSet", async () => {
+    const rows = lines(3);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    legacyState(rows);
+    rmSync(join(world.root, 'connectors', 'sales.yaml'));
+    world.domo.addDataSet({ id: 'ds-returns', name: 'returns', columns: COLUMNS, rows: lines(2, Date.parse('2026-11-20T08:00:00Z'), 900) });
+    writeFileSync(join(world.root, 'connectors', 'returns.yaml'), salesJob(WINDOWED).replace('name: sales', 'name: returns').replace(DATASET_ID, 'ds-returns'));
+    const report = await world.run();
+    expect(report).toMatchObject({ name: 'returns', status: 'succeeded', rows: { sent: 2 } });
+    expect(report.warnings?.join(' ')).toContain('state/sales.json (whose definition is gone) records earlier deliveries');
+  });
+
+  it('an intent of the old version loses its whole lines, and old segments gain a checksum', async () => {
+    const rows = lines(3);
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    legacyState(rows);
+    const raw = JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8'));
+    raw.pending = { runId: 'old', part: 1, parts: 1, lines: 3, bytes: 10, sha256: 'ab'.repeat(32), segment: { file: 'x.bin', lines: 3, runId: 'old', acceptedAt: '' }, startedAt: '2026-11-20T09:00:00Z', firstLine: 'O-1,2026-11-20T08:00:00Z,C-1,jane@example.com', lastLine: 'O-3,...' };
+    writeFileSync(join(world.root, 'state', 'sales.json'), JSON.stringify(raw));
+    expect((await world.run()).status).toBe('held');
+    expect(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')).not.toContain('jane@example.com');
+    await runCli(['release', 'sales', '--not-delivered'], { root: world.root });
+    await world.run();
+    expect(world.state().segments[0]).toMatchObject({ bytes: 24, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('a cursor value ahead of now by more than the lookback is rejected', async () => {
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob('  delivery:\n    cursor: ordered_at\n    lookback: 1h\n  rejects:\n    maxRatio: 0.5\n'));
+    const soon = new Date(Date.now() + 2 * 3_600_000).toISOString().slice(0, 19);
+    const rows = lines(3);
+    rows[2]![1] = soon;
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
+    expect((await world.run()).rejects).toEqual([expect.objectContaining({ row: 3, field: 'cursor', reason: expect.stringContaining('too far in the future') })]);
+  });
+});

@@ -4,7 +4,7 @@
  * personal data into shared places, route GitHub calls around the proxy.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -155,6 +155,17 @@ describe('definition files a pull request can shape', () => {
     expect(commands.some((line) => line.includes('pwned'))).toBe(true); // inside an annotation's escaped file name
   });
 
+  it('a connectors/ that is a link out of the repository is not read', async () => {
+    const elsewhere = scratchRepo({ 'connectors/sales.yaml': salesJob() });
+    const root = scratchRepo();
+    rmSync(join(root, 'connectors'), { recursive: true });
+    symlinkSync(join(elsewhere, 'connectors'), join(root, 'connectors'));
+    const { code, stdout } = await runCli(['validate'], { root });
+    expect(code).toBe(1);
+    expect(stdout).toContain('connectors/sales.yaml:1:1: lies at');
+    expect(stdout).toContain('outside the repository: definitions must be files inside it; connectors/ must be a folder of the repository, not a link out of it');
+  });
+
   it('a link that stays inside the repository is followed', async () => {
     const root = scratchRepo({ 'shared/sales.yaml': salesJob() });
     mkdirSync(join(root, 'connectors'), { recursive: true });
@@ -205,6 +216,18 @@ describe('personal data in shared places', () => {
     writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob('  rejects:\n    maxRatio: 0.5\n  personalData:\n    fields: [s_channel, s_nope]\n').replace('customer: customer_id', 'email: customer_id'));
     const { stdout } = await runCli(['validate'], { root: world.root });
     expect(stdout).toContain('spec.personalData.fields[1]: "s_nope" is not a mapped field, so nothing would be masked');
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob('  personalData:\n    fields: [s_channel]\n').replace('customer: customer_id', 'email: customer_id'));
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(2).map((r) => [r[0]!, r[1]!, 'jane@example.com', r[3]!, r[4]!, r[5]!, 'Jane Doe']) });
+    const plan = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(plan.stdout).toContain(',j***@example.com,1,J***');
+  });
+
+  it("a plan masks whatever the definition says: its author could opt out to read customers' data in the comment", async () => {
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob('  personalData:\n    mask: false\n').replace('customer: customer_id', 'email: customer_id'));
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(2).map((r) => [r[0]!, r[1]!, 'jane@example.com', r[3]!, r[4]!, r[5]!, 'mail jane@example.com']) });
+    const plan = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(plan.stdout).not.toContain('jane@');
+    expect(plan.stdout).toContain('mail j***@example.com');
   });
 });
 

@@ -9,8 +9,8 @@ import { WritebackError } from '../errors/index.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { scanSales } from '../destinations/emarsys/connect.ts';
-import { accountFingerprint, DEFAULT_KEY, KIND } from '../destinations/emarsys/ledger.ts';
-import { fieldOrder } from '../destinations/emarsys/fields.ts';
+import { accountFingerprint, DEFAULT_KEY, hasDeliveries, KIND } from '../destinations/emarsys/ledger.ts';
+import { resolveFieldOrder } from '../destinations/emarsys/fields.ts';
 import { Redactor } from '../http/redact.ts';
 import { isoUtc, parseTimestamp, Invalid } from '../pipeline/values.ts';
 import { count as n } from '../reports/count.ts';
@@ -46,6 +46,20 @@ export async function baselineCommand(io: CommandIO, options: BaselineOptions): 
     until = parsed;
   }
   const store = new StateStore(io.root, name);
+  // Under the job's lock from the first read to the last write: a reconcile in between would otherwise
+  // have its deliveries overwritten by this state, and send them again.
+  const lock = store.lock(`baseline-${Date.now()}`);
+  try {
+    return await recordBaseline(io, definition, store, until, options.yes);
+  } finally {
+    lock.release();
+  }
+}
+
+async function recordBaseline(io: CommandIO, definition: EmarsysSalesDefinition, store: StateStore, until: number | undefined, yes: boolean): Promise<number> {
+  const name = definition.metadata.name;
+  const spec = definition.spec;
+  const cursorColumn = spec.delivery?.cursor;
   const state = store.load(KIND);
   if (state.pending || state.held) throw new WritebackError(`${name} is held: resolve it first (npx writeback release ${name} --delivered | --not-delivered)`);
 
@@ -63,8 +77,9 @@ export async function baselineCommand(io: CommandIO, options: BaselineOptions): 
   };
   const now = Date.now();
   const cursorLimit = cursorColumn ? now + cursorToleranceMs(io.env) : undefined;
+  // The columns stay those Emarsys agreed with the job (a job that delivered keeps its own), not a new default.
+  const fileHeader = resolveFieldOrder(spec, state, hasDeliveries(state)).order;
   io.out(`${name}: reading the DataSet to see what it holds${until === undefined ? '' : ` up to ${cursorColumn} ${isoUtc(until)}`}...`);
-  const fileHeader = spec.fieldOrder ?? fieldOrder(spec);
   const scan = await scanSales({ domo, spec, env: io.env, check: { meaning, cursorLimit, windowEnd: until, fieldOrder: fileHeader }, ledger: new FingerprintSet() });
   try {
     const lines = scan.spool.lines;
@@ -75,31 +90,26 @@ export async function baselineCommand(io: CommandIO, options: BaselineOptions): 
     if (scan.rejected) io.out(`  ${n(scan.rejected)} invalid rows are not recorded (a reconcile rejects them until they are fixed); first: row ${scan.rejects[0]!.row}: ${scan.rejects[0]!.field} (${scan.rejects[0]!.column}) ${scan.rejects[0]!.reason}`);
     if (scan.duplicateInExport) io.out(`  ${n(scan.duplicateInExport)} rows repeat a key and count once.`);
     if (previous) io.out(`  This replaces the current ledger (${n(previous)} lines${state.ledger ? `, key ${state.ledger.key.join(' + ')}` : ''}).`);
-    if (!options.yes) {
+    if (!yes) {
       io.out(`Nothing recorded. Check that Emarsys holds these lines, then run again with --yes to record them.`);
       return 0;
     }
-    const lock = store.lock(`baseline-${now}`);
-    try {
-      const segments: LedgerSegment[] = scan.spool.parts.map((part) => ({
-        ...store.writeSegment(`baseline-${isoUtc(now).replace(/[-:]/g, '')}`, part.index, part.fingerprintChunks()),
-        lines: part.lines,
-        maxCursor: part.maxCursor === undefined ? undefined : isoUtc(part.maxCursor),
-        runId: 'baseline',
-        acceptedAt: new Date(now).toISOString(),
-      }));
-      const replaced = state.segments;
-      state.name = name;
-      state.kind = KIND;
-      state.segments = segments;
-      state.ledger = meaning;
-      state.fileHeader = fileHeader;
-      state.cursor = cursor === undefined ? undefined : isoUtc(cursor);
-      store.save(state);
-      for (const old of replaced) if (!segments.some((s) => s.file === old.file)) store.deleteSegment(old.file);
-    } finally {
-      lock.release();
-    }
+    const segments: LedgerSegment[] = scan.spool.parts.map((part) => ({
+      ...store.writeSegment(`baseline-${isoUtc(now).replace(/[-:]/g, '')}`, part.index, part.fingerprintChunks()),
+      lines: part.lines,
+      maxCursor: part.maxCursor === undefined ? undefined : isoUtc(part.maxCursor),
+      runId: 'baseline',
+      acceptedAt: new Date(now).toISOString(),
+    }));
+    const replaced = state.segments;
+    state.name = name;
+    state.kind = KIND;
+    state.segments = segments;
+    state.ledger = meaning;
+    state.fileHeader = fileHeader;
+    state.cursor = cursor === undefined ? undefined : isoUtc(cursor);
+    store.save(state);
+    for (const old of replaced) if (!segments.some((s) => s.file === old.file)) store.deleteSegment(old.file);
     io.out(`${name}: recorded ${n(lines)} lines as delivered. Commit state/${name}.json and state/${name}/ so the scheduled runs see it.`);
     return 0;
   } finally {

@@ -29,10 +29,12 @@ export function readDefinitionFile(path: string, root: string): DefinitionFile {
   let target = path;
   try {
     const link = lstatSync(path).isSymbolicLink();
-    if (link) target = realpathSync(path);
+    target = realpathSync(path); // also through a connectors/ that is itself a link
     const stat = statSync(target);
     if (!stat.isFile()) return { problem: `is ${kindOf(stat)}${link ? ` (through a link to ${target})` : ''}, not a file: a definition is a YAML file; remove it from connectors/` };
-    if (link && !inside(realpathSync(root), target)) return { problem: `is a link to ${target}, outside the repository: definitions must be files inside it; replace the link with the file` };
+    if (!inside(realpathSync(root), target)) {
+      return { problem: `${link ? 'is a link to' : 'lies at'} ${target}, outside the repository: definitions must be files inside it; ${link ? 'replace the link with the file' : 'connectors/ must be a folder of the repository, not a link out of it'}` };
+    }
     if (stat.size > MAX_DEFINITION_BYTES) return { problem: tooBig(`${(stat.size / 1024 / 1024).toFixed(1)} MB`) };
   } catch (error) {
     return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the file and its link` };

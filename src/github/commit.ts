@@ -26,7 +26,7 @@ export function changedFiles(root: string, dirs = ['state', 'reports']): FileCha
     .split('\0')
     .filter((entry) => entry.length > 3)
     .map((entry) => entry.slice(3))
-    .filter((path) => !path.endsWith('.lock') && !/\.tmp-\d+$/.test(path))
+    .filter((path) => !/\.lock(\.|$)/.test(path) && !/\.tmp-\d+$/.test(path)) // locks, their take-over markers and temp files
     .sort()
     .map((path) => (existsSync(join(root, path)) ? { path, content: readFileSync(join(root, path)) } : { path }));
 }

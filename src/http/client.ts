@@ -164,8 +164,8 @@ export async function readText(res: HttpResponse): Promise<string> {
 /** What an answer's body was meant to be, for the check that it is. */
 export type Expected = 'JSON' | 'CSV';
 
-/** The text at the start of a body, without markup, for a message. */
-const excerpt = (text: string) => text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+/** The text at the start of a body on one line, without markup (HTML error pages included), for a message. */
+export const excerpt = (text: string) => text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 
 /**
  * Refuses a successful answer whose content type is not what the call expects (an HTML sign-in page from

@@ -162,13 +162,13 @@ async function importPart(ctx: JobContext, importer: ContactImporter, part: Spoo
   try {
     const faults = await importer.faults(id);
     const pair = new Uint32Array(2);
-    const fingerprints = faults.length ? part.fingerprints() : new Uint32Array(0);
+    const lines = faults.length ? linesByEmail(part.fingerprints()) : new Map<string, number>();
     const extras = faults.length ? part.extras() : new Uint32Array(0);
     for (const fault of faults) {
       hashKey(fault.email.toLowerCase(), pair);
       const [hi, lo] = [pair[0]!, pair[1]!];
       faulted.add(`${hi}:${lo}`);
-      const line = lineOf(fingerprints, hi, lo);
+      const line = lines.get(`${hi}:${lo}`) ?? -1;
       const lasting = lastingReason(fault.reason);
       if (lasting !== undefined && line >= 0) refused.set(hi, lo, extras[line * 2]!, lasting);
       const reason = `Dotdigital: ${fault.reason}${lasting === undefined ? '' : ' (lasting: not sent again while the contact is unchanged)'}`;
@@ -184,10 +184,11 @@ async function importPart(ctx: JobContext, importer: ContactImporter, part: Spoo
   }
 }
 
-/** The line of a part whose email has this fingerprint, or -1. */
-function lineOf(fingerprints: Uint32Array, hi: number, lo: number): number {
-  for (let i = 0; i * 2 < fingerprints.length; i++) if (fingerprints[i * 2] === hi && fingerprints[i * 2 + 1] === lo) return i;
-  return -1;
+/** A part's line numbers by email fingerprint ("hi:lo"), read once for all of an import's faults. */
+function linesByEmail(fingerprints: Uint32Array): Map<string, number> {
+  const lines = new Map<string, number>();
+  for (let i = 0; i * 2 < fingerprints.length; i++) lines.set(`${fingerprints[i * 2]}:${fingerprints[i * 2 + 1]}`, i);
+  return lines;
 }
 
 /** Polls with backoff until the import is no longer NotFinished. */

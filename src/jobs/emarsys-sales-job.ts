@@ -1,10 +1,11 @@
 /** Runs one EmarsysSalesWriteback: Domo export -> formatted, deduplicated lines -> Emarsys, exactly once. */
-import { describeError, HttpError } from '../errors/index.ts';
+import { describeError, HttpError, WritebackError } from '../errors/index.ts';
+import { definitionHash } from '../definitions/hash.ts';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
 import { parseDuration } from '../definitions/duration.ts';
 import { connectEmarsys, ledgerVerdict, scanSales } from '../destinations/emarsys/connect.ts';
 import { deliverParts } from '../destinations/emarsys/delivery.ts';
-import { pruneSegments } from '../destinations/emarsys/ledger.ts';
+import { ledgerMisfit, pruneSegments } from '../destinations/emarsys/ledger.ts';
 import { isoUtc } from '../pipeline/values.ts';
 import type { RunReport } from '../reports/run-report.ts';
 import { describeRows, domoClientFor, sourceReport } from '../sources/domo/export.ts';
@@ -14,7 +15,6 @@ import type { JobContext } from './context.ts';
 import { heldAction, heldReport } from './held.ts';
 import { failOnTooManyRejects, writeDryRunFiles } from './job-steps.ts';
 import { count as n } from '../reports/count.ts';
-import { WritebackError } from '../errors/index.ts';
 
 /** The ledger cannot be trusted for this definition: nothing is read or sent until a person fixes it. */
 export class LedgerMismatchError extends WritebackError {
@@ -36,7 +36,7 @@ export async function runEmarsysSalesJob(
   const domo = domoClientFor(spec.source, name, secrets, env, redactor);
   const { client: emarsys, merchantId } = connectEmarsys(spec, name, secrets, env, redactor);
 
-  const check = ledgerVerdict(ctx.root, name, spec, state, merchantId, env, ctx.now().getTime());
+  const check = ledgerVerdict(ctx.root, name, spec, state, merchantId, env, definitionHash(definition), ctx.now().getTime());
   if (check.warnings.length) report.warnings = [...(report.warnings ?? []), ...check.warnings];
   for (const warning of check.warnings) ctx.log(`${name}: warning: ${warning}`);
   if (check.problems.length) throw new LedgerMismatchError(`Refused to deliver: ${check.problems.join(' ')}`);
@@ -67,6 +67,8 @@ export async function runEmarsysSalesJob(
   if (scan.rejected > scan.rejects.length) report.rejectsOmitted = scan.rejected - scan.rejects.length;
 
   try {
+    const misfit = ledgerMisfit(name, state, scan);
+    if (misfit) throw new LedgerMismatchError(`Refused to deliver: ${misfit}`);
     if (failOnTooManyRejects(report, scan.rejected, scan.read - scan.beforeWindow, spec.rejects?.maxRatio)) return;
     // The meaning is recorded before the first upload: the intent written below carries it.
     if (!ctx.options.dryRun) {

@@ -280,7 +280,7 @@ function rewritePart(part: SpoolPart, drop: Set<number>, orderColumn?: number): 
         if (orders) {
           record.bytes = bytesOfLine;
           readRecord(bytesOfLine, 0, bytesOfLine.length, record);
-          hasher.start();
+          hasher.start('joined'); // one part: as the line writer's order fingerprint
           hasher.text(record.text(orderColumn!));
           hasher.finish(pair);
           orders.add(pair[0]!, pair[1]!);

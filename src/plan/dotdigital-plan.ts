@@ -4,7 +4,7 @@ import type { DotdigitalContactsDefinition } from '../definitions/types.ts';
 import { connectDotdigital } from '../destinations/dotdigital/client.ts';
 import { scanContactsExport } from '../destinations/dotdigital/contacts-export.ts';
 import { mappedFields, PERSONAL_FIELDS, resolveFields } from '../destinations/dotdigital/fields.ts';
-import { maskSample, personalFields } from '../reports/personal-data.ts';
+import { personalFields, planSample } from '../reports/personal-data.ts';
 import { csvFields } from '../pipeline/csv-records.ts';
 import { csvLine } from '../pipeline/csv-line.ts';
 import { ContactFingerprints } from '../destinations/dotdigital/fingerprints.ts';
@@ -61,7 +61,7 @@ export async function planDotdigital(definition: DotdigitalContactsDefinition, p
     datasetId: spec.source.domo.datasetId,
     onInfo: () => {},
     consume: (csv) =>
-      scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined, refused: RefusedContacts.load(store.dir), personal: personalFields(spec.personalData, PERSONAL_FIELDS), maxPartBytes: settings.dotdigitalMaxFileBytes }),
+      scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined, refused: RefusedContacts.load(store.dir), personal: personalFields({ ...spec.personalData, mask: true }, PERSONAL_FIELDS), maxPartBytes: settings.dotdigitalMaxFileBytes }),
     log: () => {},
   });
   try {
@@ -69,7 +69,7 @@ export async function planDotdigital(definition: DotdigitalContactsDefinition, p
     plan.uploads = scan.spool.parts.length;
     plan.rejects = scan.rejects.slice(0, 5);
     // The sample goes into pull-request comments: personal values are masked unless the job says otherwise.
-    if (scan.spool.parts[0]) plan.sample = maskSample(readFileSync(scan.spool.parts[0].path, 'utf8').split('\n').slice(0, 6), personalFields(spec.personalData, PERSONAL_FIELDS), csvFields, csvLine);
+    if (scan.spool.parts[0]) plan.sample = planSample(readFileSync(scan.spool.parts[0].path, 'utf8').split('\n').slice(0, 6), spec.personalData, PERSONAL_FIELDS, csvFields, csvLine);
   } finally {
     scan.dispose();
   }

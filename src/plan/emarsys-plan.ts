@@ -1,12 +1,13 @@
 /** Plans an EmarsysSalesWriteback: checks the DataSet's columns and the ledger, and computes what would be sent now. */
 import { readFileSync } from 'node:fs';
 import type { EmarsysSalesDefinition } from '../definitions/types.ts';
+import { definitionHash } from '../definitions/hash.ts';
 import { ledgerVerdict, scanSales } from '../destinations/emarsys/connect.ts';
 import { PERSONAL_FIELDS, salesFields } from '../destinations/emarsys/fields.ts';
-import { maskSample, personalFields } from '../reports/personal-data.ts';
+import { planSample } from '../reports/personal-data.ts';
 import { csvFields } from '../pipeline/csv-records.ts';
 import { csvLine } from '../pipeline/csv-line.ts';
-import { describeLedger } from '../destinations/emarsys/ledger.ts';
+import { describeLedger, ledgerMisfit } from '../destinations/emarsys/ledger.ts';
 import { MissingSecretError } from '../errors/index.ts';
 import type { DataSetInfo } from '../sources/domo/client.ts';
 import { domoClientFor, expectedRows } from '../sources/domo/export.ts';
@@ -62,7 +63,7 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
       plan.warnings.push(`${error.message} A reconcile would fail.`);
     }
   }
-  const check = ledgerVerdict(ctx.root, name, spec, state, merchantId, ctx.env);
+  const check = ledgerVerdict(ctx.root, name, spec, state, merchantId, ctx.env, definitionHash(definition));
   plan.warnings.push(...check.warnings);
   plan.ledger = describeLedger(state, check);
   plan.fileColumns = check.fieldOrder;
@@ -79,8 +80,11 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
     plan.error = `columns that cannot work: ${broken.map((c) => `${c.column} (${c.field}: ${c.note})`).join(', ')}`;
     return;
   }
-  const scan = await scanSales({ domo, spec, env: ctx.env, check, ledger: store.loadLedger(state.segments) });
+  // A plan's rejects go into pull-request comments: masked whatever the definition says (see planSample).
+  const scan = await scanSales({ domo, spec: { ...spec, personalData: { ...spec.personalData, mask: true } }, env: ctx.env, check, ledger: store.loadLedger(state.segments) });
   try {
+    const misfit = ledgerMisfit(name, state, scan);
+    if (misfit) plan.error = `a reconcile would refuse to deliver: ${misfit}`;
     const parts = scan.spool.parts;
     plan.rows = { read: scan.read, toSend: scan.spool.lines, rejected: scan.rejected, skipped: scan.alreadyDelivered + scan.beforeWindow + scan.duplicateInExport };
     plan.uploads = parts.length;
@@ -93,7 +97,7 @@ export async function planEmarsys(definition: EmarsysSalesDefinition, plan: JobP
     if (parts[0]) {
       // Only the first few lines are needed; the part is at most one upload in size.
       // The sample goes into pull-request comments: personal values are masked unless the job says otherwise.
-      plan.sample = maskSample(readFileSync(parts[0].path, 'utf8').split('\n').slice(0, SAMPLE_LINES + 1), personalFields(spec.personalData, PERSONAL_FIELDS), csvFields, csvLine);
+      plan.sample = planSample(readFileSync(parts[0].path, 'utf8').split('\n').slice(0, SAMPLE_LINES + 1), spec.personalData, PERSONAL_FIELDS, csvFields, csvLine);
     }
   } finally {
     scan.dispose();

@@ -3,7 +3,7 @@
  * others; each run leaves state and a report behind.
  */
 import { reclaimBuffersWhileRunning } from '../pipeline/reclaim-buffers.ts';
-import { createHash } from 'node:crypto';
+import { definitionHash } from '../definitions/hash.ts';
 import { describeError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
 import type { Definition } from '../definitions/types.ts';
 import { validateRepository } from '../definitions/validator.ts';
@@ -49,9 +49,6 @@ const RUNNERS: Record<Definition['kind'], Runner> = {
   DotdigitalContactsWriteback: runDotdigitalContactsJob as Runner,
 };
 
-export function definitionHash(definition: Definition): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify(definition)).digest('hex')}`;
-}
 
 /** The valid definitions a reconcile would run now, and those it would leave for later. */
 export function selectDue(root: string, only: string[], force: boolean, now: Date, env: NodeJS.ProcessEnv = process.env) {

@@ -39,3 +39,12 @@ const EMAIL = /[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/g;
 export function maskEmails(text: string): string {
   return text.replace(EMAIL, maskValue);
 }
+
+/**
+ * A plan's sample of the file to send, as a pull-request comment shows it: personal columns masked and any
+ * email address elsewhere too, whatever the definition says (its author could set mask: false to read
+ * customer data out of the comment).
+ */
+export function planSample(lines: string[], personal: PersonalData | undefined, always: readonly string[], parse: (line: string) => string[], format: (fields: string[]) => string): string[] {
+  return maskSample(lines, personalFields({ ...personal, mask: true }, always), parse, format).map(maskEmails);
+}

@@ -114,7 +114,9 @@ function takeOver(lockFile: string, id: string): boolean {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const writer = readHolder(marker);
-      if (writer && writer.host === hostname() && !alive(writer.pid, writer.started)) continue; // died mid-take-over
+      // Its writer died mid-take-over (even before writing the marker whole): the next generation may go.
+      const dead = writer ? writer.host === hostname() && !alive(writer.pid, writer.started) : ageMs(marker) > UNREADABLE_STALE_MS;
+      if (dead) continue;
       return false; // someone is taking it over now
     }
     try {

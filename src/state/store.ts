@@ -48,6 +48,8 @@ export class StateStore {
       throw new CorruptStateError(`state/${this.name}.json is not a Writeback state file. ${restoreHint(`state/${this.name}.json`)}`);
     }
     state.segments ??= [];
+    // Intents of earlier versions quoted whole lines (customer ids, emails): they leave the state at its next save.
+    if (state.pending) for (const legacy of ['firstLine', 'lastLine']) delete (state.pending as unknown as Record<string, unknown>)[legacy];
     return state;
   }
 
@@ -99,6 +101,8 @@ export class StateStore {
           `found ${buffer.length} bytes${sha256 ? `, sha256 ${sha256.slice(0, 12)}` : ''}): it was truncated or edited, so it is unknown which lines were delivered. Nothing was sent. ${restoreHint(where)}`,
       );
     }
+    // A segment of an earlier version, its size right: its checksum is recorded from now on (saved with the state).
+    if (segment.sha256 === undefined) Object.assign(segment, { bytes: buffer.length, sha256: createHash('sha256').update(buffer).digest('hex') });
     const pairs = new Uint32Array(buffer.length / 4);
     for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
     return pairs;

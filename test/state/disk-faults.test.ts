@@ -2,9 +2,10 @@
  * The disk under a run: full while spooling or while writing the state (ENOSPC, injected into node:fs),
  * and durable before an upload (the state directory is fsynced after its files are renamed into place).
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const disk = vi.hoisted(() => ({
@@ -13,6 +14,8 @@ const disk = vi.hoisted(() => ({
   log: [] as string[],
   paths: new Map<number, string>(),
 }));
+
+const require = createRequire(import.meta.url);
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
@@ -36,7 +39,13 @@ vi.mock('node:fs', async (importOriginal) => {
     disk.log.push(`fsync ${disk.paths.get(fd)}`);
     return fs.fsyncSync(fd);
   }) as typeof fs.fsyncSync;
-  const patched = { openSync, writeSync, renameSync, fsyncSync };
+  // Streams writing a file that is full error on their first write, as fs streams do on ENOSPC.
+  const createWriteStream = ((path: string, ...rest: unknown[]) => {
+    if (!disk.full?.(String(path), Buffer.alloc(0))) return (fs.createWriteStream as (...args: unknown[]) => unknown)(path, ...rest);
+    const { Writable } = require('node:stream') as typeof import('node:stream');
+    return new Writable({ write: (_chunk, _encoding, done) => done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) });
+  }) as typeof fs.createWriteStream;
+  const patched = { openSync, writeSync, renameSync, fsyncSync, createWriteStream };
   return { ...fs, ...patched, default: { ...fs, ...patched } };
 });
 
@@ -92,6 +101,19 @@ describe('a full disk', () => {
     disk.full = undefined;
     expect((await runAll()).reports[0]!.rows.sent).toBe(5);
     expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('while compressing an upload (WRITEBACK_EMARSYS_GZIP) fails before the intent: the next run is not held', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
+    disk.full = (path) => path.endsWith('.gz.tmp');
+    const env = { ...world.env, WRITEBACK_EMARSYS_GZIP: 'true' };
+    const [report] = (await reconcile({ root: world.root, env, only: [], force: true, dryRun: false, log: () => {} })).reports;
+    expect(report!.status).toBe('failed');
+    expect(report!.message).toContain('could not compress the upload: the disk is full (ENOSPC)');
+    expect(JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')).pending).toBeUndefined();
+    disk.full = undefined;
+    const [next] = (await reconcile({ root: world.root, env, only: [], force: true, dryRun: false, log: () => {} })).reports;
+    expect(next).toMatchObject({ status: 'succeeded', rows: { sent: 5 } });
   });
 
   it('the state directory is fsynced after its files are renamed into place, before the upload starts', async () => {

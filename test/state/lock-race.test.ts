@@ -3,7 +3,7 @@
  * deliver. The lock is synchronous, so the race is staged: while the first run reads the stale lock,
  * a second run (as if in another process) takes it over completely; the first must then not remove it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -46,6 +46,21 @@ describe('taking over a stale lock', () => {
     expect(second).toBeDefined();
     second!.release();
     expect(takeLock(file, 'third', 'sales').tookOver).toBeUndefined(); // nothing stale was left behind
+  });
+
+  it('a take-over marker its writer died before filling does not keep the lock stale forever', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writeback-lock-'));
+    const file = join(dir, 'sales.lock');
+    staleLock(file);
+    const stat = statSync(file, { bigint: true });
+    const marker = `${file}.takeover-${stat.ino}-${stat.mtimeNs}-1`;
+    writeFileSync(marker, '');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(marker, hourAgo, hourAgo);
+    const lock = takeLock(file, 'next', 'sales');
+    expect(lock.tookOver).toContain('its process is gone');
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]); // the dead marker went too
   });
 
   it('reports what it took over', () => {

@@ -24,10 +24,10 @@ export function connectEmarsys(spec: EmarsysSalesSpec, job: string, secrets: Sec
 }
 
 /** The ledger's verdict for this job now (see ledger.ts), with the orphaned states of the repository. */
-export function ledgerVerdict(root: string, name: string, spec: EmarsysSalesSpec, state: JobState, merchantId: string | undefined, env: NodeJS.ProcessEnv, now = Date.now()): LedgerCheck {
+export function ledgerVerdict(root: string, name: string, spec: EmarsysSalesSpec, state: JobState, merchantId: string | undefined, env: NodeJS.ProcessEnv, definitionHash: string, now = Date.now()): LedgerCheck {
   const jobs = new Set(listDefinitionFiles(root).map((file) => basename(file, extname(file))));
   jobs.add(name);
-  return checkLedger({ name, spec, state, merchantId, orphans: hasDeliveries(state) ? [] : orphanStates(root, jobs), now, cursorToleranceMs: cursorToleranceMs(env) });
+  return checkLedger({ name, spec, state, merchantId, orphans: hasDeliveries(state) ? [] : orphanStates(root, jobs), now, cursorToleranceMs: cursorToleranceMs(env), definitionHash });
 }
 
 /** Exports the DataSet and scans it against the ledger, within the verdict's window. */
@@ -35,7 +35,7 @@ export function scanSales(options: {
   domo: DomoClient;
   spec: EmarsysSalesSpec;
   env: NodeJS.ProcessEnv;
-  check: Pick<LedgerCheck, 'windowStart' | 'cursorLimit' | 'meaning' | 'fieldOrder'> & { windowEnd?: number };
+  check: Pick<LedgerCheck, 'windowStart' | 'cursorLimit' | 'meaning' | 'fieldOrder' | 'cursor'> & { windowEnd?: number };
   ledger: ScanOptionsLedger;
   onInfo?: (info: DataSetInfo, expected: ExpectedRows, workers: number) => void;
   log?: (line: string) => void;
@@ -56,6 +56,7 @@ export function scanSales(options: {
         windowStart: check.windowStart,
         cursorLimit: check.cursorLimit,
         windowEnd: check.windowEnd,
+        deliveredUpTo: check.cursor,
         keyEncoding: check.meaning.keyEncoding,
         expectedRows: expected.rows,
         workers,

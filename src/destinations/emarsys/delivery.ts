@@ -11,7 +11,7 @@ import { csvField } from '../../pipeline/csv-records.ts';
 import type { UploadRecord } from '../../reports/run-report.ts';
 import type { JobState, LedgerSegment } from '../../state/job-state.ts';
 import type { StateStore } from '../../state/store.ts';
-import type { EmarsysSalesClient } from './client.ts';
+import { BodyReadError, type EmarsysSalesClient } from './client.ts';
 
 export type DeliveryOutcome =
   | { kind: 'delivered'; sent: number; uploads: UploadRecord[] }
@@ -46,6 +46,7 @@ export async function deliverParts(options: {
   let sent = 0;
   for (const part of parts) {
     if (options.signal?.aborted) return { kind: 'interrupted', sent, uploads, signal: String(options.signal.reason) };
+    await client.prepare(part); // before the intent: failing here, nothing can have left
     const segment: LedgerSegment = {
       ...store.writeSegment(runId, part.index, part.fingerprintChunks()),
       lines: part.lines,
@@ -84,15 +85,16 @@ export async function deliverParts(options: {
     try {
       await client.upload(part);
     } catch (error) {
-      if (error instanceof HttpError) {
-        // Emarsys answered no: nothing of this part arrived, so forget the intent.
+      // Emarsys answered no, or the file never left whole: nothing of this part arrived, so forget the intent.
+      if (error instanceof HttpError || error instanceof BodyReadError) {
         record.outcome = 'rejected';
         forget(segment);
         await journal().catch(() => log('  (could not update the intent branch; the next run will ask whether this upload arrived)'));
         return { kind: 'rejected', sent, uploads, error };
       }
+      // Anything else after the request may have left: the intent stays, and the job is held.
       if (error instanceof UnknownOutcomeError) return { kind: 'unknown', sent, uploads, error };
-      throw error;
+      return { kind: 'unknown', sent, uploads, error: new UnknownOutcomeError(`the upload ended in an unexpected error (${describeError(error)}); it may or may not have been accepted`) };
     }
     record.outcome = 'accepted';
     segment.acceptedAt = now().toISOString();

@@ -59,6 +59,8 @@ export function checkLedger(input: {
   orphans: OrphanState[];
   now: number;
   cursorToleranceMs: number;
+  /** The definition's hash now (state.definitionHash is the one of its last run). */
+  definitionHash: string;
 }): LedgerCheck {
   const { name, spec, state, now } = input;
   const key = spec.delivery?.key ?? DEFAULT_KEY;
@@ -75,9 +77,14 @@ export function checkLedger(input: {
     for (const orphan of input.orphans) {
       const theirs = orphan.state.ledger;
       if (orphan.state.kind !== KIND || !hasDeliveries(orphan.state)) continue;
-      if (theirs && (theirs.account !== expected.account || theirs.dataset !== expected.dataset)) continue;
+      if (!theirs) {
+        // An earlier version's state does not say what it delivered where: worth a word, not a refusal.
+        warnings.push(`state/${orphan.name}.json (whose definition is gone) records earlier deliveries; if ${name} is ${orphan.name} renamed, stop and run: npx writeback rename ${orphan.name} ${name}`);
+        continue;
+      }
+      if (theirs.account !== expected.account || theirs.dataset !== expected.dataset) continue;
       problems.push(
-        `${name} has no state yet, but state/${orphan.name}.json (whose definition is gone) records deliveries ${theirs ? 'of the same DataSet to the same Emarsys account' : 'of an Emarsys job'}: ` +
+        `${name} has no state yet, but state/${orphan.name}.json (whose definition is gone) records deliveries of the same DataSet to the same Emarsys account: ` +
           `if you renamed ${orphan.name} to ${name}, run: npx writeback rename ${orphan.name} ${name}. If ${name} is a new job, its lines would be sent again: ` +
           `run ${baseline} to record what Emarsys already holds, or delete state/${orphan.name}.json and state/${orphan.name}/ if those lines must be sent once more.`,
       );
@@ -94,12 +101,21 @@ export function checkLedger(input: {
   if (!hasDeliveries(state)) {
     meaning = { ...expected, keyEncoding: KEY_ENCODING };
   } else if (!known) {
-    // Written by a version that did not record the meaning: the definition as it is now is the best reading.
+    // Written by a version that did not record the meaning. Unchanged since its last run, the definition
+    // as it is now says what it meant; changed since, nobody can tell whether the key, lookback or account changed.
     const lookbackMs = parseDuration(spec.delivery?.lookback ?? '') ?? 0;
     const cursor = state.cursor ? Date.parse(state.cursor) : NaN;
     const horizon = cursorColumn && state.segments.length && Number.isFinite(cursor) && cursor <= now + input.cursorToleranceMs ? isoUtc(cursor - lookbackMs) : undefined;
     meaning = { ...expected, keyEncoding: 'joined', horizon };
-    warnings.push(`state/${name}.json did not record what its ledger means (it was written by an earlier version): recorded key ${keyText(key)}, this Emarsys account${cursorColumn ? ` and cursor ${cursorColumn}` : ''} as they are now; changes to them are detected from now on`);
+    if (state.definitionHash && state.definitionHash !== input.definitionHash) {
+      problems.push(
+        `state/${name}.json was written by an earlier version of Writeback, which did not record what its ledger means, and the definition changed since that run: ` +
+          `if delivery.key, delivery.lookback, the cursor or the merchant id changed, delivered lines would be sent again. Run the job once with the definition as it was ` +
+          `(git revert the change) so the state records its meaning, then change it; or run ${baseline} to start the ledger from the export as it is now.`,
+      );
+    } else {
+      warnings.push(`state/${name}.json did not record what its ledger means (it was written by an earlier version): recorded key ${keyText(key)}, this Emarsys account${cursorColumn ? ` and cursor ${cursorColumn}` : ''} as they are now; changes to them are detected from now on`);
+    }
   } else {
     meaning = { ...known };
     if (keyText(known.key) !== keyText(key)) {
@@ -135,12 +151,14 @@ export function checkLedger(input: {
   const check: LedgerCheck = { meaning, problems, warnings, fieldOrder: columns.order };
   if (!cursorColumn) return check;
   const lookbackMs = parseDuration(spec.delivery?.lookback ?? '') ?? 0;
-  check.cursorLimit = now + input.cursorToleranceMs;
+  // A row ahead of now by more than the lookback would move the cursor past rows that are yet to come:
+  // with the window measured back from it, they would count as old. So the lookback bounds the tolerance.
+  check.cursorLimit = now + Math.min(input.cursorToleranceMs, lookbackMs);
   if (state.cursor !== undefined && !restart) {
     const cursor = Date.parse(state.cursor);
     if (!Number.isFinite(cursor)) {
       problems.push(`state/${name}.json has a cursor "${state.cursor}" that is not a time: restore the state from git history, or run ${baseline}.`);
-    } else if (cursor > check.cursorLimit) {
+    } else if (cursor > now + input.cursorToleranceMs) {
       problems.push(
         `state/${name}.json has the cursor ${state.cursor}, after now: a far-future row moved it (earlier versions allowed that), and the ledger may have dropped lines older than it. ` +
           `Check in Emarsys which lines it holds, then run ${baseline} --until <the last delivered ${cursorColumn}>.`,
@@ -185,4 +203,19 @@ export function describeLedger(state: JobState, check: LedgerCheck): string {
   const from = meaning.horizon ? `, lines from ${meaning.horizon} on` : '';
   const window = check.windowStart === undefined ? 'the whole export is read' : `rows from ${isoUtc(check.windowStart)} on are read`;
   return `${count(lines)} delivered lines remembered${from} (key ${keyText(meaning.key)}, ${meaning.keyEncoding}); ${window}`;
+}
+
+/** Fewer lines than this that should be in the ledger say too little to judge it by. */
+const MIN_LINES_TO_JUDGE = 3;
+
+/**
+ * Why the ledger does not fit the export, if it does not: many lines that earlier runs delivered and none
+ * of them in the ledger means it is read with another meaning than it was written with.
+ */
+export function ledgerMisfit(name: string, state: JobState, scan: { shouldBeKnown: number; recognised: number }): string | undefined {
+  if (!state.segments.length || scan.shouldBeKnown < MIN_LINES_TO_JUDGE || scan.recognised > 0) return undefined;
+  return (
+    `the ledger holds none of the ${count(scan.shouldBeKnown)} lines that earlier runs delivered (up to ${state.cursor ?? 'the last run'}), so its fingerprints do not fit this definition ` +
+    `(a delivery.key changed before the state recorded it, say) and every line would be sent again. Restore the definition the ledger was written with, or run npx writeback baseline ${name}.`
+  );
 }

@@ -32,6 +32,8 @@ export interface ScanOptions {
   windowEnd?: number;
   /** How key fingerprints are computed (the ledger's encoding; default: length-prefixed). */
   keyEncoding?: KeyEncoding;
+  /** The cursor earlier runs delivered up to (ms): lines at or before it should be in the ledger (see ScanResult.recognised). */
+  deliveredUpTo?: number;
   maxPartBytes: number;
   /** Rows the DataSet announces: sizes the in-run duplicate check. */
   expectedRows?: number;
@@ -52,6 +54,13 @@ export interface ScanResult {
   beforeWindow: number;
   afterWindow: number;
   duplicateInExport: number;
+  /**
+   * Lines earlier runs should have delivered (cursor at or before deliveredUpTo; without a cursor, every
+   * line), and how many of them the ledger holds. A ledger that holds none of many is read with the wrong
+   * meaning (a key changed unrecorded, say): the job then refuses rather than send them again.
+   */
+  shouldBeKnown: number;
+  recognised: number;
   /** Latest cursor among the rows spooled for sending. */
   maxCursor?: number;
 }
@@ -70,7 +79,7 @@ function batchRunner(config: SalesBatchConfig, workers: number): BatchRunner<Sal
 export async function scanSalesExport(input: Readable, options: ScanOptions): Promise<ScanResult> {
   const { spec, ledger } = options;
   const cursorColumn = spec.delivery?.cursor;
-  const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, afterWindow: 0, duplicateInExport: 0 };
+  const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, afterWindow: 0, duplicateInExport: 0, shouldBeKnown: 0, recognised: 0 };
   const duplicates = new ExportDuplicates();
   let runner: BatchRunner<SalesBatch> | undefined;
   /** Batches asked for and not yet added, in export order; a few in flight keep every worker busy. */
@@ -94,10 +103,14 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     const { ends, keys, cursors, orders } = batch;
     let maxCursor = result.maxCursor ?? -Infinity;
     let run = 0; // the first line of the lines to spool next
+    const upTo = options.deliveredUpTo;
     for (let i = 0; i < ends.length; i++) {
       const hi = keys[i * 2]!;
       const lo = keys[i * 2 + 1]!;
+      const old = upTo === undefined || cursors[i]! <= upTo; // NaN (no cursor): every line
+      if (old) result.shouldBeKnown++;
       if (ledger.has(hi, lo)) {
+        if (old) result.recognised++;
         result.alreadyDelivered++;
         if (i > run) result.spool.addLines(lines, ends, keys, cursors, run, i, orders);
         run = i + 1;
