@@ -44,6 +44,28 @@ export class SecretResolver {
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** Whether a secret can be resolved here (without registering or returning its value). */
+  private available(name: string): boolean {
+    if (reservedSecretName(name)) return true; // not missing: refused with its own message when resolved
+    return Boolean((insideActions(this.env) ? undefined : this.env[name]) || this.fromBundle(name));
+  }
+
+  /** The names of every secret a value (a spec, say) refers to that cannot be resolved, each once. */
+  missing(value: unknown): string[] {
+    const names = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (typeof node === 'object' && node !== null) {
+        const ref = node as { secret?: unknown };
+        if (typeof ref.secret === 'string' && Object.keys(node).length === 1) {
+          if (!this.available(ref.secret)) names.add(ref.secret);
+        } else Object.values(node).forEach(walk);
+      }
+    };
+    walk(value);
+    return [...names];
+  }
+
   resolve(job: string, value: StringOrSecret): string {
     if (typeof value === 'string') return value;
     const reserved = reservedSecretName(value.secret);

@@ -10,11 +10,7 @@ export function httpSettings(env: NodeJS.ProcessEnv) {
   return {
     timeoutMs: number('WRITEBACK_HTTP_TIMEOUT_MS', 120_000),
     retryBaseMs: number('WRITEBACK_RETRY_BASE_MS', 1_000),
-    emarsysMaxUploadBytes: number('WRITEBACK_EMARSYS_MAX_UPLOAD_BYTES', 20 * 1024 * 1024),
-    // 50 MB per request at Dotdigital, and base64 adds a third: 35 MB of CSV stays under it.
-    dotdigitalMaxFileBytes: number('WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES', 35 * 1024 * 1024),
-    dotdigitalImportTimeoutMs: number('WRITEBACK_DOTDIGITAL_IMPORT_TIMEOUT_MS', 60 * 60_000),
-    // A vendor's rate limit may ask for a wait up to an hour (Dotdigital's hourly scheme): sit out up to this.
+    // A vendor's rate limit may ask for a wait up to an hour (an hourly rate scheme): sit out up to this.
     maxRateLimitWaitMs: parseDuration(env.WRITEBACK_RATE_LIMIT_MAX_WAIT ?? '') ?? 15 * 60_000,
   };
 }
@@ -34,17 +30,7 @@ export function formatWorkers(env: NodeJS.ProcessEnv, rows: number | undefined, 
   return 2;
 }
 
-/** How far ahead of now a delivery cursor value may lie (WRITEBACK_CURSOR_TOLERANCE, a duration; default 1d: zone-less local times east of UTC). */
-export function cursorToleranceMs(env: NodeJS.ProcessEnv): number {
-  return parseDuration(env.WRITEBACK_CURSOR_TOLERANCE ?? '') ?? 86_400_000;
-}
-
 /** How old a lock from another host must be before it is taken over (WRITEBACK_LOCK_STALE_AFTER; default 6h, GitHub's job limit). */
 export function lockStaleAfterMs(env: NodeJS.ProcessEnv): number {
   return parseDuration(env.WRITEBACK_LOCK_STALE_AFTER ?? '') ?? 6 * 3_600_000;
-}
-
-/** WRITEBACK_EMARSYS_GZIP=true sends Emarsys files gzip-compressed (undocumented by Emarsys, used by a production client). */
-export function emarsysGzip(env: NodeJS.ProcessEnv): boolean {
-  return /^(1|true|yes)$/i.test(env.WRITEBACK_EMARSYS_GZIP ?? '');
 }

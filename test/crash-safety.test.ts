@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomoEmulator } from '../src/emulators/domo.ts';
 import { EmarsysEmulator } from '../src/emulators/emarsys.ts';
 import { random } from '../src/demo/sample-data.ts';
-import type { JobState } from '../src/state/job-state.ts';
+import type { SalesState } from '../src/destinations/emarsys/state.ts';
 import { COLUMNS, lines, salesJob, SECRETS } from './helpers/fixtures.ts';
 
 const TRIALS = 50;
@@ -46,7 +46,7 @@ describe('crash safety under SIGKILL', () => {
         resolve({ code, killed: signal === 'SIGKILL' });
       });
     });
-  const state = (): JobState => JSON.parse(readFileSync(join(root, 'state', 'sales.json'), 'utf8'));
+  const state = (): SalesState => JSON.parse(readFileSync(join(root, 'state', 'sales.json'), 'utf8'));
 
   it(`${TRIALS} kills at random points: every line arrives exactly once`, async () => {
     const rand = random(2026);

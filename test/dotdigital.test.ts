@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { ContactFingerprints } from '../src/destinations/dotdigital/fingerprints.ts';
 import { rateLimitWaitMs } from '../src/http/retry.ts';
-import { FingerprintSet } from '../src/state/key-hash.ts';
+import { FingerprintSet } from '../src/state/fingerprint-tables.ts';
 import { runCli } from './helpers/repo.ts';
 import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
 

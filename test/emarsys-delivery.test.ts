@@ -307,8 +307,9 @@ describe('runs that overlap or crash', () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
     await world.run();
     const { StateStore } = await import('../src/state/store.ts');
+    const { salesState } = await import('../src/destinations/emarsys/state.ts');
     const store = new StateStore(world.root, 'sales');
-    const state = store.load('EmarsysSalesWriteback');
+    const state = salesState(store.load('EmarsysSalesWriteback'));
     // As the runner leaves it when killed between "intent recorded" and "answer recorded".
     state.pending = { runId: 'crashed', part: 1, parts: 1, lines: 5, bytes: 100, sha256: 'ab'.repeat(32), segment: { file: 'x.bin', lines: 5, runId: 'crashed', acceptedAt: '' }, startedAt: '2026-11-22T05:17:00.000Z', orders: 5, firstOrder: 'O-6', lastOrder: 'O-10' };
     store.save(state);

@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isDue } from '../src/reconcile/due.ts';
 import { reconcile } from '../src/reconcile/reconciler.ts';
-import type { JobState } from '../src/state/job-state.ts';
-import { hashFields } from '../src/state/key-hash.ts';
+import type { SalesState } from '../src/destinations/emarsys/state.ts';
+import { salesState } from '../src/destinations/emarsys/state.ts';
+import { LedgerFiles } from '../src/destinations/emarsys/ledger-files.ts';
+import { hashFields } from '../src/state/key-hasher.ts';
 import { StateStore } from '../src/state/store.ts';
 import { runCli } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, SECRETS, useWorld } from './helpers/world.ts';
 
 const WINDOWED = '  delivery:\n    cursor: ordered_at\n    lookback: 3d\n  rejects:\n    maxRatio: 0.5\n';
 const orders = (count: number, first = 1) => Array.from({ length: count }, (_, i) => `O-${first + i}`).sort();
-const segmentPath = (world: { root: string; state(): JobState }, i = 0) => join(world.root, 'state', 'sales', world.state().segments[i]!.file);
+const segmentPath = (world: { root: string; state(): SalesState }, i = 0) => join(world.root, 'state', 'sales', world.state().segments[i]!.file);
 
 describe('a far-future cursor value', () => {
   const world = useWorld();
@@ -45,7 +47,7 @@ describe('a far-future cursor value', () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
     await world.run();
     const store = new StateStore(world.root, 'sales');
-    const state = store.load('EmarsysSalesWriteback');
+    const state = salesState(store.load('EmarsysSalesWriteback'));
     state.cursor = '9999-12-31T00:00:00Z';
     store.save(state);
     world.domo.appendRows(DATASET_ID, lines(3, Date.parse('2026-11-21T08:00:00Z'), 10));
@@ -152,7 +154,7 @@ describe('a ledger whose meaning changed', () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(3) });
     await world.run();
     const store = new StateStore(world.root, 'sales');
-    const state = store.load('EmarsysSalesWriteback');
+    const state = salesState(store.load('EmarsysSalesWriteback'));
     store.save({ ...state, name: 'webshop-sales' });
     expect((await world.run()).message).toContain('state/sales.json belongs to job "webshop-sales"');
     store.save(state);
@@ -186,7 +188,7 @@ describe('key fingerprints', () => {
     const store = new StateStore(world.root, 'sales');
     const pairs = new Uint32Array(8);
     rows.forEach((r, i) => hashFields([r[0]!, r[3]!], [0, 1], pairs.subarray(i * 2, i * 2 + 2)));
-    const segment = store.writeSegment('old', 1, [pairs]);
+    const segment = new LedgerFiles(store).writeSegment('old', 1, [pairs]);
     mkdirSync(store.dir, { recursive: true });
     writeFileSync(store.file, JSON.stringify({ version: 1, name: 'sales', kind: 'EmarsysSalesWriteback', cursor: '2026-11-20T08:03:00Z', segments: [{ file: segment.file, lines: 4, maxCursor: '2026-11-20T08:03:00Z', runId: 'old', acceptedAt: '2026-11-20T09:00:00Z' }] }));
     world.domo.appendRows(DATASET_ID, lines(1, Date.parse('2026-11-20T09:00:00Z'), 50));
@@ -301,7 +303,7 @@ describe('states written by the previous version (review findings)', () => {
     const store = new StateStore(world.root, 'sales');
     const pairs = new Uint32Array(rows.length * 2);
     rows.forEach((r, i) => hashFields([r[0]!, r[3]!], [0, 1], pairs.subarray(i * 2, i * 2 + 2)));
-    const segment = store.writeSegment('old', 1, [pairs]);
+    const segment = new LedgerFiles(store).writeSegment('old', 1, [pairs]);
     mkdirSync(store.dir, { recursive: true });
     const last = rows.at(-1)![1]!;
     writeFileSync(store.file, JSON.stringify({ version: 1, name: 'sales', kind: 'EmarsysSalesWriteback', definitionHash, cursor: `${last}Z`, segments: [{ file: segment.file, lines: rows.length, maxCursor: `${last}Z`, runId: 'old', acceptedAt: '2026-11-20T09:00:00Z' }] }));

@@ -161,6 +161,7 @@ describe('dashboard', () => {
     name: `job-${i}`,
     kind: 'EmarsysSalesWriteback',
     suspended: false,
+    held: false,
     dueNow: false,
     next: new Date('2026-11-23T05:17:00Z'),
     history: [report(status, { name: `job-${i}`, rows: { read: 100, sent: 40 + i, rejected: 1, skipped: 59 } })],

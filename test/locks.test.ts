@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobState } from '../src/state/job-state.ts';
+import type { SalesState } from '../src/destinations/emarsys/state.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, useWorld } from './helpers/world.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'writeback.js');
@@ -106,7 +106,7 @@ describe('locks', () => {
     expect(Number(stopped![1])).toBeLessThan(Number(stopped![2])); // nothing new started
     expect(existsSync(lockFile(world.root))).toBe(false);
     expect(readdirSync(spoolDir).filter((f) => f.startsWith('writeback-spool-'))).toEqual([]); // the spool went with the run
-    const state = JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')) as JobState;
+    const state = JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')) as SalesState;
     expect(state.pending).toBeUndefined();
     expect(state.segments).toHaveLength(Number(stopped![1])); // the upload on the wire was answered and recorded
     world.emarsys.uploadDelayMs = 0;

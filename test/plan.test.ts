@@ -51,9 +51,9 @@ describe('writeback plan', () => {
     const { plans } = JSON.parse(stdout);
     expect(plans[0].columns).toEqual(
       expect.arrayContaining([
-        { field: 'item', column: 'sku', verdict: 'missing', note: 'not in the DataSet' },
-        { field: 'quantity', column: 'qty', domoType: 'DATETIME', verdict: 'incompatible', note: 'needs a numeric column' },
-        { field: 'delivery.cursor', column: 'ordered_at', domoType: 'DATETIME', verdict: 'ok' },
+        { field: 'item', column: 'sku', need: 'text', verdict: 'missing', note: 'not in the DataSet' },
+        { field: 'quantity', column: 'qty', need: 'number', domoType: 'DATETIME', verdict: 'incompatible', note: 'needs a numeric column' },
+        { field: 'delivery.cursor', column: 'ordered_at', need: 'time', domoType: 'DATETIME', verdict: 'ok' },
       ]),
     );
     expect(plans[0].error).toContain('columns that cannot work: sku (item: not in the DataSet), qty (quantity: needs a numeric column)');

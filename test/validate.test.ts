@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { AJV_OPTIONS, SCHEMA_URL, schemaSha256, standaloneValidatorCode } from '../src/definitions/schema-validator.ts';
+import { AJV_OPTIONS, definitionSchemaText, schemaSha256, standaloneValidatorCode } from '../src/definitions/schema-validator.ts';
 import { validateRepository } from '../src/definitions/validator.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 
@@ -209,7 +209,7 @@ describe('writeback validate', () => {
 describe('the validator compiled at build time', () => {
   it('finds exactly the errors ajv finds compiling the schema at run time', async () => {
     const { Ajv } = await import('ajv');
-    const schema = readFileSync(SCHEMA_URL, 'utf8');
+    const schema = definitionSchemaText();
     // Beside node_modules, so the code's requires of ajv's runtime helpers resolve as they do in dist/.
     const dir = mkdtempSync(join(import.meta.dirname, '..', 'node_modules', '.cache-writeback-'));
     try {

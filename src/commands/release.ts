@@ -1,5 +1,7 @@
-/** `writeback release NAME --delivered|--not-delivered`: a person's decision about an upload of unknown outcome. */
+/** `writeback release NAME --delivered|--not-delivered`: a person's decision about a held job. */
 import { WritebackError } from '../errors/index.ts';
+import { validateRepository } from '../definitions/validator.ts';
+import { destinationFor } from '../registry.ts';
 import { StateStore } from '../state/store.ts';
 import type { CommandIO } from './io.ts';
 
@@ -12,28 +14,21 @@ export interface ReleaseOptions {
 export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
   const { name } = options;
   if (!name || options.delivered === options.notDelivered) {
-    throw new WritebackError('usage: writeback release NAME --delivered | --not-delivered (say whether Emarsys received the held upload)');
+    throw new WritebackError('usage: writeback release NAME --delivered | --not-delivered (say whether the destination received the held upload)');
   }
   const store = new StateStore(io.root, name);
+  if (!store.exists() && !validateRepository(io.root, undefined, io.env).definitions.some((d) => d.definition.metadata.name === name)) {
+    throw new WritebackError(`there is no job named ${name} (no definition connectors/${name}.yaml, no state/${name}.json)`);
+  }
   const lock = store.lock(`release-${Date.now()}`);
   try {
     const state = store.load('');
-    if (!state.pending && !state.held) {
+    const module = destinationFor(state.kind);
+    if (!state.held && !module?.held?.(state, name)) {
       io.out(`${name}: not held; nothing to release`);
       return 0;
     }
-    const pending = state.pending;
-    if (pending) {
-      if (options.delivered) {
-        pending.segment.acceptedAt = new Date().toISOString();
-        state.segments.push(pending.segment);
-        io.out(`${name}: recorded upload ${pending.part} (${pending.lines} lines) as delivered; those lines will never be sent again`);
-      } else {
-        store.deleteSegment(pending.segment.file);
-        io.out(`${name}: recorded upload ${pending.part} (${pending.lines} lines) as not delivered; the next run sends them`);
-      }
-    }
-    state.pending = undefined;
+    for (const line of module?.release?.(state, store, options.delivered) ?? []) io.out(line);
     state.held = undefined;
     store.save(state);
     io.out(`${name}: released; commit state/${name}.json (and state/${name}/) so the scheduled runs see it`);

@@ -5,10 +5,11 @@
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { WritebackError } from '../errors/index.ts';
-import { listDefinitionFiles } from '../definitions/validator.ts';
+import { listDefinitionFiles } from '../definitions/files.ts';
 import { fsyncDir } from '../state/durable.ts';
 import { StateStore } from '../state/store.ts';
-import { hasDeliveries } from '../destinations/emarsys/ledger.ts';
+import type { JobState } from '../state/job-state.ts';
+import { destinationFor } from '../registry.ts';
 import type { CommandIO } from './io.ts';
 
 const JOB_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -25,7 +26,8 @@ export function renameCommand(io: CommandIO, options: { from?: string; to?: stri
   const renamed = new StateStore(io.root, to);
   if (!old.exists()) throw new WritebackError(`state/${from}.json does not exist: there is no state to move`);
   // Runs refused before the rename leave an empty state under the new name: that one may be replaced.
-  if (renamed.exists() && hasDeliveries(renamed.load(''))) {
+  const deliveries = (state: JobState) => destinationFor(state.kind)?.hasDeliveries?.(state) ?? state.lastRun !== undefined;
+  if (renamed.exists() && deliveries(renamed.load(''))) {
     throw new WritebackError(`state/${to}.json already records deliveries of its own; move or delete it first (deleting it forgets what ${to} delivered)`);
   }
 

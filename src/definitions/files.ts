@@ -3,8 +3,8 @@
  * repository (a symlink is followed only when it stays inside), never a device or a FIFO (a link to
  * /dev/zero read forever, a FIFO blocks), and never more than the size limit, counted while reading.
  */
-import { closeSync, constants, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { relative, isAbsolute } from 'node:path';
+import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
 
 /** Definitions are small; anything bigger is a mistake (or an attack) and is refused. */
 export const MAX_DEFINITION_BYTES = 1024 * 1024;
@@ -54,4 +54,42 @@ export function readDefinitionFile(path: string, root: string): DefinitionFile {
 
 function tooBig(size: string): string {
   return `file is ${size}; a definition may be at most 1 MB. Keep data out of definitions: one small YAML file per job.`;
+}
+
+export const CONNECTORS_DIR = 'connectors';
+const DEFINITION_FILE = /\.ya?ml$/;
+
+/**
+ * How a file is named in messages: relative to the repository root (as GitHub annotations expect),
+ * else to the working directory, else absolute.
+ */
+export function displayPath(path: string, root = process.cwd()): string {
+  for (const base of [root, process.cwd()]) {
+    const rel = relative(base, path);
+    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return visible(rel.split(sep).join('/'));
+  }
+  return visible(path);
+}
+
+/** Control characters written out (a line break as \n): a file name must not be able to start a new line of output. */
+const visible = (text: string) => text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+
+/** Whether a directory entry exists, links that lead nowhere included (their error is clearer than "not found"). */
+export function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The definition files of a repository, sorted for stable output. */
+export function listDefinitionFiles(root: string): string[] {
+  const dir = join(root, CONNECTORS_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => DEFINITION_FILE.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }

@@ -1,17 +1,21 @@
 /**
- * JSON Schema validation with errors rewritten for people. The validator is compiled by ajv at build
- * time (`npm run build` writes it as code beside the compiled modules: see precompile-schema.ts), since
- * compiling it took 120 ms and loading ajv 60 ms of every command's start. When there is no build, or
- * the schema changed since, ajv compiles it here.
+ * JSON Schema validation with errors rewritten for people. The schema is composed from the registered
+ * destination modules (compose-schema.ts). Its validator is compiled by ajv at build time (`npm run build`
+ * writes it as code beside the compiled modules: see precompile-schema.ts), since compiling it took 120 ms
+ * and loading ajv 60 ms of every command's start. When there is no build, or the schema changed since (a
+ * module registered at run time, an edited fragment), ajv compiles it here.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import { destinations } from '../registry.ts';
+import { composeDefinitionSchema, schemaText } from './compose-schema.ts';
 import type { PathSegment } from './yaml-source.ts';
 
-export const SCHEMA_URL = new URL('../../schemas/writeback.schema.json', import.meta.url);
+/** The definition schema as the registered modules compose it, as text (what schemas/writeback.schema.json holds). */
+export const definitionSchemaText = (): string => schemaText(composeDefinitionSchema(destinations()));
 /** Where the build writes the compiled validator. */
 export const PRECOMPILED_URL = new URL('./writeback-schema-validator.cjs', import.meta.url);
 export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
@@ -19,7 +23,7 @@ export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: t
 export const schemaSha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const require = createRequire(import.meta.url);
-let compiled: ValidateFunction | undefined;
+let compiled: { sha256: string; validate: ValidateFunction } | undefined;
 
 /** The schema's validator as CommonJS code (what the build writes), stamped with the schema's hash. */
 export function standaloneValidatorCode(schema: string): string {
@@ -31,14 +35,15 @@ export function standaloneValidatorCode(schema: string): string {
 }
 
 function validator(): ValidateFunction {
-  if (compiled) return compiled;
-  const schema = readFileSync(SCHEMA_URL, 'utf8');
+  const schema = definitionSchemaText();
+  const sha256 = schemaSha256(schema);
+  if (compiled?.sha256 === sha256) return compiled.validate;
   if (existsSync(PRECOMPILED_URL)) {
     const built = require(fileURLToPath(PRECOMPILED_URL)) as { default: ValidateFunction; schemaSha256?: string };
-    if (built.schemaSha256 === schemaSha256(schema)) return (compiled = built.default);
+    if (built.schemaSha256 === sha256) return (compiled = { sha256, validate: built.default }).validate;
   }
   const { Ajv } = require('ajv') as typeof import('ajv');
-  return (compiled = new Ajv(AJV_OPTIONS).compile(JSON.parse(schema)));
+  return (compiled = { sha256, validate: new Ajv(AJV_OPTIONS).compile(JSON.parse(schema)) }).validate;
 }
 
 export interface SchemaProblem {

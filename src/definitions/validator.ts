@@ -2,59 +2,24 @@
  * Validates definition files in one pass and collects every problem of every file (renovate's
  * config-validator style), so a pull request shows all its mistakes at once.
  */
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
 import type { Problem } from '../errors/index.ts';
+import { destinationFor, type Definition } from '../registry.ts';
 import { runChecks } from './checks.ts';
+import { CONNECTORS_DIR, displayPath, entryExists, listDefinitionFiles } from './files.ts';
 import { schemaProblems } from './schema-validator.ts';
-import type { Definition, LoadedDefinition } from './types.ts';
-import { fieldOrder } from '../destinations/emarsys/fields.ts';
+import type { LoadedDefinition } from './types.ts';
 import { YamlSource } from './yaml-source.ts';
 
+export { CONNECTORS_DIR, displayPath, listDefinitionFiles };
+
+const CONTROL = /[\x00-\x1f\x7f]/;
+
 export interface ValidationResult {
-  definitions: LoadedDefinition[];
+  definitions: LoadedDefinition<Definition>[];
   problems: Problem[];
   /** Things a valid definition's author should know (not errors). */
   notes: Problem[];
-}
-
-export const CONNECTORS_DIR = 'connectors';
-const DEFINITION_FILE = /\.ya?ml$/;
-
-/**
- * How a file is named in messages: relative to the repository root (as GitHub annotations expect),
- * else to the working directory, else absolute.
- */
-export function displayPath(path: string, root = process.cwd()): string {
-  for (const base of [root, process.cwd()]) {
-    const rel = relative(base, path);
-    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return visible(rel.split(sep).join('/'));
-  }
-  return visible(path);
-}
-
-/** Control characters written out (a line break as \n): a file name must not be able to start a new line of output. */
-const visible = (text: string) => text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-/** Whether a directory entry exists, links that lead nowhere included (their error is clearer than "not found"). */
-function entryExists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The definition files of a repository, sorted for stable output. */
-export function listDefinitionFiles(root: string): string[] {
-  const dir = join(root, CONNECTORS_DIR);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => DEFINITION_FILE.test(f))
-    .sort()
-    .map((f) => join(dir, f));
 }
 
 export function validateFile(path: string, root?: string, env: NodeJS.ProcessEnv = process.env): { definition?: Definition; source?: YamlSource; problems: Problem[] } {
@@ -74,7 +39,8 @@ export function validateFile(path: string, root?: string, env: NodeJS.ProcessEnv
     problems.push({ file, ...source.locate(path, onKey), message });
   };
   for (const p of schemaProblems(source.value)) report(p.path, p.message, p.onKey);
-  runChecks({ file, value: source.value as Record<string, unknown>, report, env });
+  const value = source.value as Record<string, unknown>;
+  runChecks({ file, value, report, env }, typeof value.kind === 'string' ? destinationFor(value.kind) : undefined);
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return problems.length ? { problems: unique(problems) } : { definition: source.value as Definition, source, problems };
 }
@@ -96,7 +62,7 @@ export function validateRepository(root: string, files?: string[], env: NodeJS.P
   const connectorsDir = resolve(root, CONNECTORS_DIR);
   const targets = files?.length ? files.map((f) => resolve(f)) : listDefinitionFiles(root);
   const problems: Problem[] = [];
-  const definitions: LoadedDefinition[] = [];
+  const definitions: LoadedDefinition<Definition>[] = [];
   const names = new Map<string, string>();
 
   for (const path of targets) {
@@ -134,14 +100,8 @@ export function validateRepository(root: string, files?: string[], env: NodeJS.P
   return { definitions: valid, problems, notes: valid.flatMap(definitionNotes) };
 }
 
-/**
- * Emarsys reads a file's columns in the order agreed at onboarding and fails the load of any other, after
- * answering 200 (docs/vendors/emarsys-sales.md): a definition without fieldOrder gets the default said out loud.
- */
-function definitionNotes(loaded: LoadedDefinition): Problem[] {
-  const { definition } = loaded;
-  if (definition.kind !== 'EmarsysSalesWriteback' || definition.spec.fieldOrder) return [];
-  const at = loaded.source?.locate(['spec', 'mapping'], true) ?? { line: 1, column: 1 };
-  const order = fieldOrder(definition.spec);
-  return [{ file: loaded.file, ...at, message: `spec.fieldOrder is not set, so files are sent as ${order.join(',')} (Emarsys's documented order); the columns must be in the order agreed with Emarsys at onboarding, or Emarsys fails the load after accepting the file: write that order as spec.fieldOrder` }];
+/** What the definition's module has to say about a valid definition (validate prints these as notes). */
+function definitionNotes(loaded: LoadedDefinition<Definition>): Problem[] {
+  const notes = destinationFor(loaded.definition.kind)?.notes?.(loaded.definition) ?? [];
+  return notes.map((note) => ({ file: loaded.file, ...(loaded.source?.locate(note.path, note.onKey) ?? { line: 1, column: 1 }), message: note.message }));
 }

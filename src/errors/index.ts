@@ -61,6 +61,17 @@ export class HttpError extends WritebackError {
   }
 }
 
+/**
+ * The job's state does not fit its definition (a ledger read with another meaning, a field that does not
+ * exist): nothing is read or sent until a person fixes it. `reason` says what and how.
+ */
+export class RefusedError extends WritebackError {
+  override name = 'RefusedError';
+  constructor(readonly reason: string) {
+    super(`Refused to deliver: ${reason}`);
+  }
+}
+
 /** Delivery may or may not have reached the destination: a person must decide. */
 export class UnknownOutcomeError extends WritebackError {
   override name = 'UnknownOutcomeError';

@@ -1,7 +1,7 @@
 /**
  * Delivery intents that survive a cancelled or killed workflow run. The state is committed to the
- * branch once, at the end of a reconcile; if the run dies after Emarsys accepted an upload but before
- * that commit, the working tree (and its ledger update) is gone with the runner. So before each upload,
+ * branch once, at the end of a reconcile; if the run dies after the destination accepted an upload but
+ * before that commit, the working tree (and its record of the delivery) is gone with the runner. So before each upload,
  * and after each answer, the job's state files are pushed to a side branch `writeback-intent/<name>`.
  * The next run restores them from there (and is held if an upload was pending); the side branch is
  * deleted once the reconcile commit holds the same state.
@@ -33,9 +33,13 @@ export class IntentJournal {
     return withGitHubRetry(() => this.recordOnce(name));
   }
 
-  /** Brings a previous run's unfinished intent back into the working tree. Returns whether there was one. */
-  restore(name: string): Promise<boolean> {
-    return withGitHubRetry(() => this.restoreOnce(name));
+  /**
+   * Brings a previous run's unfinished intent back into the working tree. Returns whether there was one.
+   * `supersedes(local, intended)` (the job's module) says when the local state holds deliveries the
+   * intent lacks: a stale intent (its deletion failed after a later commit) must never roll them back.
+   */
+  restore(name: string, supersedes?: (local: JobState, intended: JobState) => boolean): Promise<boolean> {
+    return withGitHubRetry(() => this.restoreOnce(name, supersedes));
   }
 
   clear(name: string): Promise<void> {
@@ -64,7 +68,7 @@ export class IntentJournal {
     }
   }
 
-  private async restoreOnce(name: string): Promise<boolean> {
+  private async restoreOnce(name: string, supersedes?: (local: JobState, intended: JobState) => boolean): Promise<boolean> {
     const { owner, repo } = this.target;
     let sha: string;
     try {
@@ -80,10 +84,8 @@ export class IntentJournal {
     if (!stateEntry) return false;
     const read = async (fileSha: string) => Buffer.from((await this.octokit.rest.git.getBlob({ owner, repo, file_sha: fileSha })).data.content, 'base64');
     const intended = JSON.parse((await read(stateEntry.sha!)).toString('utf8')) as JobState;
-    // A stale intent (its deletion failed after a later commit) must never roll the ledger back.
     const local = existsSync(join(this.root, 'state', `${name}.json`)) ? (JSON.parse(readFileSync(join(this.root, 'state', `${name}.json`), 'utf8')) as JobState) : undefined;
-    const intendedFiles = new Set(intended.segments.map((s) => s.file));
-    if (local && local.segments.some((s) => !intendedFiles.has(s.file))) {
+    if (local && supersedes?.(local, intended)) {
       await this.clearOnce(name);
       return false;
     }

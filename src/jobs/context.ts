@@ -1,5 +1,5 @@
-/** What a job runner gets from the reconcile loop. */
-import type { Definition } from '../definitions/types.ts';
+/** What a job gets from the reconcile loop (and from plan, which runs the same loop without delivering). */
+import type { AnyDefinition } from './destination.ts';
 import type { Redactor } from '../http/redact.ts';
 import type { SecretResolver } from '../secrets.ts';
 
@@ -8,7 +8,7 @@ export interface JobOptions {
   force: boolean;
 }
 
-export interface JobContext<D extends Definition = Definition> {
+export interface JobContext<D extends AnyDefinition = AnyDefinition> {
   root: string;
   runId: string;
   definition: D;

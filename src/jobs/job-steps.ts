@@ -1,4 +1,4 @@
-/** Steps every destination's job shares: the reject-ratio gate and dry-run files. */
+/** Steps every job shares: the reject-ratio gate and dry-run files. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpoolPart } from '../pipeline/spool.ts';
@@ -8,15 +8,12 @@ import type { RunReport } from '../reports/run-report.ts';
 const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.001 && ratio > 0 ? 3 : 1)}%`;
 
 /**
- * Fails the report (before anything is sent) when more than `maxRatio` of the rows considered are
- * invalid. Returns whether it did.
+ * Why the run must not send anything, when more than `maxRatio` of the rows considered are invalid:
+ * "3 of 4 rows are invalid (75.0%), more than rejects.maxRatio 50.0% allows"; else undefined.
  */
-export function failOnTooManyRejects(report: RunReport, rejected: number, considered: number, maxRatio = 0): boolean {
-  if (rejected === 0 || rejected / considered <= maxRatio) return false;
-  report.status = 'failed';
-  report.message = `${count(rejected)} of ${count(considered)} rows are invalid (${pct(rejected / considered)}), more than rejects.maxRatio ${pct(maxRatio)} allows; nothing was sent.`;
-  report.action = 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.';
-  return true;
+export function rejectGate(rejected: number, considered: number, maxRatio = 0): string | undefined {
+  if (rejected === 0 || rejected / considered <= maxRatio) return undefined;
+  return `${count(rejected)} of ${count(considered)} rows are invalid (${pct(rejected / considered)}), more than rejects.maxRatio ${pct(maxRatio)} allows`;
 }
 
 /** Copies the files a run would send to .writeback/dry-run/<name>/ and returns that folder. */

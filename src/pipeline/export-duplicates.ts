@@ -5,7 +5,7 @@
  * spooled on disk, and the later copies are removed from the parts. An exact set of every key took
  * 16 bytes a line and, past the processor's caches, a memory stall per line.
  */
-import { FingerprintSet } from '../state/key-hash.ts';
+import { FingerprintSet } from '../state/fingerprint-tables.ts';
 import type { Spool } from './spool.ts';
 
 // 8 bits: 1 MB for 1M lines, which a processor's caches mostly hold: 60 ms for 1M keys, against 130 to

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { LineBuffer, growLine } from './line-buffer.ts';
 import { filterPairs, pairChunks, PairFile, readPairs } from './pair-file.ts';
 import { CsvRecord, readRecord } from './csv-records.ts';
-import { FingerprintSet, KeyHasher } from '../state/key-hash.ts';
+import { KeyHasher } from '../state/key-hasher.ts';
+import { FingerprintSet } from '../state/fingerprint-tables.ts';
 
 export interface SpoolPart {
   index: number;

@@ -1,5 +1,6 @@
-/** Whether a Domo column type fits what a destination field needs. */
-import type { ColumnVerdict } from './job-plan.ts';
+/** Whether a Domo column type fits what a destination field needs, for every column a job reads. */
+import type { DataSetInfo } from '../sources/domo/client.ts';
+import type { ColumnCheck, ColumnVerdict } from './job-plan.ts';
 
 export type FieldNeed = 'text' | 'email' | 'time' | 'number' | 'integer' | 'boolean';
 
@@ -28,4 +29,14 @@ export function judgeColumn(need: FieldNeed, domoType: string): { verdict: Colum
     case 'boolean':
       return type === 'STRING' || type === 'LONG' ? { verdict: 'warning', note: 'values must read true/false, yes/no or 1/0' } : { verdict: 'incompatible', note: 'needs a STRING or LONG column' };
   }
+}
+
+/** Each column checked against the DataSet's schema: missing, or judged by what its field needs. */
+export function checkColumns(columns: ColumnCheck[], info: DataSetInfo): ColumnCheck[] {
+  const types = new Map(info.schema.columns.map((c) => [c.name, c.type]));
+  return columns.map((check) => {
+    const type = types.get(check.column);
+    if (!type) return { ...check, verdict: 'missing', note: 'not in the DataSet' };
+    return { ...check, domoType: type, ...judgeColumn(check.need ?? 'text', type) };
+  });
 }

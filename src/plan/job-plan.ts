@@ -1,11 +1,14 @@
 /** What `writeback plan` says about one job. */
 import type { RejectedRow } from '../reports/run-report.ts';
+import type { FieldNeed } from './column-types.ts';
 
 export type ColumnVerdict = 'ok' | 'warning' | 'incompatible' | 'missing' | 'unchecked';
 
 export interface ColumnCheck {
   field: string;
   column: string;
+  /** What the destination field needs of the column's values. */
+  need?: FieldNeed;
   domoType?: string;
   verdict: ColumnVerdict;
   note?: string;
@@ -14,6 +17,8 @@ export interface ColumnCheck {
 export interface JobPlan {
   name: string;
   kind: string;
+  /** What the job delivers, counted ({ one: 'line', many: 'lines' }). */
+  unit: { one: string; many: string };
   due: boolean;
   next?: string;
   suspended: boolean;
@@ -28,15 +33,15 @@ export interface JobPlan {
   /** A header line and up to five transformed lines, as they would be sent. */
   sample?: string[];
   rejects?: RejectedRow[];
-  fieldsToCreate?: { name: string; type: string }[];
-  /** What the job's delivery memory holds and means (Emarsys ledger). */
-  ledger?: string;
-  /** The header of the files it sends (Emarsys), which must be the order agreed with the account. */
-  fileColumns?: string[];
+  /** What a reconcile would change besides sending rows ("create data field X (String)"), and in a few words. */
+  actions: string[];
+  actionsSummary?: string;
+  /** Lines only the destination knows to say (its memory of deliveries, the columns of its files...). */
+  details: string[];
   warnings: string[];
   error?: string;
 }
 
 /** The job would send something if reconciled now. */
 export const hasChanges = (plan: JobPlan): boolean =>
-  !plan.error && plan.due && !plan.suspended && !plan.held && ((plan.rows?.toSend ?? 0) > 0 || (plan.fieldsToCreate?.length ?? 0) > 0);
+  !plan.error && plan.due && !plan.suspended && !plan.held && ((plan.rows?.toSend ?? 0) > 0 || plan.actions.length > 0);

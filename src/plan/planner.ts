@@ -1,31 +1,19 @@
-/** `writeback plan`: what a reconcile would do now, per job, without sending anything or changing state. */
-import { MissingSecretError, WritebackError, describeError } from '../errors/index.ts';
-import type { Definition } from '../definitions/types.ts';
-import { dotdigitalColumns, planDotdigital } from './dotdigital-plan.ts';
+/**
+ * `writeback plan`: what a reconcile would do now, per job, without sending anything or changing state. Each
+ * job runs the reconcile's own loop (jobs/skeleton.ts) in plan mode, which stops before delivering.
+ */
+import { describeError, RefusedError, WritebackError, type Problem } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
+import type { JobContext } from '../jobs/context.ts';
+import { runJob } from '../jobs/skeleton.ts';
 import { isDue } from '../reconcile/due.ts';
+import { destinationFor } from '../registry.ts';
+import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { SecretResolver } from '../secrets.ts';
 import type { JobState } from '../state/job-state.ts';
 import { StateStore } from '../state/store.ts';
-import { emarsysColumns, planEmarsys } from './emarsys-plan.ts';
-import type { ColumnCheck, JobPlan } from './job-plan.ts';
-import type { Problem } from '../errors/index.ts';
-
-export interface PlanContext {
-  root: string;
-  env: NodeJS.ProcessEnv;
-  secrets: SecretResolver;
-  redactor: Redactor;
-}
-
-type KindPlanner = (definition: never, plan: JobPlan, ctx: PlanContext, store: StateStore, state: JobState) => Promise<void>;
-
-/** Per kind: the columns it reads (offline) and the full planner (online). */
-const PLANNERS: Record<Definition['kind'], { columns: (d: never) => ColumnCheck[]; plan: KindPlanner }> = {
-  EmarsysSalesWriteback: { columns: emarsysColumns as (d: never) => ColumnCheck[], plan: planEmarsys as KindPlanner },
-  DotdigitalContactsWriteback: { columns: dotdigitalColumns as (d: never) => ColumnCheck[], plan: planDotdigital as KindPlanner },
-};
+import type { JobPlan } from './job-plan.ts';
 
 export interface PlanResult {
   problems: Problem[];
@@ -41,41 +29,48 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
   for (const { definition } of definitions) {
     const name = definition.metadata.name;
     if (only.length && !only.includes(name)) continue;
+    const module = destinationFor(definition.kind)!;
     const store = new StateStore(root, name);
-    const planner = PLANNERS[definition.kind];
+    const plan: JobPlan = {
+      name,
+      kind: definition.kind,
+      unit: module.unit,
+      due: true,
+      suspended: Boolean(definition.spec.suspend),
+      mode: 'online',
+      columns: module.columns(definition),
+      actions: [],
+      details: [],
+      warnings: [],
+    };
+    plans.push(plan);
     let state: JobState;
     try {
       state = store.load(definition.kind);
     } catch (error) {
-      // This job's plan says so; the other jobs are planned as usual.
-      plans.push({ name, kind: definition.kind, due: true, suspended: Boolean(definition.spec.suspend), mode: 'online', columns: planner.columns(definition as never), warnings: [], error: describeError(error) });
+      plan.error = describeError(error); // this job's plan says so; the other jobs are planned as usual
       continue;
     }
     const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now);
-    const plan: JobPlan = {
-      name,
-      kind: definition.kind,
-      due: due.due,
-      next: due.next?.toISOString(),
-      suspended: Boolean(definition.spec.suspend),
-      held: state.held?.reason ?? (state.pending ? `upload ${state.pending.part} of run ${state.pending.runId} has an unknown outcome` : undefined),
-      mode: 'online',
-      columns: planner.columns(definition as never),
-      warnings: due.warning ? [due.warning] : [],
-    };
+    Object.assign(plan, { due: due.due, next: due.next?.toISOString(), held: module.held?.(state, name)?.message ?? state.held?.reason });
+    if (due.warning) plan.warnings.push(due.warning);
+
     const redactor = new Redactor();
-    try {
-      await planner.plan(definition as never, plan, { root, env, redactor, secrets: new SecretResolver(env, redactor) }, store, state);
-    } catch (error) {
-      if (error instanceof MissingSecretError) {
-        plan.mode = 'offline';
-        plan.offlineReason = `credentials are not available (${error.secret} is not set; a pull request from a fork gets no secrets): planned from the definition only`;
-      } else {
-        plan.error = redactor.redact(describeError(error));
-      }
+    const secrets = new SecretResolver(env, redactor);
+    const missing = secrets.missing(definition.spec);
+    if (missing.length) {
+      plan.mode = 'offline';
+      plan.offlineReason = `credentials are not available (${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; a pull request from a fork gets no secrets): planned from the definition only`;
+      continue;
     }
-    plans.push(plan);
+    const startedAt = new Date(now);
+    const ctx: JobContext = { root, runId: newRunId(startedAt), definition, env, secrets, redactor, options: { dryRun: true, force: false }, log: () => {}, now: () => new Date() };
+    const scratch: RunReport = { name, kind: definition.kind, runId: ctx.runId, startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString(), status: 'succeeded', rows: zeroRows(), message: '' };
+    try {
+      await runJob(module, ctx, store, state, scratch, plan);
+    } catch (error) {
+      plan.error = redactor.redact(error instanceof RefusedError ? `a reconcile would refuse to deliver: ${error.reason}` : describeError(error));
+    }
   }
   return { problems, plans };
 }
-

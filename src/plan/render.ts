@@ -4,7 +4,6 @@ import { escapeMarkdown } from '../reports/markdown.ts';
 import { hasChanges, type JobPlan } from './job-plan.ts';
 
 export const PLAN_MARKER = '<!-- writeback-plan -->';
-const FIELD_ORDER_RULE = 'must be the order agreed with Emarsys at onboarding, or Emarsys fails the load after accepting the file';
 
 function headline(plan: JobPlan): string {
   if (plan.error) return 'error';
@@ -12,11 +11,10 @@ function headline(plan: JobPlan): string {
   if (plan.held) return 'held, nothing will be sent until released';
   if (plan.mode === 'offline') return 'planned offline';
   const toSend = plan.rows?.toSend ?? 0;
-  const fields = plan.fieldsToCreate?.length ?? 0;
   if (!plan.due) return `not due (next ${plan.next ?? 'never'}); ${n(toSend)} waiting`;
-  if (!toSend && !fields) return 'up to date, nothing to send';
-  const unit = plan.kind === 'DotdigitalContactsWriteback' ? 'contacts' : 'lines';
-  return [toSend ? `${n(toSend)} ${unit} to send` : '', fields ? `${fields} data field${fields === 1 ? '' : 's'} to create` : ''].filter(Boolean).join(', ');
+  if (!toSend && !plan.actions.length) return 'up to date, nothing to send';
+  const actions = plan.actionsSummary ?? (plan.actions.length ? `${plan.actions.length} other change${plan.actions.length === 1 ? '' : 's'}` : '');
+  return [toSend ? `${n(toSend)} ${toSend === 1 ? plan.unit.one : plan.unit.many} to send` : '', actions].filter(Boolean).join(', ');
 }
 
 function datasetRows(plan: JobPlan): string {
@@ -41,9 +39,8 @@ export function renderPlanText(plans: JobPlan[]): string {
       out.push(`  ${c.verdict === 'ok' ? 'ok' : c.verdict.padEnd(2)}  ${c.field} <- ${c.column}${c.domoType ? ` (${c.domoType})` : ''}${c.note ? `: ${c.note}` : ''}`);
     }
     if (plan.rows) out.push(`  rows: ${n(plan.rows.read)} read, ${n(plan.rows.toSend)} to send in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped`);
-    if (plan.ledger) out.push(`  ledger: ${plan.ledger}`);
-    if (plan.fileColumns) out.push(`  file columns: ${plan.fileColumns.join(',')} (${FIELD_ORDER_RULE})`);
-    for (const f of plan.fieldsToCreate ?? []) out.push(`  create data field ${f.name} (${f.type})`);
+    for (const line of plan.details) out.push(`  ${line}`);
+    for (const action of plan.actions) out.push(`  ${action}`);
     for (const r of plan.rejects ?? []) out.push(`  rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
     if (plan.sample?.length) out.push('  sample:', ...plan.sample.filter(Boolean).map((l) => `    ${l}`));
     for (const w of plan.warnings) out.push(`  warning: ${w}`);
@@ -69,10 +66,9 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
     if (plan.rows) {
       out.push(`Rows: ${n(plan.rows.read)} read, **${n(plan.rows.toSend)} to send** in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped.`, '');
     }
-    if (plan.ledger) out.push(`Ledger: ${escapeMarkdown(plan.ledger)}.`, '');
-    if (plan.fileColumns) out.push(`File columns: \`${escapeMarkdown(plan.fileColumns.join(','))}\` (${FIELD_ORDER_RULE}).`, '');
-    for (const f of plan.fieldsToCreate ?? []) out.push(`- creates data field \`${escapeMarkdown(f.name)}\` (${f.type})`);
-    if (plan.fieldsToCreate?.length) out.push('');
+    for (const line of plan.details) out.push(`${escapeMarkdown(line)}`, '');
+    for (const action of plan.actions) out.push(`- ${escapeMarkdown(action)}`);
+    if (plan.actions.length) out.push('');
     if (plan.rejects?.length) {
       out.push('| rejected row | field | column | reason |', '|---:|---|---|---|');
       for (const r of plan.rejects) out.push(`| ${r.row} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);

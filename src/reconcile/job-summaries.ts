@@ -3,6 +3,7 @@ import { validateRepository } from '../definitions/validator.ts';
 import type { JobSummary } from '../reports/dashboard.ts';
 import { readReports } from '../reports/history.ts';
 import { StateStore } from '../state/store.ts';
+import { destinationFor } from '../registry.ts';
 import type { JobState } from '../state/job-state.ts';
 import { describeError } from '../errors/index.ts';
 import { isDue } from './due.ts';
@@ -27,6 +28,7 @@ export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = p
       suspended: Boolean(definition.spec.suspend),
       state,
       stateProblem,
+      held: Boolean(state && (state.held || destinationFor(definition.kind)?.held?.(state, name))),
       history: readReports(root, name, HISTORY_RUNS),
       dueNow: due.due,
       next: due.next,

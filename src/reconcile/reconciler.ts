@@ -4,13 +4,12 @@
  */
 import { reclaimBuffersWhileRunning } from '../pipeline/reclaim-buffers.ts';
 import { definitionHash } from '../definitions/hash.ts';
-import { describeError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
-import type { Definition } from '../definitions/types.ts';
+import { describeError, HttpError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
 import type { JobContext, JobOptions } from '../jobs/context.ts';
-import { runDotdigitalContactsJob } from '../jobs/dotdigital-contacts-job.ts';
-import { errorInfo, runEmarsysSalesJob } from '../jobs/emarsys-sales-job.ts';
+import { runJob } from '../jobs/skeleton.ts';
+import { destinationFor, type Definition } from '../registry.ts';
 import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { writeReport } from '../reports/writer.ts';
 import { maskEmails } from '../reports/personal-data.ts';
@@ -41,14 +40,10 @@ export interface ReconcileResult {
   notDue: { name: string; next?: Date }[];
 }
 
-type Runner = (ctx: JobContext<never>, store: StateStore, state: JobState, report: RunReport) => Promise<void>;
-
-/** One runner per kind: a new destination adds one line here. */
-const RUNNERS: Record<Definition['kind'], Runner> = {
-  EmarsysSalesWriteback: runEmarsysSalesJob as Runner,
-  DotdigitalContactsWriteback: runDotdigitalContactsJob as Runner,
-};
-
+function errorInfo(error: unknown): RunReport['error'] {
+  if (error instanceof HttpError) return { message: error.message, service: error.service, status: error.status, traceId: error.traceId };
+  return { message: describeError(error) };
+}
 
 /** The valid definitions a reconcile would run now, and those it would leave for later. */
 export function selectDue(root: string, only: string[], force: boolean, now: Date, env: NodeJS.ProcessEnv = process.env) {
@@ -138,7 +133,8 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
       report.warnings = [...(report.warnings ?? []), lock.tookOver];
       ctx.log(`${name}: warning: ${lock.tookOver}`);
     }
-    if (options.journal && !options.dryRun && (await options.journal.restore(name))) {
+    const module = destinationFor(definition.kind)!;
+    if (options.journal && !options.dryRun && (await options.journal.restore(name, module.supersedes))) {
       options.log(`${name}: restored the state of an earlier run that ended before its commit (from ${intentBranchName(name)})`);
     }
     state = store.load(definition.kind);
@@ -150,7 +146,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
     } else {
       const stopReclaiming = reclaimBuffersWhileRunning();
       try {
-        await RUNNERS[definition.kind](ctx as JobContext<never>, store, state, report);
+        await runJob(module, ctx, store, state, report);
       } finally {
         stopReclaiming();
       }
@@ -184,7 +180,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
   if (report.error) report.error.message = shown(report.error.message);
   if (!options.dryRun) {
     try {
-      writeReport(options.root, report, redactor);
+      writeReport(options.root, report, redactor, destinationFor(definition.kind));
     } catch (error) {
       options.log(`${name}: could not write its report: ${describeError(error)}`);
     }

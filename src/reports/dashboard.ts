@@ -11,6 +11,8 @@ export interface JobSummary {
   state?: JobState;
   /** Why state/<name>.json could not be read (the job fails until it is restored). */
   stateProblem?: string;
+  /** A person must decide something before the job runs again (its module says so). */
+  held: boolean;
   /** Recent reports, oldest first. */
   history: RunReport[];
   dueNow: boolean;
@@ -30,7 +32,7 @@ const shortTime = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replac
 export function statusLabel(job: JobSummary): string {
   if (job.stateProblem) return 'FAILED: state unreadable';
   if (job.suspended) return LABEL.suspended!;
-  if (job.state?.held || job.state?.pending) return LABEL.held!;
+  if (job.held) return LABEL.held!;
   const status = job.state?.lastRun?.status ?? job.history.at(-1)?.status;
   return status ? LABEL[status]! : 'Never run';
 }
@@ -51,7 +53,7 @@ export function summaryRow(job: JobSummary): string[] {
 
 function nextDue(job: JobSummary): string {
   if (job.suspended) return '-';
-  if (job.state?.held || job.state?.pending) return 'after release';
+  if (job.held) return 'after release';
   if (job.dueNow) return 'now';
   return job.next ? shortTime(job.next.toISOString()) : 'never';
 }

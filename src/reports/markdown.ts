@@ -13,7 +13,13 @@ export function escapeMarkdown(text: string): string {
   return safe.replace(/([\\`*_[\]<>|~])/g, '\\$1');
 }
 
-export function renderReportMarkdown(report: RunReport): string {
+/** What a destination module adds to a report's Markdown (DestinationModule's skippedLabels and renderReport). */
+export interface ReportWords {
+  skippedLabels?: Readonly<Record<string, string>>;
+  renderReport?(report: RunReport): string[];
+}
+
+export function renderReportMarkdown(report: RunReport, words: ReportWords = {}): string {
   const lines = [
     `# ${escapeMarkdown(report.name)}: ${report.status}${report.dryRun ? ' (dry run)' : ''}`,
     '',
@@ -24,24 +30,14 @@ export function renderReportMarkdown(report: RunReport): string {
   ];
   if (report.action) lines.push(`**What to do:** ${escapeMarkdown(report.action)}`, '');
   lines.push('| read | sent | rejected | skipped |', '|---:|---:|---:|---:|', `| ${n(report.rows.read)} | ${n(report.rows.sent)} | ${n(report.rows.rejected)} | ${n(report.rows.skipped)} |`, '');
-  if (report.skipped) {
-    const s = report.skipped;
-    lines.push(`Skipped: ${n(s.alreadyDelivered)} already delivered, ${n(s.beforeWindow)} older than the lookback window, ${n(s.duplicateInExport)} repeated in the export.`, '');
-  }
-  if (report.window) {
-    const w = report.window;
-    lines.push(`Cursor column ${escapeMarkdown(w.cursor)}: read from ${w.readFrom ?? 'the beginning'}; cursor ${w.previousCursor ?? 'unset'} -> ${w.newCursor ?? w.previousCursor ?? 'unset'}.`, '');
-  }
+  const skipped = Object.entries(report.skipped ?? {});
+  if (skipped.length) lines.push(`Skipped: ${skipped.map(([reason, k]) => `${n(k)} ${words.skippedLabels?.[reason] ?? reason}`).join(', ')}.`, '');
   if (report.definitionChanged) lines.push('The definition changed since the previous run.', '');
   if (report.error) {
     const e = report.error;
     lines.push(`Error${e.traceId ? ` (trace id \`${escapeMarkdown(e.traceId)}\`)` : ''}: ${escapeMarkdown(e.message)}`, '');
   }
-  if (report.uploads?.length) {
-    lines.push('| upload | lines | bytes | outcome | sha256 |', '|---:|---:|---:|---|---|');
-    for (const u of report.uploads) lines.push(`| ${u.part} | ${n(u.lines)} | ${n(u.bytes)} | ${u.outcome} | \`${u.sha256.slice(0, 16)}\` |`);
-    lines.push('');
-  }
+  lines.push(...(words.renderReport?.(report) ?? []));
   if (report.rejects?.length) {
     lines.push('## Rejected rows', '', '| row | field | column | reason |', '|---:|---|---|---|');
     for (const r of report.rejects) {

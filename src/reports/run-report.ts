@@ -1,4 +1,7 @@
-/** A run report (schemas/report.schema.json): what one run of one job did, in words a person acts on. */
+/**
+ * A run report (schemas/report.schema.json): what one run of one job did, in words a person acts on. Each
+ * destination module adds fields of its own (its reportSchema), such as an Emarsys job's uploads.
+ */
 import type { RowCounts, RunStatus } from '../state/job-state.ts';
 
 export interface RejectedRow {
@@ -7,14 +10,6 @@ export interface RejectedRow {
   field: string;
   column: string;
   reason: string;
-}
-
-export interface UploadRecord {
-  part: number;
-  lines: number;
-  bytes: number;
-  sha256: string;
-  outcome: 'accepted' | 'rejected' | 'unknown';
 }
 
 export interface RunReport {
@@ -32,17 +27,11 @@ export interface RunReport {
   dryRun?: boolean;
   definitionChanged?: boolean;
   source?: { datasetId: string; datasetName?: string; rowsAnnounced?: number; updatedAt?: string; rowPolicies?: { visibleRows: number; allRows: number } };
-  window?: { cursor: string; previousCursor?: string; readFrom?: string; newCursor?: string };
-  skipped?: { alreadyDelivered: number; beforeWindow: number; duplicateInExport: number };
+  /** Rows read but not sent, by reason (the reasons are the destination module's skippedLabels). */
+  skipped?: Record<string, number>;
   rejects?: RejectedRow[];
   rejectsOmitted?: number;
-  uploads?: UploadRecord[];
   dryRunFiles?: string[];
-  /** Where the destination was reached, and how that was decided. */
-  destination?: { endpoint: string; how: string };
-  /** Dotdigital imports: one per file. */
-  imports?: { part: number; id: string; lines: number; status: string; faults?: number; report?: Record<string, number> }[];
-  fieldsCreated?: string[];
   warnings?: string[];
   error?: { message: string; service?: string; status?: number; traceId?: string };
 }

@@ -16,8 +16,10 @@ import { EmarsysEmulator, type EmarsysFault } from '../../src/emulators/emarsys.
 import { githubSession, publish } from '../../src/reconcile/publish.ts';
 import { reconcile } from '../../src/reconcile/reconciler.ts';
 import type { RunReport } from '../../src/reports/run-report.ts';
-import { hashFields } from '../../src/state/key-hash.ts';
+import { hashFields } from '../../src/state/key-hasher.ts';
 import { StateStore } from '../../src/state/store.ts';
+import { LedgerFiles } from '../../src/destinations/emarsys/ledger-files.ts';
+import { salesState } from '../../src/destinations/emarsys/state.ts';
 import { FakeGitHub } from '../helpers/fake-github.ts';
 import { actionsEnv, CONTACT_COLUMNS, COLUMNS, contacts, contactsJob, DD_SECRETS, lines, salesJob, SECRETS } from '../helpers/fixtures.ts';
 
@@ -108,8 +110,8 @@ function salesData(): string[][] {
 function claimedUndelivered(root: string, emarsys: EmarsysEmulator): number {
   const store = new StateStore(root, 'sales');
   if (!store.exists()) return 0;
-  const state = store.load('EmarsysSalesWriteback');
-  const ledger = store.loadLedger(state.segments);
+  const state = salesState(store.load('EmarsysSalesWriteback'));
+  const ledger = new LedgerFiles(store).load(state.segments);
   const received = new Set(emarsys.accepted.map((l) => `${l.record.order}\u001f${l.record.item}`));
   const pair = new Uint32Array(2);
   let claimed = 0;
@@ -146,7 +148,7 @@ async function emarsysCase(c: Case): Promise<MatrixRow> {
     const claims = claimedUndelivered(root, emarsys);
     if (first.status === 'held') {
       // The person checks Emarsys: did the held upload arrive?
-      const state = new StateStore(root, 'sales').load('EmarsysSalesWriteback');
+      const state = salesState(new StateStore(root, 'sales').load('EmarsysSalesWriteback'));
       const firstOrder = state.pending?.firstOrder;
       const arrived = emarsys.accepted.some((l) => l.record.order === firstOrder);
       releaseCommand({ root, env, out: () => {}, err: () => {} }, { name: 'sales', delivered: arrived, notDelivered: !arrived });

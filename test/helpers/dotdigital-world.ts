@@ -5,21 +5,18 @@ import { afterEach, beforeEach } from 'vitest';
 import { DomoEmulator } from '../../src/emulators/domo.ts';
 import { DotdigitalEmulator } from '../../src/emulators/dotdigital.ts';
 import { reconcile } from '../../src/reconcile/reconciler.ts';
-import type { RunReport } from '../../src/reports/run-report.ts';
+import type { ContactsReport } from '../../src/destinations/dotdigital/report.ts';
 import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS } from './fixtures.ts';
 import { scratchRepo } from './repo.ts';
 
 export { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS };
-
-
-
 
 export interface DotdigitalWorld {
   domo: DomoEmulator;
   dd: DotdigitalEmulator;
   root: string;
   env: NodeJS.ProcessEnv;
-  run(env?: NodeJS.ProcessEnv): Promise<RunReport>;
+  run(env?: NodeJS.ProcessEnv): Promise<ContactsReport>;
   setDefinition(text: string): void;
 }
 
@@ -42,7 +39,7 @@ export function useDotdigitalWorld(definition = contactsJob()): DotdigitalWorld 
     };
     world.run = async (env = {}) => {
       const result = await reconcile({ root: world.root, env: { ...world.env, ...env }, only: [], force: true, dryRun: false, log: () => {} });
-      return result.reports[0]!;
+      return result.reports[0]! as ContactsReport;
     };
   });
   afterEach(async () => {

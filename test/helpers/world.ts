@@ -8,22 +8,20 @@ import { afterEach, beforeEach } from 'vitest';
 import { DomoEmulator } from '../../src/emulators/domo.ts';
 import { EmarsysEmulator } from '../../src/emulators/emarsys.ts';
 import { reconcile } from '../../src/reconcile/reconciler.ts';
-import type { RunReport } from '../../src/reports/run-report.ts';
-import type { JobState } from '../../src/state/job-state.ts';
+import type { SalesReport } from '../../src/destinations/emarsys/report.ts';
+import type { SalesState } from '../../src/destinations/emarsys/state.ts';
 import { COLUMNS, DATASET_ID, lines, salesJob, SECRETS } from './fixtures.ts';
 import { scratchRepo } from './repo.ts';
 
 export { COLUMNS, DATASET_ID, lines, salesJob, SECRETS };
-
-
 
 export interface World {
   domo: DomoEmulator;
   emarsys: EmarsysEmulator;
   root: string;
   env: NodeJS.ProcessEnv;
-  run(options?: { force?: boolean; dryRun?: boolean; env?: NodeJS.ProcessEnv }): Promise<RunReport>;
-  state(): JobState;
+  run(options?: { force?: boolean; dryRun?: boolean; env?: NodeJS.ProcessEnv }): Promise<SalesReport>;
+  state(): SalesState;
   reportFiles(): string[];
 }
 
@@ -51,9 +49,9 @@ export function useWorld(definition = salesJob('  delivery:\n    cursor: ordered
         dryRun: options.dryRun ?? false,
         log: () => {},
       });
-      return result.reports[0]!;
+      return result.reports[0]! as SalesReport;
     };
-    world.state = () => JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')) as JobState;
+    world.state = () => JSON.parse(readFileSync(join(world.root, 'state', 'sales.json'), 'utf8')) as SalesState;
     world.reportFiles = () => readdirSync(join(world.root, 'reports', 'sales')).sort();
   });
   afterEach(async () => {

@@ -6,7 +6,7 @@ import { HttpError, WritebackError } from '../../errors/index.ts';
 import { HttpClient, type HttpResponse } from '../../http/client.ts';
 import type { Redactor } from '../../http/redact.ts';
 import { backoffMs, sleep } from '../../http/retry.ts';
-import type { DotdigitalContactsSpec, DotdigitalFieldType } from '../../definitions/types.ts';
+import type { DotdigitalContactsSpec, DotdigitalFieldType } from './spec.ts';
 import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
 import { HOSTS_RULE, isAllowedDotdigitalHost } from './hosts.ts';

@@ -1,6 +1,6 @@
 /** The data fields a Dotdigital job maps, checked against the account's fields; values formatted per type. */
 import { WritebackError } from '../../errors/index.ts';
-import type { DotdigitalContactsSpec, DotdigitalFieldType } from '../../definitions/types.ts';
+import type { DotdigitalContactsSpec, DotdigitalFieldType } from './spec.ts';
 import { formatNumber, Invalid, parseTimestamp } from '../../pipeline/values.ts';
 import type { DataField } from './client.ts';
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FingerprintMap, type FingerprintSet } from '../../state/key-hash.ts';
+import { FingerprintMap, type FingerprintSet } from '../../state/fingerprint-tables.ts';
 import { writeDurably } from '../../state/durable.ts';
 
 export const CONTACTS_FILE = 'contacts.bin';

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDurably } from '../../state/durable.ts';
-import { FingerprintMap, type FingerprintSet } from '../../state/key-hash.ts';
+import { FingerprintMap, type FingerprintSet } from '../../state/fingerprint-tables.ts';
 
 export const REFUSED_FILE = 'refused.bin';
 const RECORD = 16;

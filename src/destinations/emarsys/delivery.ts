@@ -8,10 +8,11 @@ import { describeError, HttpError, UnknownOutcomeError, WritebackError } from '.
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { isoUtc } from '../../pipeline/values.ts';
 import { csvField } from '../../pipeline/csv-records.ts';
-import type { UploadRecord } from '../../reports/run-report.ts';
-import type { JobState, LedgerSegment } from '../../state/job-state.ts';
 import type { StateStore } from '../../state/store.ts';
 import { BodyReadError, type EmarsysSalesClient } from './client.ts';
+import { LedgerFiles } from './ledger-files.ts';
+import type { UploadRecord } from './report.ts';
+import type { LedgerSegment, SalesState } from './state.ts';
 
 export type DeliveryOutcome =
   | { kind: 'delivered'; sent: number; uploads: UploadRecord[] }
@@ -23,7 +24,7 @@ export type DeliveryOutcome =
 export async function deliverParts(options: {
   runId: string;
   parts: SpoolPart[];
-  state: JobState;
+  state: SalesState;
   store: StateStore;
   client: EmarsysSalesClient;
   now: () => Date;
@@ -36,9 +37,10 @@ export async function deliverParts(options: {
   orderColumn?: number;
 }): Promise<DeliveryOutcome> {
   const { runId, parts, state, store, client, now, log } = options;
+  const ledger = new LedgerFiles(store);
   const journal = options.journal ?? (async () => {});
   const forget = (segment: LedgerSegment) => {
-    store.deleteSegment(segment.file);
+    ledger.deleteSegment(segment.file);
     state.pending = undefined;
     store.save(state);
   };
@@ -48,7 +50,7 @@ export async function deliverParts(options: {
     if (options.signal?.aborted) return { kind: 'interrupted', sent, uploads, signal: String(options.signal.reason) };
     await client.prepare(part); // before the intent: failing here, nothing can have left
     const segment: LedgerSegment = {
-      ...store.writeSegment(runId, part.index, part.fingerprintChunks()),
+      ...ledger.writeSegment(runId, part.index, part.fingerprintChunks()),
       lines: part.lines,
       maxCursor: part.maxCursor === undefined ? undefined : isoUtc(part.maxCursor),
       runId,
@@ -70,7 +72,7 @@ export async function deliverParts(options: {
     try {
       store.save(state); // the intent is on disk before a byte leaves
     } catch (error) {
-      store.deleteSegment(segment.file);
+      ledger.deleteSegment(segment.file);
       state.pending = undefined;
       throw error; // nothing was sent
     }

@@ -1,6 +1,6 @@
 /** The Emarsys sales file layout a definition describes: which fields, in which order, typed how. */
-import { EMARSYS_FORMER_DEFAULT_ORDER, EMARSYS_STANDARD_FIELDS, type EmarsysSalesSpec } from '../../definitions/types.ts';
-import type { JobState } from '../../state/job-state.ts';
+import { EMARSYS_FORMER_DEFAULT_ORDER, EMARSYS_STANDARD_FIELDS, type EmarsysSalesSpec } from './spec.ts';
+import type { SalesState } from './state.ts';
 import { personalFields } from '../../reports/personal-data.ts';
 import { formatEmail, formatInteger, formatNumber, formatText, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 
@@ -46,7 +46,7 @@ const sameFields = (a: readonly string[], b: readonly string[]) => a.length === 
  * job that already delivered keeps its columns' order unless spec.fieldOrder says otherwise, and a change
  * is said out loud.
  */
-export function resolveFieldOrder(spec: EmarsysSalesSpec, state: JobState, delivered: boolean): { order: string[]; warning?: string } {
+export function resolveFieldOrder(spec: EmarsysSalesSpec, state: SalesState, delivered: boolean): { order: string[]; warning?: string } {
   const previous = state.fileHeader ?? (delivered ? fieldOrder({ ...spec, fieldOrder: undefined }, EMARSYS_FORMER_DEFAULT_ORDER) : undefined);
   if (spec.fieldOrder) {
     const changed = previous && sameFields(previous, spec.fieldOrder) && previous.join() !== spec.fieldOrder.join();

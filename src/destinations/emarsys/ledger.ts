@@ -6,18 +6,22 @@
  */
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../definitions/duration.ts';
-import type { EmarsysSalesSpec } from '../../definitions/types.ts';
+import type { EmarsysSalesSpec } from './spec.ts';
 import { isoUtc } from '../../pipeline/values.ts';
 import { count } from '../../reports/count.ts';
-import { KEY_ENCODING } from '../../state/key-hash.ts';
-import type { JobState, LedgerMeaning } from '../../state/job-state.ts';
+import { KEY_ENCODING } from '../../state/key-hasher.ts';
+import type { JobState } from '../../state/job-state.ts';
+import type { LedgerMeaning, SalesState } from './state.ts';
 import { resolveFieldOrder } from './fields.ts';
 
 export const DEFAULT_KEY = ['order', 'item'];
 export const KIND = 'EmarsysSalesWriteback';
 
 /** Whether the state records any delivery: what a ledger's meaning must then keep. */
-export const hasDeliveries = (state: JobState) => state.segments.length > 0 || state.cursor !== undefined || state.ledger?.horizon !== undefined;
+export const hasDeliveries = (jobState: JobState): boolean => {
+  const state = jobState as SalesState;
+  return (state.segments?.length ?? 0) > 0 || state.cursor !== undefined || state.ledger?.horizon !== undefined;
+};
 
 /** An id as the state may keep it: the first 16 hex digits of its sha256 (the merchant id is usually a secret). */
 export const accountFingerprint = (merchantId: string): string => createHash('sha256').update(merchantId).digest('hex').slice(0, 16);
@@ -41,7 +45,7 @@ export interface LedgerCheck {
 /** State of a job whose definition is gone, found in state/ (a candidate for a rename). */
 export interface OrphanState {
   name: string;
-  state: JobState;
+  state: SalesState;
 }
 
 const keyText = (key: string[]) => key.join(' + ');
@@ -53,7 +57,7 @@ const keyText = (key: string[]) => key.join(' + ');
 export function checkLedger(input: {
   name: string;
   spec: EmarsysSalesSpec;
-  state: JobState;
+  state: SalesState;
   /** Undefined when it cannot be resolved (a plan without that secret): the account is then not compared. */
   merchantId: string | undefined;
   orphans: OrphanState[];
@@ -185,7 +189,7 @@ export function checkLedger(input: {
  * new cursor (those rows are never read again) and its horizon moves to that window's start.
  * Returns the files to delete.
  */
-export function pruneSegments(state: JobState, lookbackMs: number): string[] {
+export function pruneSegments(state: SalesState, lookbackMs: number): string[] {
   if (!state.cursor || !state.ledger?.cursor) return [];
   const windowStart = Date.parse(state.cursor) - lookbackMs;
   const gone = state.segments.filter((s) => s.maxCursor !== undefined && Date.parse(s.maxCursor) < windowStart);
@@ -197,7 +201,7 @@ export function pruneSegments(state: JobState, lookbackMs: number): string[] {
 }
 
 /** One line for plans: what the ledger holds and means. */
-export function describeLedger(state: JobState, check: LedgerCheck): string {
+export function describeLedger(state: SalesState, check: LedgerCheck): string {
   const lines = state.segments.reduce((n, s) => n + s.lines, 0);
   const { meaning } = check;
   const from = meaning.horizon ? `, lines from ${meaning.horizon} on` : '';
@@ -212,7 +216,7 @@ const MIN_LINES_TO_JUDGE = 3;
  * Why the ledger does not fit the export, if it does not: many lines that earlier runs delivered and none
  * of them in the ledger means it is read with another meaning than it was written with.
  */
-export function ledgerMisfit(name: string, state: JobState, scan: { shouldBeKnown: number; recognised: number }): string | undefined {
+export function ledgerMisfit(name: string, state: SalesState, scan: { shouldBeKnown: number; recognised: number }): string | undefined {
   if (!state.segments.length || scan.shouldBeKnown < MIN_LINES_TO_JUDGE || scan.recognised > 0) return undefined;
   return (
     `the ledger holds none of the ${count(scan.shouldBeKnown)} lines that earlier runs delivered (up to ${state.cursor ?? 'the last run'}), so its fingerprints do not fit this definition ` +

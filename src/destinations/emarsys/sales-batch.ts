@@ -3,14 +3,14 @@
  * formatting, fingerprinting), which needs nothing from the rows before it, so batches may be formatted
  * in worker threads. What does depend on order (the ledger, duplicates, the spool) stays with the scan.
  */
-import type { EmarsysSalesSpec } from '../../definitions/types.ts';
+import type { EmarsysSalesSpec } from './spec.ts';
 import { CsvError, CsvRecord, PLAIN, readBatch } from '../../pipeline/csv-records.ts';
 import { KeyFilter } from '../../pipeline/export-duplicates.ts';
 import { ownBuffer } from '../../pipeline/batch-workers.ts';
 import { LineBuffer } from '../../pipeline/line-buffer.ts';
 import { clip, cursorMs, domoTimestampMs, Invalid, isoUtc } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { KeyHasher, type KeyEncoding } from '../../state/key-hash.ts';
+import { KeyHasher, type KeyEncoding } from '../../state/key-hasher.ts';
 import { SalesLineWriter } from './sales-line.ts';
 
 /** What a formatter needs to know, sent once to each worker. */

@@ -4,11 +4,11 @@
  * text formatter, which defines the result: the byte paths only take values whose output they know is identical.
  */
 import { DataError } from '../../errors/index.ts';
-import type { EmarsysSalesSpec } from '../../definitions/types.ts';
+import type { EmarsysSalesSpec } from './spec.ts';
 import { ESCAPED, QUOTED, type CsvRecord } from '../../pipeline/csv-records.ts';
 import { domoTimestampMs, formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
-import type { KeyEncoding, KeyHasher } from '../../state/key-hash.ts';
+import type { KeyEncoding, KeyHasher } from '../../state/key-hasher.ts';
 import { salesFields, type RowError, type SalesField } from './fields.ts';
 import { maskReason } from '../../reports/personal-data.ts';
 

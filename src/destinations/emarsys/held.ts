@@ -1,14 +1,13 @@
 /** Reports for a held job: what is unknown, what to compare in Emarsys, and the command that releases it. */
-import { count } from '../reports/count.ts';
-import type { RunReport } from '../reports/run-report.ts';
-import type { JobState } from '../state/job-state.ts';
+import { count } from '../../reports/count.ts';
+import type { SalesState } from './state.ts';
 
 /**
  * What a person checks, in the Emarsys screens of today (docs/vendors/emarsys-sales.md): the loads of the
  * last 30 days, by time, lines and orders, and the order ids at both ends. No line is quoted: lines
  * carry customer ids and emails, and this text goes into reports and alert issues.
  */
-export function heldAction(state: JobState, name: string): string {
+export function heldAction(state: SalesState, name: string): string {
   const p = state.pending;
   const orders = p?.orders === undefined ? '' : ` in ${count(p.orders)} order${p.orders === 1 ? '' : 's'}`;
   const ids = p?.firstOrder ? `, order ids ${p.firstOrder} to ${p.lastOrder}` : '';
@@ -22,10 +21,11 @@ export function heldAction(state: JobState, name: string): string {
   );
 }
 
-export function heldReport(report: RunReport, state: JobState, name: string): void {
-  report.status = 'held';
-  report.message = state.held
+/** Why the job waits for a person, if it does: an intent without a recorded answer, or a hold. */
+export function heldSales(state: SalesState, name: string): { message: string; action: string } | undefined {
+  if (!state.pending && !state.held) return undefined;
+  const message = state.held
     ? `Held since ${state.held.since} (run ${state.held.runId}): ${state.held.reason}. Nothing was sent.`
     : `A previous run (${state.pending!.runId}) stopped during upload ${state.pending!.part}; whether Emarsys received it is unknown. Nothing was sent.`;
-  report.action = heldAction(state, name);
+  return { message, action: heldAction(state, name) };
 }

@@ -1,0 +1,40 @@
+/** Meaning checks of a DotdigitalContactsWriteback that JSON Schema cannot express (run after the shared ones). */
+import { get, isRecord, type Check } from '../../definitions/check.ts';
+import { HOSTS_RULE, isAllowedDotdigitalHost, isOperatorHost } from './hosts.ts';
+
+const DOTDIGITAL_FIELD_NAME = /^[A-Za-z0-9_-]+$/;
+export const DOTDIGITAL_RESERVED = ['email', 'id', 'contactid', 'notes', 'unsubscribed'];
+
+const dotdigitalFieldNames: Check = ({ value, report }) => {
+  const fields = get(value, 'spec', 'mapping', 'dataFields');
+  if (!isRecord(fields)) return;
+  for (const name of Object.keys(fields)) {
+    const path = ['spec', 'mapping', 'dataFields', name];
+    const where = `spec.mapping.dataFields.${name}`;
+    if (name.length > 20) report(path, `${where}: Dotdigital data field names have at most 20 characters (this one has ${name.length})`, true);
+    if (!DOTDIGITAL_FIELD_NAME.test(name)) report(path, `${where}: Dotdigital data field names use only letters, digits, - and _`, true);
+    if (DOTDIGITAL_RESERVED.includes(name.toLowerCase())) {
+      report(path, `${where}: "${name}" is reserved by Dotdigital (${DOTDIGITAL_RESERVED.join(', ')}); the contact's email is spec.mapping.email`, true);
+    }
+  }
+};
+
+const dotdigitalEndpoint: Check = ({ value, report, env }) => {
+  const endpoint = get(value, 'spec', 'destination', 'dotdigital', 'endpoint');
+  if (typeof endpoint !== 'string') return;
+  const path = ['spec', 'destination', 'dotdigital', 'endpoint'];
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    report(path, `spec.destination.dotdigital.endpoint: "${endpoint}" is not a URL; write it as https://r1-api.dotdigital.com`);
+    return;
+  }
+  if (url.protocol !== 'https:' && !isOperatorHost(url, env)) {
+    report(path, `spec.destination.dotdigital.endpoint: must use https (credentials travel with every call), not ${url.protocol.replace(':', '')}`);
+  } else if (!isAllowedDotdigitalHost(url, env)) {
+    report(path, `spec.destination.dotdigital.endpoint: ${url.host} is not one of ${HOSTS_RULE}; credentials are never sent to other hosts`);
+  }
+};
+
+export const CONTACTS_CHECKS: Check[] = [dotdigitalFieldNames, dotdigitalEndpoint];

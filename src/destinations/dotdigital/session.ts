@@ -1,0 +1,222 @@
+/**
+ * One run of a Dotdigital contacts job (the skeleton's steps, see jobs/destination.ts): open connects and
+ * resolves the data fields, the scan formats contacts per field type (leaving out unchanged ones and those
+ * refused for a lasting reason), and deliver creates missing fields and imports the files, reading back
+ * what each import refused. Contact imports are idempotent upserts by email: a retried import does no harm.
+ */
+import type { Readable } from 'node:stream';
+import { describeError, RefusedError, WritebackError } from '../../errors/index.ts';
+import { backoffMs, sleep } from '../../http/retry.ts';
+import type { JobContext } from '../../jobs/context.ts';
+import type { DestinationSession, RunMode, Scan } from '../../jobs/destination.ts';
+import type { FieldNeed } from '../../plan/column-types.ts';
+import type { ColumnCheck, JobPlan } from '../../plan/job-plan.ts';
+import type { SpoolPart } from '../../pipeline/spool.ts';
+import { count as n } from '../../reports/count.ts';
+import { personalFields } from '../../reports/personal-data.ts';
+import { MAX_REJECTS_LISTED, type RunReport } from '../../reports/run-report.ts';
+import { httpSettings } from '../../settings.ts';
+import type { JobState } from '../../state/job-state.ts';
+import { hashKey } from '../../state/key-hasher.ts';
+import type { StateStore } from '../../state/store.ts';
+import { connectDotdigital, type ImportStatus } from './client.ts';
+import { contactColumns } from './columns.ts';
+import { scanContactsExport, type ContactsScanResult } from './contacts-scanner.ts';
+import { PERSONAL_FIELDS, resolveFields, type FieldResolution } from './fields.ts';
+import { ContactFingerprints } from './fingerprints.ts';
+import { V2FileImporter, type ContactImporter } from './importer.ts';
+import { lastingReason, RefusedContacts } from './refused.ts';
+import type { ContactsReport } from './report.ts';
+import type { DotdigitalContactsDefinition } from './spec.ts';
+
+const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
+  RejectedByWatchdog: "Dotdigital's watchdog rejected the import (it looks like a purchased or low-quality list); contact Dotdigital support to review it",
+  Failed: 'Dotdigital reports the import as failed',
+  InvalidFileFormat: 'Dotdigital could not read the import file (InvalidFileFormat)',
+  ExceedsAllowedContactLimit: "the import would exceed the account's contact limit (ExceedsAllowedContactLimit); raise the limit or import fewer contacts",
+  Unknown: 'Dotdigital reports the import status as Unknown',
+};
+
+/** The largest import file (CSV bytes): 50 MB per request at Dotdigital, and base64 adds a third, so 35 MB stays under it. */
+const maxFileBytes = (env: NodeJS.ProcessEnv) => positive(env.WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES) ?? 35 * 1024 * 1024;
+/** How long an import may stay NotFinished before the run fails. */
+const importTimeoutMs = (env: NodeJS.ProcessEnv) => positive(env.WRITEBACK_DOTDIGITAL_IMPORT_TIMEOUT_MS) ?? 60 * 60_000;
+const positive = (text: string | undefined) => (Number(text) > 0 ? Number(text) : undefined);
+
+const NEED: Record<string, FieldNeed> = { String: 'text', Numeric: 'number', Date: 'time', Boolean: 'boolean' };
+
+interface ContactsScan extends Scan {
+  contacts: ContactsScanResult;
+}
+
+export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>, store: StateStore, _state: JobState, mode: RunMode): Promise<DestinationSession> {
+  const { definition, env } = ctx;
+  const { spec } = definition;
+  const name = definition.metadata.name;
+  const target = spec.destination.dotdigital;
+  const { client: dd, endpoint } = await connectDotdigital(target, name, ctx.secrets, env, ctx.redactor);
+  const importer: ContactImporter = new V2FileImporter(dd);
+  const resolution: FieldResolution = resolveFields(spec, await dd.dataFields());
+  if (resolution.problems.length) throw new RefusedError(`${resolution.problems.join('; ')}.`);
+  const previous = spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined;
+  const refused = RefusedContacts.load(store.dir);
+  // A plan's rejects go into pull-request comments: masked whatever the definition says.
+  const personal = personalFields(mode === 'plan' ? { ...spec.personalData, mask: true } : spec.personalData, PERSONAL_FIELDS);
+  const types = new Map(resolution.fields.map((f) => [f.name.toUpperCase(), f.type]));
+
+  return {
+    columns: (): ColumnCheck[] => contactColumns(definition).map((c) => (c.field === 'email' ? c : { ...c, need: NEED[types.get(c.field.toUpperCase()) ?? 'String'] })),
+
+    async scan(csv: Readable): Promise<ContactsScan> {
+      const contacts = await scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, personal, maxPartBytes: maxFileBytes(env) });
+      return {
+        contacts,
+        read: contacts.read,
+        rejected: contacts.rejected,
+        rejects: contacts.rejects,
+        skipped: { unchanged: contacts.unchanged, duplicateInExport: contacts.duplicateInExport },
+        // Contacts refused before count as rejected, but they are Dotdigital's verdict, not bad data.
+        gate: { rejected: contacts.rejected - contacts.refusedBefore, considered: contacts.read - contacts.refusedBefore },
+        parts: contacts.spool.parts,
+        toSend: contacts.spool.lines,
+        dispose: () => contacts.dispose(),
+      };
+    },
+
+    describe(plan: JobPlan): void {
+      plan.actions.push(...resolution.toCreate.map((f) => `create data field ${f.name} (${f.type})`));
+      if (resolution.toCreate.length) plan.actionsSummary = `${resolution.toCreate.length} data field${resolution.toCreate.length === 1 ? '' : 's'} to create`;
+    },
+
+    dryRunNote: () => (resolution.toCreate.length ? `create ${resolution.toCreate.length} data field(s)` : undefined),
+
+    async deliver(scan: Scan, runReport: RunReport): Promise<void> {
+      const { contacts } = scan as ContactsScan;
+      const report = runReport as ContactsReport;
+      report.destination = { endpoint: endpoint.url, how: endpoint.how };
+      for (const field of resolution.toCreate) {
+        try {
+          await dd.createDataField(field.name, field.type);
+        } catch (error) {
+          // Created meanwhile by someone else: the field is there, which is all we need.
+          if ((error as { code?: string }).code !== 'ERROR_NON_UNIQUE_DATAFIELD') throw error;
+        }
+        ctx.log(`${name}: created data field ${field.name} (${field.type})`);
+      }
+      if (resolution.toCreate.length) report.fieldsCreated = resolution.toCreate.map((f) => f.name);
+
+      const parts = scan.parts;
+      report.imports = [];
+      for (const part of parts) {
+        if (ctx.signal?.aborted) {
+          // Contacts of earlier imports are recorded below only for a finished run: the next run imports them again (an upsert).
+          report.status = 'failed';
+          report.message = `Stopped by ${String(ctx.signal.reason)} after ${part.index - 1} of ${parts.length} import(s); the next run imports the rest.`;
+          return;
+        }
+        const outcome = await importPart(ctx, importer, part, report, refused);
+        if (outcome.failure) {
+          report.status = 'failed';
+          report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.`;
+          report.action = outcome.status === 'RejectedByWatchdog' ? 'Ask Dotdigital support to review the import; the job retries it at its next run.' : undefined;
+          return;
+        }
+        report.rows.sent += part.lines - outcome.faulted.size;
+        report.rows.rejected += outcome.faulted.size;
+        if (previous && outcome.faultsKnown) {
+          const fingerprints = part.fingerprints();
+          const extras = part.extras();
+          for (let i = 0; i < part.lines; i++) {
+            const hi = fingerprints[i * 2]!;
+            const lo = fingerprints[i * 2 + 1]!;
+            if (!outcome.faulted.has(`${hi}:${lo}`)) previous.set(hi, lo, extras[i * 2]!);
+          }
+        }
+      }
+      if (contacts.present) {
+        refused.retain(contacts.present);
+        if (previous) {
+          previous.retain(contacts.present);
+          previous.save(store.dir);
+        }
+      }
+      if (refused.changed) refused.save(store.dir);
+      report.status = 'succeeded';
+      const refusals = contacts.refusedBefore ? `, ${n(contacts.refusedBefore)} of them refused by Dotdigital before and not sent again` : '';
+      report.message = scan.toSend
+        ? `Imported ${n(report.rows.sent)} contacts in ${parts.length} file(s) through ${endpoint.url}; ${n(report.rows.skipped)} unchanged or repeated, ${n(report.rows.rejected)} rejected${refusals}.`
+        : `Nothing new to send: ${n(scan.read)} rows read, ${n(report.rows.skipped)} unchanged or repeated, ${n(scan.rejected)} rejected${refusals}.`;
+    },
+  };
+}
+
+interface PartOutcome {
+  status: ImportStatus;
+  failure?: string;
+  /** Email fingerprints ("hi:lo") of contacts the fault report rejected. */
+  faulted: Set<string>;
+  faultsKnown: boolean;
+}
+
+async function importPart(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, refused: RefusedContacts): Promise<PartOutcome> {
+  const { definition, runId } = ctx;
+  const target = definition.spec.destination.dotdigital;
+  const id = await importer.start({ path: part.path, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId });
+  const record: NonNullable<ContactsReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
+  report.imports!.push(record);
+  ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
+
+  const status = await waitForImport(importer, id, ctx.env);
+  record.status = status;
+  const failure = FAILED_STATUS[status] ?? (status === 'Finished' ? undefined : `unexpected status ${status}`);
+  if (failure) return { status, failure, faulted: new Set(), faultsKnown: false };
+
+  const counts = await importer.report(id).catch(() => undefined);
+  if (counts) record.report = Object.fromEntries(Object.entries(counts).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+  const faulted = new Set<string>();
+  try {
+    const faults = await importer.faults(id);
+    const pair = new Uint32Array(2);
+    const lines = faults.length ? linesByEmail(part.fingerprints()) : new Map<string, number>();
+    const extras = faults.length ? part.extras() : new Uint32Array(0);
+    for (const fault of faults) {
+      hashKey(fault.email.toLowerCase(), pair);
+      const [hi, lo] = [pair[0]!, pair[1]!];
+      faulted.add(`${hi}:${lo}`);
+      const line = lines.get(`${hi}:${lo}`) ?? -1;
+      const lasting = lastingReason(fault.reason);
+      if (lasting !== undefined && line >= 0) refused.set(hi, lo, extras[line * 2]!, lasting);
+      const reason = `Dotdigital: ${fault.reason}${lasting === undefined ? '' : ' (lasting: not sent again while the contact is unchanged)'}`;
+      if ((report.rejects ??= []).length < MAX_REJECTS_LISTED) report.rejects.push({ row: line >= 0 ? extras[line * 2 + 1]! : 0, field: 'contact', column: 'email', reason });
+    }
+    record.faults = faults.length;
+    return { status, faulted, faultsKnown: true };
+  } catch (error) {
+    // Without the fault report it is unknown which contacts failed: none is marked delivered, so changed-only
+    // runs import them again next time (an idempotent upsert).
+    report.warnings = [...(report.warnings ?? []), `the fault report of import ${id} was unavailable (${describeError(error)}); its contacts will be imported again next run`];
+    return { status, faulted, faultsKnown: false };
+  }
+}
+
+/** A part's line numbers by email fingerprint ("hi:lo"), read once for all of an import's faults. */
+function linesByEmail(fingerprints: Uint32Array): Map<string, number> {
+  const lines = new Map<string, number>();
+  for (let i = 0; i * 2 < fingerprints.length; i++) lines.set(`${fingerprints[i * 2]}:${fingerprints[i * 2 + 1]}`, i);
+  return lines;
+}
+
+/** Polls with backoff until the import is no longer NotFinished. */
+async function waitForImport(importer: ContactImporter, id: string, env: NodeJS.ProcessEnv): Promise<ImportStatus> {
+  const started = Date.now();
+  const timeout = importTimeoutMs(env);
+  const { retryBaseMs } = httpSettings(env);
+  for (let attempt = 1; ; attempt++) {
+    const status = await importer.status(id);
+    if (status !== 'NotFinished') return status;
+    if (Date.now() - started > timeout) {
+      throw new WritebackError(`import ${id} was still NotFinished after ${Math.round(timeout / 60_000)} minutes; the next run imports the contacts again`);
+    }
+    await sleep(Math.min(backoffMs(attempt, retryBaseMs), 30_000));
+  }
+}
