@@ -1,4 +1,4 @@
-/** Command-line entry: `writeback <command> [options]` (DESIGN.md, "Command line"). */
+/** Command-line entry: `writeback <command> [options]` (README, "Commands"). */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError, WritebackError } from './errors/index.ts';

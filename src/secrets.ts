@@ -1,5 +1,5 @@
 /**
- * `{ secret: NAME }` resolution (DESIGN.md, "Secrets"): inside GitHub Actions only from the JSON object in
+ * `{ secret: NAME }` resolution (README, "Secrets"): inside GitHub Actions only from the JSON object in
  * WRITEBACK_SECRETS (what the workflow passes as `${{ toJSON(secrets) }}`); elsewhere from the environment
  * variable NAME first, then WRITEBACK_SECRETS. The runner's own variables never resolve: a definition from
  * a pull request must not be able to send the workflow's token (GITHUB_TOKEN) to a vendor. Every resolved

@@ -248,7 +248,7 @@ describe('reconcile inside GitHub Actions', () => {
     checkout(world.root);
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(40) });
     // The first run delivers, then "dies": the reconcile ran with its intent journal, but nothing was committed.
-    const { githubSession } = await import('../src/reconcile/publish.ts');
+    const { githubSession } = await import('../src/reconcile/github-session.ts');
     const { reconcile } = await import('../src/reconcile/reconciler.ts');
     const session = githubSession(world.root, actionsEnv(world.root), false)!;
     const killed = await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
@@ -273,7 +273,7 @@ describe('reconcile inside GitHub Actions', () => {
     checkout(world.root);
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(10) });
     world.emarsys.inject({ kind: 'accept-then-timeout' });
-    const { githubSession } = await import('../src/reconcile/publish.ts');
+    const { githubSession } = await import('../src/reconcile/github-session.ts');
     const { reconcile } = await import('../src/reconcile/reconciler.ts');
     const session = githubSession(world.root, actionsEnv(world.root), false)!;
     await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });

@@ -1,6 +1,6 @@
 /**
  * `writeback baseline NAME [--until CURSOR] [--yes]`: records what the destination already holds as
- * delivered, without sending it, for the kinds that keep such a memory (an Emarsys job's ledger). Shows what
+ * delivered, without sending it, for the kinds that keep such a memory (a ledger of delivered lines). Shows what
  * it would record; records only with --yes.
  */
 import { WritebackError } from '../errors/index.ts';

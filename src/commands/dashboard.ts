@@ -1,5 +1,6 @@
 /** `writeback dashboard`: rewrites reports/README.md from every job's reports; inside Actions, commits it. */
-import { githubSession, publish } from '../reconcile/publish.ts';
+import { githubSession } from '../reconcile/github-session.ts';
+import { publish } from '../reconcile/publish.ts';
 import type { CommandIO } from './io.ts';
 
 export async function dashboardCommand(io: CommandIO): Promise<number> {

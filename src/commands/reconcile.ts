@@ -1,4 +1,5 @@
-import { githubSession, publish } from '../reconcile/publish.ts';
+import { githubSession } from '../reconcile/github-session.ts';
+import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import type { CommandIO } from './io.ts';
 

@@ -169,7 +169,7 @@ export const SHARED_DEFINITIONS: Record<string, JsonSchema> = {
     "additionalProperties": false,
     "properties": {
       "fields": {
-        "description": "More destination fields that hold personal data (Emarsys fields such as s_first_name, or Dotdigital data fields such as FIRSTNAME): masked like emails.",
+        "description": "More destination fields that hold personal data (a first name, a phone number): masked like emails.",
         "type": "array",
         "items": {
           "type": "string",

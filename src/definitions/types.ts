@@ -1,5 +1,5 @@
 /**
- * The definition format (docs/definitions.md), as TypeScript sees it after schema validation: the
+ * The definition format (README, "Adding a connector"; schemas/writeback.schema.json), as TypeScript sees it after schema validation: the
  * envelope every kind shares. Each destination module declares its own spec on top of BaseSpec; the union
  * of every kind's definition is the registry's `Definition`.
  */
@@ -45,6 +45,9 @@ export interface Envelope<K extends string, S extends BaseSpec> {
   metadata: Metadata;
   spec: S;
 }
+
+/** Any definition: the envelope with some kind, and a spec with the parts every kind has. */
+export type AnyDefinition = Envelope<string, BaseSpec>;
 
 /** A definition loaded from disk, with the file it came from. */
 export interface LoadedDefinition<D = Envelope<string, BaseSpec>> {

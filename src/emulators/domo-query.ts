@@ -6,7 +6,8 @@
  * ASSUMPTION (Domo documents no dialect): comparisons follow the column's type (numbers as numbers, DATE
  * and DATETIME as instants, text byte by byte), NULL compares as unknown and sorts first, as in MySQL.
  */
-import type { DomoValue } from './domo.ts';
+/** A cell: text, or null (Domo's null, written `\N` in an export and `null` in a query answer). */
+export type DomoValue = string | null;
 
 export class QueryError extends Error {}
 

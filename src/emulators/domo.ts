@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Emulator, readBody, sendJson, wait } from './server.ts';
-import { DomoQuery, QueryError } from './domo-query.ts';
+import { DomoQuery, QueryError, type DomoValue } from './domo-query.ts';
 
 export type DomoFault =
   /** An error answer; `message` replaces the message of Domo's error body (a vendor echoing what it was sent, say). */
@@ -24,8 +24,7 @@ export type DomoFault =
 
 export type DomoRoute = 'token' | 'metadata' | 'export' | 'query';
 
-/** A cell: text, or null (Domo's null, written `\N` in an export and `null` in a query answer). */
-export type DomoValue = string | null;
+export type { DomoValue };
 
 export interface EmulatedDataSet {
   id: string;

@@ -9,9 +9,11 @@ export const COMMENT_LIMIT = 65_536;
 export function fitComment(body: string, limit = COMMENT_LIMIT): string {
   if (body.length <= limit) return body;
   const note = '\n\n_The plan was cut to fit a GitHub comment; run `npx writeback plan` or see the job summary for all of it._\n';
-  let cut = body.slice(0, limit - note.length);
-  // Never leave a code fence open.
-  if ((cut.match(/^```/gm)?.length ?? 0) % 2 === 1) cut = `${cut.slice(0, limit - note.length - 4)}\n\`\`\``;
+  // Whole lines only, so no fence is cut in half; room is kept to close a fence left open.
+  let cut = body.slice(0, limit - note.length - 4);
+  const lastBreak = cut.lastIndexOf('\n');
+  if (lastBreak > 0) cut = cut.slice(0, lastBreak);
+  if ((cut.match(/^```/gm)?.length ?? 0) % 2 === 1) cut += '\n```';
   return `${cut}${note}`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * HTTP for the data plane (Domo, Emarsys, Dotdigital) on undici: base URLs with path prefixes,
+ * HTTP for the data plane (the source and the destinations) on undici: base URLs with path prefixes,
  * HTTPS_PROXY/NO_PROXY, timeouts, retries for idempotent calls, and errors that never carry credentials.
  */
 import { pipeline, type Readable } from 'node:stream';
@@ -151,11 +151,17 @@ export function decodedBody(res: HttpResponse): Readable {
   return pipeline(res.body, decoder, () => {}); // an error on either side reaches the reader
 }
 
+/** The whole body as text; throws when it cannot be read or decoded. */
+async function readAll(res: HttpResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of decodedBody(res)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The body as text for an error message: what could be read, or nothing. */
 export async function readText(res: HttpResponse): Promise<string> {
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of decodedBody(res)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return await readAll(res);
   } catch {
     return '';
   }
@@ -175,17 +181,23 @@ export async function expectContent(http: HttpClient, req: HttpRequest, res: Htt
   const type = String(res.headers['content-type'] ?? '').toLowerCase();
   const fits = expected === 'JSON' ? type === '' || type.includes('json') : !/html|json|xml/.test(type);
   if (fits) return;
-  const body = await readText(res);
+  const body = http.redactor.redact(await readText(res));
   throw http.error(req, res.statusCode, body, `${type.split(';')[0]} where ${expected} was expected (a proxy, firewall or sign-in page may have answered instead of the vendor)${body ? `: "${excerpt(body)}"` : ''}`);
 }
 
 /** A JSON answer, or an error naming the call when it is not JSON. */
 export async function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpResponse): Promise<T> {
   await expectContent(http, req, res, 'JSON');
-  const text = await readText(res);
+  let text: string;
+  try {
+    text = await readAll(res);
+  } catch (error) {
+    throw http.error(req, res.statusCode, '', `the answer's body could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
   try {
     return (text ? JSON.parse(text) : undefined) as T;
   } catch {
-    throw http.error(req, res.statusCode, text, `a body that is not JSON: "${excerpt(text)}"`);
+    const clean = http.redactor.redact(text); // before the excerpt cuts it: a cut could leave part of a credential
+    throw http.error(req, res.statusCode, clean, `a body that is not JSON: "${excerpt(clean)}"`);
   }
 }

@@ -41,6 +41,8 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
   if (/^\d+$/.test(value.trim())) return Math.min(Number(value) * 1000, MAX_WAIT_MS);
+  // An HTTP date names its month (RFC 9110 5.6.7); V8's Date.parse would read "1.5" as a day in 2001.
+  if (!/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_WAIT_MS);
 }
@@ -49,7 +51,7 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
 const EPOCH_THRESHOLD_S = 10 * 365 * 24 * 3600;
 
 /**
- * Milliseconds until a rate limit resets, from Retry-After or Dotdigital's X-RateLimit-Reset (sources
+ * Milliseconds until a rate limit resets, from Retry-After or X-RateLimit-Reset (docs/vendors: sources
  * disagree whether that is seconds-until-reset or an epoch time: both readings are accepted).
  */
 export function rateLimitWaitMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {

@@ -1,5 +1,5 @@
 /** What a job gets from the reconcile loop (and from plan, which runs the same loop without delivering). */
-import type { AnyDefinition } from './destination.ts';
+import type { AnyDefinition } from '../definitions/types.ts';
 import type { Redactor } from '../http/redact.ts';
 import type { SecretResolver } from '../secrets.ts';
 

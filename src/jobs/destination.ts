@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Check } from '../definitions/check.ts';
-import type { BaseSpec, Envelope } from '../definitions/types.ts';
+import type { AnyDefinition } from '../definitions/types.ts';
 import type { PathSegment } from '../definitions/yaml-source.ts';
 import type { ColumnCheck, JobPlan } from '../plan/job-plan.ts';
 import type { SpoolPart } from '../pipeline/spool.ts';
@@ -19,10 +19,7 @@ import type { JobContext } from './context.ts';
 /** A JSON Schema (draft-07) as a plain object. */
 export type JsonSchema = Record<string, unknown>;
 
-/** Any definition: the envelope with some kind, and a spec with the parts every kind has. */
-export type AnyDefinition = Envelope<string, BaseSpec>;
-
-export type { Check };
+export type { AnyDefinition, Check };
 
 /** Where a command prints, and what it works on (a command's io). */
 export interface CommandOutput {
@@ -43,7 +40,7 @@ export type RunMode = 'deliver' | 'plan';
 export interface DestinationModule<D extends AnyDefinition = AnyDefinition> {
   /** The definition's `kind`. */
   readonly kind: D['kind'];
-  /** What a job of this kind does, for the schema's description of `kind`: "sales data to Emarsys Smart Insight". */
+  /** What a job of this kind does, for the schema's description of `kind`: "contacts to Acme CRM". */
   readonly delivers: string;
   /**
    * The JSON Schema of `spec` (draft-07), and the definitions it refers to as #/definitions/<name>: the

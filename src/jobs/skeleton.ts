@@ -110,7 +110,7 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
     if (ctx.options.dryRun) {
       const dir = writeDryRunFiles(ctx.root, name, ctx.runId, scan.parts, report);
       const also = session.dryRunNote?.();
-      report.message = `Dry run: would ${also ? `${also} and ` : ''}send ${n(scan.toSend)} ${scan.toSend === 1 ? module.unit.one : module.unit.many} in ${scan.parts.length} file(s), written to ${dir}. No state changed.`;
+      report.message = `Would ${also ? `${also} and ` : ''}send ${n(scan.toSend)} ${scan.toSend === 1 ? module.unit.one : module.unit.many} in ${scan.parts.length} file(s), written to ${dir}. No state changed.`;
       return;
     }
     await session.deliver(scan, report);

@@ -60,7 +60,7 @@ type Request<R> = { id: number; batch: Uint8Array; spare?: R };
 /** A worker's answer: the result and the batch's buffer back, or the message of an error it did not expect. */
 type Answer<R> = { id: number; result: R; batch: Uint8Array } | { id: number; failure: string };
 
-/** Worker memory is capped: the runner's peak must stay flat (DESIGN: under 150 MB at any export size). */
+/** Worker memory is capped: the runner's peak must stay flat (README, "Performance": under 150 MB at any export size). */
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
 /** Starts a worker on `entry`; a TypeScript entry (the sources run through tsx) loads through tsx too. */

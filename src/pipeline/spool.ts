@@ -26,8 +26,8 @@ export interface SpoolPart {
   extras(): Uint32Array;
   /** Latest cursor value (ms) among the part's lines. */
   maxCursor?: number;
-  /** Distinct orders among the part's lines, when the spool counts them (see Spool's orderColumn). */
-  orders?: number;
+  /** Distinct values of the spool's distinctColumn among the part's lines, when it counts them. */
+  distinctValues?: number;
   firstLine: string;
   lastLine: string;
 }
@@ -52,7 +52,7 @@ interface OpenPart {
   keys: PairFile;
   extras?: PairFile;
   maxCursor?: number;
-  orders?: FingerprintSet;
+  distinct?: FingerprintSet;
   firstLine: string;
   lastLine: string;
 }
@@ -72,10 +72,10 @@ export class Spool {
   constructor(
     header: string,
     private readonly maxPartBytes: number,
-    /** Keep the two per-line numbers of commit() (Dotdigital needs them; Emarsys does not). */
+    /** Keep the two per-line numbers of commit(), for destinations that need them after the scan. */
     private readonly withExtras = false,
-    /** The field of a line that holds its order id: parts then count their distinct orders (Emarsys). */
-    private readonly orderColumn?: number,
+    /** A field whose distinct values each part counts (an order id, say), by their fingerprints: given with addLines. */
+    private readonly distinctColumn?: number,
   ) {
     this.header = Buffer.from(header);
     this.line = new LineBuffer(FLUSH_BYTES, (line, more) => {
@@ -99,10 +99,10 @@ export class Spool {
 
   /**
    * Appends lines formatted elsewhere: line i is the bytes of `src` from ends[i - 1] (0 for the first)
-   * to ends[i], with its fingerprint at keys[2i], keys[2i + 1], its order id's at orders[2i], orders[2i + 1]
+   * to ends[i], with its fingerprint at keys[2i], keys[2i + 1], its distinctColumn value's at distinct[2i], distinct[2i + 1]
    * and its cursor at cursors[i] (NaN: none). Lines from..to-1 are added, in as few writes as the parts allow.
    */
-  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array, from: number, to: number, orders?: Uint32Array): void {
+  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array, from: number, to: number, distinct?: Uint32Array): void {
     for (let i = from; i < to; ) {
       const start = i === 0 ? 0 : ends[i - 1]!;
       let part = this.current;
@@ -116,10 +116,10 @@ export class Spool {
       const room = this.maxPartBytes - part.written + start;
       let last = i;
       let maxCursor = part.maxCursor ?? -Infinity;
-      const orderSet = orders && part.orders;
+      const distinctSet = distinct && part.distinct;
       do {
         part.keys.push(keys[last * 2]!, keys[last * 2 + 1]!);
-        if (orderSet) orderSet.add(orders[last * 2]!, orders[last * 2 + 1]!);
+        if (distinctSet) distinctSet.add(distinct[last * 2]!, distinct[last * 2 + 1]!);
         const cursor = cursors[last]!;
         if (cursor > maxCursor) maxCursor = cursor;
         last++;
@@ -176,7 +176,7 @@ export class Spool {
       const drop = new Set<number>();
       while (next < lines.length && lines[next]! < first + part.lines) drop.add(lines[next++]! - first);
       first += part.lines;
-      if (drop.size) rewritePart(part, drop, this.orderColumn);
+      if (drop.size) rewritePart(part, drop, this.distinctColumn);
     }
     const kept = this.parts.filter((p) => p.lines > 0);
     this.parts.length = 0;
@@ -207,7 +207,7 @@ export class Spool {
       hash,
       keys: new PairFile(`${path}.keys`),
       extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
-      orders: this.orderColumn === undefined ? undefined : new FingerprintSet(),
+      distinct: this.distinctColumn === undefined ? undefined : new FingerprintSet(),
       firstLine,
       lastLine: '',
     };
@@ -245,7 +245,7 @@ export class Spool {
       fingerprintChunks: () => pairChunks(keysPath),
       extras: () => readPairs(extrasPath),
       maxCursor: c.maxCursor,
-      orders: c.orders?.size,
+      distinctValues: c.distinct?.size,
       firstLine: c.firstLine,
       lastLine: c.lastLine,
     });
@@ -255,10 +255,10 @@ export class Spool {
 
 /**
  * Streams a part file into a copy without the `drop` lines (numbers within the part), then swaps them;
- * its orders are counted again from the lines kept (rare: only a key repeated in the export does this).
+ * its distinct values are counted again from the lines kept (rare: only a key repeated in the export does this).
  */
-function rewritePart(part: SpoolPart, drop: Set<number>, orderColumn?: number): void {
-  const orders = orderColumn === undefined ? undefined : new FingerprintSet();
+function rewritePart(part: SpoolPart, drop: Set<number>, distinctColumn?: number): void {
+  const distinct = distinctColumn === undefined ? undefined : new FingerprintSet();
   const record = new CsvRecord();
   const hasher = new KeyHasher();
   const pair = new Uint32Array(2);
@@ -278,13 +278,13 @@ function rewritePart(part: SpoolPart, drop: Set<number>, orderColumn?: number): 
       if (line >= 0) {
         if (kept.length === 0) kept.push(bytesOfLine.toString('utf8').trimEnd());
         kept[1] = bytesOfLine.toString('utf8').trimEnd();
-        if (orders) {
+        if (distinct) {
           record.bytes = bytesOfLine;
           readRecord(bytesOfLine, 0, bytesOfLine.length, record);
-          hasher.start('joined'); // one part: as the line writer's order fingerprint
-          hasher.text(record.text(orderColumn!));
+          hasher.start('joined'); // one part: as the line writer's fingerprint of that field
+          hasher.text(record.text(distinctColumn!));
           hasher.finish(pair);
-          orders.add(pair[0]!, pair[1]!);
+          distinct.add(pair[0]!, pair[1]!);
         }
       }
     }
@@ -304,5 +304,5 @@ function rewritePart(part: SpoolPart, drop: Set<number>, orderColumn?: number): 
   renameSync(`${part.path}.new`, part.path);
   filterPairs(`${part.path}.keys`, (i) => !drop.has(i));
   filterPairs(`${part.path}.extras`, (i) => !drop.has(i));
-  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash.digest('hex'), orders: orders?.size, firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
+  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash.digest('hex'), distinctValues: distinct?.size, firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
 }

@@ -16,7 +16,7 @@ const LAST_MS = 253402300799000;
 /**
  * Milliseconds since the epoch for Domo's DATE and DATETIME text (no zone means UTC), or Invalid. Years
  * are taken as written (Date.UTC would read 0099 as 1999), and an offset that moves the instant out of
- * years 0001-9999 is refused: Emarsys and Dotdigital read four-digit years only.
+ * years 0001-9999 is refused: the destinations read four-digit years only.
  */
 export function parseTimestamp(text: string): number | Invalid {
   const m = ISO_DATE_TIME.exec(text);
@@ -39,7 +39,7 @@ export function parseTimestamp(text: string): number | Invalid {
   return ms;
 }
 
-/** UTC ISO 8601 with `Z` and whole seconds, as Emarsys wants: 2016-06-06T14:02:00Z. */
+/** UTC ISO 8601 with `Z` and whole seconds: 2016-06-06T14:02:00Z. */
 export function isoUtc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
@@ -156,9 +156,8 @@ export function formatEmail(text: string): string | Invalid {
   return EMAIL.test(trimmed) ? trimmed : new Invalid(`"${clip(text)}" is not an email address`);
 }
 
-/** Text without line breaks: Emarsys files may not contain them, even quoted. */
-export function formatText(text: string): string | Invalid {
-  if (text.includes('\n') || text.includes('\r')) return new Invalid('contains a line break, which Emarsys files cannot carry');
+/** Text as decoded: a replacement character means the export held bytes that were not UTF-8. */
+export function formatUtf8Text(text: string): string | Invalid {
   if (text.includes('\uFFFD')) return new Invalid(`"${clip(text)}" is not valid UTF-8: the export holds text in another encoding; fix the DataSet's source`);
   return text;
 }

@@ -1,8 +1,6 @@
 /** Whether a Domo column type fits what a destination field needs, for every column a job reads. */
 import type { DataSetInfo } from '../sources/domo/client.ts';
-import type { ColumnCheck, ColumnVerdict } from './job-plan.ts';
-
-export type FieldNeed = 'text' | 'email' | 'time' | 'number' | 'integer' | 'boolean';
+import type { ColumnCheck, ColumnVerdict, FieldNeed } from './job-plan.ts';
 
 const NUMERIC = ['DECIMAL', 'DOUBLE', 'LONG'];
 const TIME = ['DATE', 'DATETIME'];

@@ -1,6 +1,8 @@
 /** What `writeback plan` says about one job. */
 import type { RejectedRow } from '../reports/run-report.ts';
-import type { FieldNeed } from './column-types.ts';
+
+/** What a destination field needs of a Domo column's values (column-types.ts judges the column's type). */
+export type FieldNeed = 'text' | 'email' | 'time' | 'number' | 'integer' | 'boolean';
 
 export type ColumnVerdict = 'ok' | 'warning' | 'incompatible' | 'missing' | 'unchecked';
 

@@ -19,7 +19,8 @@ function headline(plan: JobPlan): string {
 
 function datasetRows(plan: JobPlan): string {
   const { rows = 0, visibleRows } = plan.dataset ?? {};
-  return visibleRows === undefined ? `${n(rows)} rows` : `${n(rows)} rows, ${n(visibleRows)} of them visible to this client (row policies apply)`;
+  const total = `${n(rows)} row${rows === 1 ? '' : 's'}`;
+  return visibleRows === undefined ? total : `${total}, ${n(visibleRows)} of them visible to this client (row policies apply)`;
 }
 
 export function summaryLine(plans: JobPlan[]): string {
@@ -57,7 +58,7 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
     if (plan.offlineReason) out.push(`> ${escapeMarkdown(plan.offlineReason)}`, '');
     if (plan.held) out.push(`> Held: ${escapeMarkdown(plan.held)}`, '');
     if (plan.error) out.push(`**Error:** ${escapeMarkdown(plan.error)}`, '');
-    if (plan.dataset?.name) out.push(`DataSet "${escapeMarkdown(plan.dataset.name)}" (\`${escapeMarkdown(plan.dataset.id)}\`), ${datasetRows(plan)}.`, '');
+    if (plan.dataset?.name) out.push(`DataSet "${escapeMarkdown(plan.dataset.name)}" (\`${plan.dataset.id.replace(/`/g, "'")}\`), ${datasetRows(plan)}.`, '');
     out.push('| field | column | Domo type | check |', '|---|---|---|---|');
     for (const c of plan.columns) {
       out.push(`| ${escapeMarkdown(c.field)} | ${escapeMarkdown(c.column)} | ${escapeMarkdown(c.domoType ?? '-')} | ${c.verdict}${c.note ? `: ${escapeMarkdown(c.note)}` : ''} |`);

@@ -6,9 +6,6 @@ import { join } from 'node:path';
 import { describeError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
 import { syncAlert } from '../github/alerts.ts';
-import { githubFromEnv, type RepoTarget } from '../github/client.ts';
-import { IntentJournal } from '../github/intent-branch.ts';
-import type { Octokit } from '@octokit/rest';
 import { changedFiles, commitFiles } from '../github/commit.ts';
 import { withGitHubRetry } from '../github/retry.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
@@ -16,24 +13,12 @@ import { renderDashboard } from '../reports/dashboard.ts';
 import { DEFAULT_REPORTS_KEPT, pruneReports } from '../reports/history.ts';
 import type { RunReport } from '../reports/run-report.ts';
 import { writeDurably } from '../state/durable.ts';
+import type { GitHubSession } from './github-session.ts';
 import { jobSummaries } from './job-summaries.ts';
 
 export interface PublishResult {
   commit?: string;
   problems: string[];
-}
-
-export interface GitHubSession {
-  octokit: Octokit;
-  target: RepoTarget;
-  journal: IntentJournal;
-}
-
-/** The GitHub side of a reconcile, when it runs inside Actions (not for dry runs: they change nothing). */
-export function githubSession(root: string, env: NodeJS.ProcessEnv, dryRun: boolean): GitHubSession | undefined {
-  if (!insideActions(env) || dryRun) return undefined;
-  const { octokit, target } = githubFromEnv(env);
-  return { octokit, target, journal: new IntentJournal(octokit, target, root) };
 }
 
 export async function publish(

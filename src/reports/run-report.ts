@@ -1,6 +1,6 @@
 /**
  * A run report (schemas/report.schema.json): what one run of one job did, in words a person acts on. Each
- * destination module adds fields of its own (its reportSchema), such as an Emarsys job's uploads.
+ * destination module adds fields of its own (its reportSchema), such as its uploads.
  */
 import type { RowCounts, RunStatus } from '../state/job-state.ts';
 

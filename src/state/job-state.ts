@@ -1,7 +1,7 @@
 /**
- * What `state/<name>.json` holds for every kind of job (docs/state.md): its identity, the definition's
+ * What `state/<name>.json` holds for every kind of job (README, "State and reports"): its identity, the definition's
  * hash at the last run, whether a person must decide something, and the last run. Each destination
- * module keeps its own fields beside these (an Emarsys job's cursor and ledger, say), in the same file.
+ * module keeps its own fields beside these (a cursor and a ledger of deliveries, say), in the same file.
  */
 
 export type RunStatus = 'succeeded' | 'failed' | 'skipped' | 'held' | 'suspended';

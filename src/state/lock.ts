@@ -182,7 +182,10 @@ function ageMs(file: string): number {
 export function readHolder(file: string): LockHolder | undefined {
   try {
     const holder = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? holder : undefined;
+    if (typeof holder.pid !== 'number' || typeof holder.host !== 'string') return undefined;
+    // Without a readable time of its own, the lock is as old as its file (never older than anything).
+    if (typeof holder.since !== 'string' || Number.isNaN(Date.parse(holder.since))) holder.since = new Date(statSync(file).mtimeMs).toISOString();
+    return holder;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 /**
  * The file side of job state: `state/<name>.json` written durably, the folder `state/<name>/` where a
- * destination keeps more (an Emarsys ledger, Dotdigital's contact fingerprints), and the job's lock.
+ * destination keeps more (a ledger of deliveries, fingerprints of contacts), and the job's lock.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

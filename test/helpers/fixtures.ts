@@ -10,8 +10,6 @@ export const SECRETS = {
 };
 
 /** The demo's columns without discount_amount. */
-
-/** The demo's columns without discount_amount. */
 export const COLUMNS = SALES_COLUMNS.filter((c) => c.name !== 'discount_amount');
 
 export function salesJob(extra = ''): string {

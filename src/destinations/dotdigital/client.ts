@@ -3,7 +3,7 @@
  * import (JSON file media, as the vendor's OpenAPI description gives it), import status, report, faults.
  */
 import { HttpError, WritebackError } from '../../errors/index.ts';
-import { HttpClient, type HttpResponse } from '../../http/client.ts';
+import { HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
 import type { Redactor } from '../../http/redact.ts';
 import { backoffMs, sleep } from '../../http/retry.ts';
 import type { DotdigitalContactsSpec, DotdigitalFieldType } from './spec.ts';
@@ -73,7 +73,7 @@ export class DotdigitalClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  error(req: { method?: string; path: string }, res: HttpResponse, body: string): HttpError {
+  error(req: HttpRequest, res: HttpResponse, body: string): HttpError {
     const { detail, code } = describeDotdigitalError(body);
     const hint: Record<number, string> = {
       401: ' Check the API user and password (Dotdigital > Settings > Access > API users).',
@@ -81,7 +81,7 @@ export class DotdigitalClient {
     };
     // The hourly ("flat") scheme caps an API user with a 400 (docs/vendors/dotdigital.md, "Rate limits and errors").
     const capped = code === 'ERROR_APIUSAGE_EXCEEDED' ? ` ${HOURLY_SCHEME}` : '';
-    const error = this.http.error(req as never, res.statusCode, body, `${detail}${hint[res.statusCode] ?? ''}${capped}`);
+    const error = this.http.error(req, res.statusCode, body, `${detail}${hint[res.statusCode] ?? ''}${capped}`);
     return Object.assign(error, { code });
   }
 

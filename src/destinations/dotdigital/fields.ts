@@ -29,12 +29,19 @@ export function mappedFields(spec: DotdigitalContactsSpec): MappedField[] {
 }
 
 /** Pure: which fields exist, which to create, which are problems (missing without create, type mismatch). */
+/** The types a v2 import can write; v2's OpenAPI file also lists NotAvailableInThisVersion, a type v2 cannot express. */
+const WRITABLE_TYPES: readonly string[] = ['String', 'Numeric', 'Date', 'Boolean'];
+
 export function resolveFields(spec: DotdigitalContactsSpec, existing: DataField[]): FieldResolution {
   const byName = new Map(existing.map((f) => [f.name.toUpperCase(), f]));
   const result: FieldResolution = { fields: [], toCreate: [], problems: [] };
   for (const field of mappedFields(spec)) {
     const found = byName.get(field.name.toUpperCase());
     if (found) {
+      if (!WRITABLE_TYPES.includes(found.type)) {
+        result.problems.push(`data field ${field.name} has the type ${found.type} in Dotdigital, which its v2 API cannot write; map another field, or change this one's type in Dotdigital`);
+        continue;
+      }
       if (field.declared && found.type !== field.declared) {
         result.problems.push(`data field ${field.name} is ${found.type} in Dotdigital but the definition declares ${field.declared}; change the definition or the field`);
         continue;

@@ -9,8 +9,7 @@ import { describeError, RefusedError, WritebackError } from '../../errors/index.
 import { backoffMs, sleep } from '../../http/retry.ts';
 import type { JobContext } from '../../jobs/context.ts';
 import type { DestinationSession, RunMode, Scan } from '../../jobs/destination.ts';
-import type { FieldNeed } from '../../plan/column-types.ts';
-import type { ColumnCheck, JobPlan } from '../../plan/job-plan.ts';
+import type { ColumnCheck, FieldNeed, JobPlan } from '../../plan/job-plan.ts';
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { count as n } from '../../reports/count.ts';
 import { personalFields } from '../../reports/personal-data.ts';

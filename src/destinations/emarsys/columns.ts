@@ -1,5 +1,5 @@
 /** The Domo columns an Emarsys job reads, and what each needs of its values (plan checks them against the DataSet). */
-import type { FieldNeed } from '../../plan/column-types.ts';
+import type { FieldNeed } from '../../plan/job-plan.ts';
 import type { ColumnCheck } from '../../plan/job-plan.ts';
 import { salesFields } from './fields.ts';
 import type { EmarsysSalesSpec } from './spec.ts';

@@ -65,7 +65,7 @@ export async function deliverParts(options: {
       sha256: part.sha256,
       segment,
       startedAt: now().toISOString(),
-      orders: part.orders,
+      orders: part.distinctValues,
       firstOrder: options.orderColumn === undefined ? undefined : csvField(part.firstLine, options.orderColumn),
       lastOrder: options.orderColumn === undefined ? undefined : csvField(part.lastLine, options.orderColumn),
     };

@@ -2,9 +2,15 @@
 import { EMARSYS_FORMER_DEFAULT_ORDER, EMARSYS_STANDARD_FIELDS, type EmarsysSalesSpec } from './spec.ts';
 import type { SalesState } from './state.ts';
 import { personalFields } from '../../reports/personal-data.ts';
-import { formatEmail, formatInteger, formatNumber, formatText, formatTimestamp, Invalid } from '../../pipeline/values.ts';
+import { formatEmail, formatInteger, formatNumber, formatTimestamp, formatUtf8Text, Invalid } from '../../pipeline/values.ts';
 
 type Formatter = (text: string) => string | Invalid;
+
+/** Text without line breaks: Emarsys files may not contain them, even quoted (docs/vendors/emarsys-sales.md). */
+export function formatText(text: string): string | Invalid {
+  if (text.includes('\n') || text.includes('\r')) return new Invalid('contains a line break, which Emarsys files cannot carry');
+  return formatUtf8Text(text);
+}
 
 export interface SalesField {
   name: string;
@@ -52,8 +58,13 @@ export function resolveFieldOrder(spec: EmarsysSalesSpec, state: SalesState, del
     const changed = previous && sameFields(previous, spec.fieldOrder) && previous.join() !== spec.fieldOrder.join();
     return { order: spec.fieldOrder, warning: changed ? `the file's columns change from ${previous.join(',')} to ${spec.fieldOrder.join(',')}: Emarsys fails the load of files whose columns are not in the order agreed at onboarding (after answering 200), so change it only together with Emarsys` : undefined };
   }
-  if (previous && sameFields(previous, fieldOrder(spec))) return { order: previous };
-  return { order: fieldOrder(spec) };
+  const order = fieldOrder(spec);
+  if (!previous) return { order };
+  if (sameFields(previous, order)) return { order: previous };
+  // The mapping gained or lost a field: the columns that stay keep their places, new ones go last.
+  const kept = previous.filter((f) => order.includes(f));
+  const changed = [...kept, ...order.filter((f) => !kept.includes(f))];
+  return { order: changed, warning: `the file's columns change from ${previous.join(',')} to ${changed.join(',')} because the mapping changed: Emarsys fails the load of files whose columns are not the ones agreed at onboarding (after answering 200), so agree the new columns with Emarsys and write their order as spec.fieldOrder` };
 }
 
 export function salesFields(spec: EmarsysSalesSpec): SalesField[] {

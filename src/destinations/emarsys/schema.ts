@@ -111,7 +111,7 @@ export const SALES_SCHEMA: { spec: JsonSchema } = {
         }
       },
       "fieldOrder": {
-        "description": "Column order of every file sent (agreed with Emarsys at onboarding). Default: order, timestamp, customer/email, item, price, quantity, then custom fields as written.",
+        "description": "Column order of every file sent (agreed with Emarsys at onboarding). Default: Emarsys's documented order item, price, order, timestamp, customer/email, quantity, then custom fields as written (a job that already delivered keeps the order it used).",
         "type": "array",
         "items": {
           "type": "string"

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { EmarsysSalesSpec } from '../src/destinations/emarsys/spec.ts';
-import { scanSalesExport, type ScanResult } from '../src/destinations/emarsys/sales-scanner.ts';
-import { formatNumber, formatText, formatTimestamp } from '../src/pipeline/values.ts';
-import { hashFields, type KeyEncoding } from '../src/state/key-hasher.ts';
-import { FingerprintSet } from '../src/state/fingerprint-tables.ts';
+import type { EmarsysSalesSpec } from '../../../src/destinations/emarsys/spec.ts';
+import { scanSalesExport, type ScanResult } from '../../../src/destinations/emarsys/sales-scanner.ts';
+import { formatNumber, formatTimestamp } from '../../../src/pipeline/values.ts';
+import { formatText } from '../../../src/destinations/emarsys/fields.ts';
+import { hashFields, type KeyEncoding } from '../../../src/state/key-hasher.ts';
+import { FingerprintSet } from '../../../src/state/fingerprint-tables.ts';
 
 const spec = {
   source: { domo: { datasetId: 'sales', clientId: 'x', clientSecret: 'y' } },

@@ -1,0 +1,18 @@
+/** The GitHub side of a reconcile: the API client, the repository and the intent journal of one run. */
+import type { Octokit } from '@octokit/rest';
+import { insideActions } from '../github/annotations.ts';
+import { githubFromEnv, type RepoTarget } from '../github/client.ts';
+import { IntentJournal } from '../github/intent-branch.ts';
+
+export interface GitHubSession {
+  octokit: Octokit;
+  target: RepoTarget;
+  journal: IntentJournal;
+}
+
+/** Only inside Actions, and not for dry runs: they change nothing. */
+export function githubSession(root: string, env: NodeJS.ProcessEnv, dryRun: boolean): GitHubSession | undefined {
+  if (!insideActions(env) || dryRun) return undefined;
+  const { octokit, target } = githubFromEnv(env);
+  return { octokit, target, journal: new IntentJournal(octokit, target, root) };
+}
