@@ -3,7 +3,7 @@
  * cycles, shared code knows no destination, destinations know each other not, lower layers do not reach
  * up, and nothing shipped imports the emulators or the tests.
  */
-const SHARED = '^src/(errors|http|pipeline|state|sources|definitions|reports|github|jobs|plan|reconcile|commands)/';
+const SHARED = '^src/((errors|http|pipeline|state|sources|definitions|reports|github|jobs|plan|reconcile|commands)/|settings\\.ts|secrets\\.ts)';
 const LOW = '^src/(errors|http|pipeline|state)/';
 /** What may name the destinations: the registry, and the demo that wires emulators of them. */
 const WIRING = '^src/(registry\\.ts|cli\\.ts|demo/|commands/demo\\.ts)';

@@ -4,6 +4,8 @@
  * more at run time with registerDestination.
  */
 import type { DestinationModule, DefinitionOf } from './jobs/destination.ts';
+import type { JobState } from './state/job-state.ts';
+import type { StateStore } from './state/store.ts';
 import { dotdigitalContacts } from './destinations/dotdigital/index.ts';
 import { emarsysSales } from './destinations/emarsys/index.ts';
 
@@ -29,4 +31,19 @@ export function registerDestination(module: DestinationModule): void {
   const at = modules.findIndex((m) => m.kind === module.kind);
   if (at >= 0) modules.splice(at, 1, module);
   else modules.push(module);
+}
+
+/**
+ * A job's state as its module reads it (upgraded from earlier versions, checked), or with the shared
+ * fields only for a kind nobody registered. `kind` is the definition's, for a job that never ran.
+ */
+export function loadState(store: StateStore, kind: string): JobState {
+  const state = store.load(kind);
+  const module = destinationFor(state.kind || kind);
+  return module?.readState?.(state) ?? state;
+}
+
+/** Whether a job waits for a person's decision: its state says so, or its module does. */
+export function heldReason(state: JobState): string | undefined {
+  return destinationFor(state.kind)?.hold?.held(state, state.name)?.message ?? state.held?.reason;
 }

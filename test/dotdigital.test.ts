@@ -123,6 +123,11 @@ describe('Dotdigital contacts writeback', () => {
     expect(report.message).toContain('data field TIER does not exist in Dotdigital; create it there, or write { column: tier, type: String, create: true }');
     expect(world.dd.imports.size).toBe(0);
     expect(world.dd.received.filter((r) => r.method === 'POST')).toEqual([]);
+    // The plan says so too, with the columns checked beside it.
+    const plan = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toContain('error: a reconcile would refuse to deliver: data field TIER does not exist in Dotdigital');
+    expect(plan.stdout).toContain('  ok  FIRSTNAME <- first_name (STRING)');
   });
 
   it('a type mismatch is an error', async () => {

@@ -103,6 +103,7 @@ describe('Emarsys sales delivery', () => {
     const report = await world.run();
     expect(report.status).toBe('failed');
     expect(report.message).toMatch(/3 of 4 rows are invalid \(75\.0%\), more than rejects.maxRatio 50\.0% allows; nothing was sent/);
+    expect(report.window).toEqual({ cursor: 'ordered_at' }); // the report of a failed run still says what it read
     expect(world.emarsys.uploads).toBe(0);
   });
 
@@ -146,6 +147,9 @@ describe('Emarsys sales delivery', () => {
     expect(world.emarsys.uploads).toBe(0);
     expect(() => world.state()).toThrow();
     expect((await world.run()).rows.sent).toBe(3);
+    const again = await world.run({ dryRun: true });
+    expect(again.message).toBe('Nothing new to send: 3 rows read, 3 skipped, 0 rejected. No state changed.');
+    expect(again.dryRunFiles).toBeUndefined();
   });
 });
 

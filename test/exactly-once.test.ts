@@ -107,6 +107,10 @@ describe('a ledger whose meaning changed', () => {
     const plan = await runCli(['plan'], { root: world.root, env: world.env });
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain('error: a reconcile would refuse to deliver: spec.delivery.key is order + item + customer');
+    // The refusing plan still says what a person needs to decide: the columns, the ledger, the file's columns.
+    expect(plan.stdout).toContain('  ok  order <- order_id (STRING)');
+    expect(plan.stdout).toMatch(/ {2}ledger: 5 delivered lines remembered/);
+    expect(plan.stdout).toContain('  file columns: ');
   });
 
   it('a renamed job is refused until `writeback rename` moves its state; then nothing is sent again', async () => {

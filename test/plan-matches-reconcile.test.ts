@@ -77,6 +77,7 @@ describe('a Dotdigital plan', () => {
     expect(JSON.parse(stdout).plans[0].warnings).toContain(`${gate}: a reconcile would fail and send nothing.`);
     const report = await world.run();
     expect(report).toMatchObject({ status: 'failed', message: `${gate}; nothing was sent.`, rows: { sent: 0 } });
+    expect(report.destination?.endpoint).toBe(`${world.dd.url}/r2`); // known before reading: in every report
     expect(world.dd.imports.size).toBe(0);
   });
 });

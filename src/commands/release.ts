@@ -1,7 +1,7 @@
 /** `writeback release NAME --delivered|--not-delivered`: a person's decision about a held job. */
 import { WritebackError } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
-import { destinationFor } from '../registry.ts';
+import { destinationFor, heldReason, loadState } from '../registry.ts';
 import { StateStore } from '../state/store.ts';
 import type { CommandIO } from './io.ts';
 
@@ -22,13 +22,12 @@ export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
   }
   const lock = store.lock(`release-${Date.now()}`);
   try {
-    const state = store.load('');
-    const module = destinationFor(state.kind);
-    if (!state.held && !module?.held?.(state, name)) {
+    const state = loadState(store, '');
+    if (!heldReason(state)) {
       io.out(`${name}: not held; nothing to release`);
       return 0;
     }
-    for (const line of module?.release?.(state, store, options.delivered) ?? []) io.out(line);
+    for (const line of destinationFor(state.kind)?.hold?.release(state, store, options.delivered) ?? []) io.out(line);
     state.held = undefined;
     store.save(state);
     io.out(`${name}: released; commit state/${name}.json (and state/${name}/) so the scheduled runs see it`);

@@ -9,7 +9,7 @@ import { listDefinitionFiles } from '../definitions/files.ts';
 import { fsyncDir } from '../state/durable.ts';
 import { StateStore } from '../state/store.ts';
 import type { JobState } from '../state/job-state.ts';
-import { destinationFor } from '../registry.ts';
+import { destinationFor, loadState } from '../registry.ts';
 import type { CommandIO } from './io.ts';
 
 const JOB_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -25,9 +25,9 @@ export function renameCommand(io: CommandIO, options: { from?: string; to?: stri
   const old = new StateStore(io.root, from);
   const renamed = new StateStore(io.root, to);
   if (!old.exists()) throw new WritebackError(`state/${from}.json does not exist: there is no state to move`);
-  // Runs refused before the rename leave an empty state under the new name: that one may be replaced.
-  const deliveries = (state: JobState) => destinationFor(state.kind)?.hasDeliveries?.(state) ?? state.lastRun !== undefined;
-  if (renamed.exists() && deliveries(renamed.load(''))) {
+  // Runs refused before the rename leave a state under the new name that sent nothing: that one may be replaced.
+  const deliveries = (state: JobState) => destinationFor(state.kind)?.hasDeliveries?.(state) ?? (state.lastRun?.rows.sent ?? 0) > 0;
+  if (renamed.exists() && deliveries(loadState(renamed, ''))) {
     throw new WritebackError(`state/${to}.json already records deliveries of its own; move or delete it first (deleting it forgets what ${to} delivered)`);
   }
 
@@ -35,9 +35,12 @@ export function renameCommand(io: CommandIO, options: { from?: string; to?: stri
   try {
     const newLock = renamed.lock(`rename-${Date.now()}`);
     try {
-      const state = old.load('');
-      // Segment files first: until the new state file is written, the old one still points at them by name.
-      if (existsSync(old.dir)) renameSync(old.dir, renamed.dir);
+      const state = loadState(old, '');
+      // Files beside the state first: until the new state file is written, the old one still points at them by name.
+      if (existsSync(old.dir)) {
+        rmSync(renamed.dir, { recursive: true, force: true }); // what the replaceable state under the new name kept
+        renameSync(old.dir, renamed.dir);
+      }
       state.name = to;
       renamed.save(state);
       rmSync(old.file);

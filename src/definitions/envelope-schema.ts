@@ -164,7 +164,7 @@ export const SHARED_DEFINITIONS: Record<string, JsonSchema> = {
     }
   },
   "personalData": {
-    "description": "Personal data in what the runner shows: plan comments, reports, alert issues and logs. Email and customer fields are always personal.",
+    "description": "Personal data in what the runner shows: plan comments, reports, alert issues and logs. Each destination's own personal fields (an email, a customer id) always are.",
     "type": "object",
     "additionalProperties": false,
     "properties": {

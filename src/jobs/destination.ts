@@ -37,7 +37,12 @@ export interface DefinitionNote {
 
 export type RunMode = 'deliver' | 'plan';
 
-export interface DestinationModule<D extends AnyDefinition = AnyDefinition> {
+/**
+ * A destination module, typed by its definition (D), what it keeps in the state (St) and what it adds to
+ * a report (R). The engine holds modules as DestinationModule (the defaults) and hands each the state its
+ * readState made and the report of its own run.
+ */
+export interface DestinationModule<D extends AnyDefinition = AnyDefinition, St extends JobState = JobState, R extends RunReport = RunReport> {
   /** The definition's `kind`. */
   readonly kind: D['kind'];
   /** What a job of this kind does, for the schema's description of `kind`: "contacts to Acme CRM". */
@@ -60,6 +65,8 @@ export interface DestinationModule<D extends AnyDefinition = AnyDefinition> {
   readonly personalFields: readonly string[];
   /** The words for the reasons it counts in report.skipped ({ alreadyDelivered: 'already delivered' }). */
   readonly skippedLabels: Readonly<Record<string, string>>;
+  /** Whether its scan formats in worker threads (it is then given a count of them; otherwise 0). */
+  readonly formatsInWorkers?: boolean;
 
   /** The destination fields a (possibly ill-typed) spec maps: what spec.personalData.fields may name. */
   mappedFields(spec: Record<string, unknown>): string[];
@@ -67,36 +74,60 @@ export interface DestinationModule<D extends AnyDefinition = AnyDefinition> {
   columns(definition: D): ColumnCheck[];
   /** Notes for validate about a valid definition. */
   notes?(definition: D): DefinitionNote[];
-  /** Opens a run: resolves the destination's secrets, connects, and reads what it keeps in the state. */
-  open(ctx: JobContext<D>, store: StateStore, state: JobState, mode: RunMode): Promise<DestinationSession>;
-  /** Why a job must wait for a person before anything is read (an upload of unknown outcome), if it must. */
-  held?(state: JobState, name: string): { message: string; action: string } | undefined;
-  /** Whether the state records deliveries (a rename must not drop them). Default: it has run once. */
-  hasDeliveries?(state: JobState): boolean;
-  /** A person's decision about a held job (`writeback release`): the lines to print. */
-  release?(state: JobState, store: StateStore, delivered: boolean): string[];
+  /**
+   * Its own fields of a loaded state: upgraded from earlier versions, checked (a CorruptStateError names
+   * what is wrong). Every command that loads a state of this kind goes through it (registry.loadState).
+   */
+  readState?(state: JobState): St;
+  /**
+   * Opens a run: resolves the destination's secrets, connects, and reads what it keeps in the state. It
+   * changes nothing (plans and dry runs open too); a reason not to deliver goes in the session's refusal.
+   */
+  open(ctx: JobContext<D>, store: StateStore, state: St, mode: RunMode): Promise<DestinationSession<R>>;
+  /**
+   * A job that must wait for a person before anything is read (an upload of unknown outcome): why, and
+   * `release` records the person's decision (`writeback release`), returning the lines to print. Both or neither.
+   */
+  hold?: {
+    held(state: St, name: string): { message: string; action: string } | undefined;
+    release(state: St, store: StateStore, delivered: boolean): string[];
+  };
+  /** Whether the state records deliveries that must not be lost or resent (a rename refuses to drop them). Default: its last run sent something. */
+  hasDeliveries?(state: St): boolean;
   /** `writeback baseline`: record what the destination already holds as delivered. */
   baseline?(io: CommandOutput, definition: D, options: { until?: string; yes: boolean }): Promise<number>;
   /** Whether `local` holds deliveries `intended` (from the intent branch) lacks: then it must not be rolled back. */
-  supersedes?(local: JobState, intended: JobState): boolean;
+  supersedes?(local: St, intended: St): boolean;
   /** Lines it adds to a report's Markdown twin. */
-  renderReport?(report: RunReport): string[];
+  renderReport?(report: R): string[];
 }
 
-/** One run of one job, opened by its module. */
-export interface DestinationSession {
+/** One run of one job, opened by its module; S is its own scan result. */
+export interface DestinationSession<R extends RunReport = RunReport, S extends Scan = Scan> {
   /** What a person should know about this run before it reads anything (reported and logged). */
   warnings?: string[];
+  /** Why this job must not deliver, known before reading (a ledger that does not fit the definition, say). */
+  refusal?: string;
+  /** Report fields known once connected (where it delivers, the window it reads), set before anything is read. */
+  reportFields?: Partial<R>;
   /** The Domo columns it reads, with what each needs now it knows the destination (default: the module's). */
   columns?(): ColumnCheck[];
-  /** Reads the export (a CSV byte stream with its header row) into the files to send. */
-  scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<Scan>;
+  /**
+   * Reads the export (a CSV byte stream with its header row) into the files to send. Reject reasons
+   * that quote a personal value mask it (reports/personal-data.ts maskReason); in plan mode always.
+   */
+  scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<S>;
   /** Fills in what only this destination knows about a plan (fields to create, its memory...). */
-  describe?(plan: JobPlan, scan: Scan | undefined): void;
+  describe?(plan: JobPlan, scan: S | undefined): void;
   /** What a dry run would also do, besides sending the files: "create 1 data field", say. */
   dryRunNote?(): string | undefined;
-  /** Delivers the scan (not in a dry run): sets the report's status and message. */
-  deliver(scan: Scan, report: RunReport): Promise<void>;
+  /**
+   * Delivers the scan (not in a dry run) and sets the report's status and message; adds to
+   * report.rows.sent as the destination accepts. Stops between uploads when ctx.signal is aborted, and
+   * calls ctx.journal around each upload that is not idempotent. The engine saves the state afterwards,
+   * whatever the outcome: what must survive a crash mid-delivery is saved by the module as it goes.
+   */
+  deliver(scan: S, report: R): Promise<void>;
 }
 
 /** What a scan of the export found: the engine reports it, gates on it, and hands it back to deliver. */
@@ -120,4 +151,4 @@ export interface Scan {
 }
 
 /** The definition type of a module. */
-export type DefinitionOf<M> = M extends DestinationModule<infer D> ? D : never;
+export type DefinitionOf<M> = M extends DestinationModule<infer D, infer _S, infer _R> ? D : never;

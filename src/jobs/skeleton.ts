@@ -12,7 +12,7 @@ import type { JobPlan } from '../plan/job-plan.ts';
 import { csvFields } from '../pipeline/csv-records.ts';
 import { csvLine } from '../pipeline/csv-line.ts';
 import { count as n } from '../reports/count.ts';
-import { planSample } from '../reports/personal-data.ts';
+import { maskEmails, planSample } from '../reports/personal-data.ts';
 import { MAX_REJECTS_LISTED, type RunReport } from '../reports/run-report.ts';
 import { formatWorkers } from '../settings.ts';
 import { describeRows, domoClientFor, expectedRows, exportWithRetries, sourceReport } from '../sources/domo/export.ts';
@@ -28,7 +28,7 @@ const SAMPLE_LINES = 5;
 /** A job held by a person's decision still to come: its state says why. */
 function heldFor(state: JobState): { message: string; action: string } | undefined {
   if (!state.held) return undefined;
-  return { message: `Held since ${state.held.since} (run ${state.held.runId}): ${state.held.reason}. Nothing was sent.`, action: `Resolve it, then run: npx writeback release ${state.name}.` };
+  return { message: `Held since ${state.held.since} (run ${state.held.runId}): ${state.held.reason}. Nothing was sent.`, action: `Check the destination, then run: npx writeback release ${state.name} --delivered (it arrived) or --not-delivered (it did not).` };
 }
 
 /**
@@ -40,7 +40,7 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
   const name = definition.metadata.name;
   const { source } = definition.spec;
   if (!plan) {
-    const held = module.held?.(state, name) ?? heldFor(state);
+    const held = module.hold?.held(state, name) ?? heldFor(state);
     if (held) {
       Object.assign(report, { status: 'held', message: held.message, action: held.action });
       return;
@@ -50,11 +50,13 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
   // Every secret resolves before any data moves.
   const domo = domoClientFor(source, name, ctx.secrets, env, ctx.redactor);
   const session = await module.open(ctx, store, state, plan ? 'plan' : 'deliver');
+  Object.assign(report, session.reportFields);
   for (const warning of session.warnings ?? []) {
     (report.warnings ??= []).push(warning);
     plan?.warnings.push(warning);
     if (!plan) ctx.log(`${name}: warning: ${warning}`);
   }
+  if (session.refusal && !plan) throw new RefusedError(session.refusal);
 
   if (plan) {
     // The DataSet's columns first: a missing or incompatible one is an error without reading any row.
@@ -62,8 +64,12 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
     plan.dataset = { id: info.id, name: info.name, rows: info.rows, visibleRows: info.pdpEnabled ? (await expectedRows(domo, info)).rows : undefined };
     plan.columns = checkColumns(session.columns?.() ?? module.columns(definition), info);
     const broken = plan.columns.filter((c) => c.verdict === 'missing' || c.verdict === 'incompatible');
-    if (broken.length) {
-      plan.error = `columns that cannot work: ${broken.map((c) => `${c.column} (${c.field}: ${c.note})`).join(', ')}`;
+    const problems = [
+      session.refusal ? `a reconcile would refuse to deliver: ${session.refusal}` : '',
+      broken.length ? `columns that cannot work: ${broken.map((c) => `${c.column} (${c.field}: ${c.note})`).join(', ')}` : '',
+    ].filter(Boolean);
+    if (problems.length) {
+      plan.error = problems.join('; ');
       session.describe?.(plan, undefined);
       return;
     }
@@ -74,7 +80,7 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
     domo,
     datasetId: source.domo.datasetId,
     onInfo: (info, expected) => {
-      workers = formatWorkers(env, expected.rows);
+      workers = module.formatsInWorkers ? formatWorkers(env, expected.rows) : 0;
       report.source = sourceReport(info, expected);
       if (!plan) ctx.log(`${name}: exporting "${info.name}" (${describeRows(expected)}${workers ? `; formatting in ${workers} worker threads` : ''})`);
     },
@@ -93,7 +99,8 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
     if (plan) {
       plan.rows = { read: scan.read, toSend: scan.toSend, rejected: scan.rejected, skipped };
       plan.uploads = scan.parts.length;
-      plan.rejects = scan.rejects.slice(0, SAMPLE_LINES);
+      // Rejects go into pull-request comments: no email shows there, whatever the definition says.
+      plan.rejects = scan.rejects.slice(0, SAMPLE_LINES).map((r) => ({ ...r, reason: maskEmails(r.reason) }));
       if (scan.refusal) plan.error = `a reconcile would refuse to deliver: ${scan.refusal}`;
       if (gate) plan.warnings.push(`${gate}: a reconcile would fail and send nothing.`);
       // Only the first few lines are needed; a part is at most one upload in size.
@@ -105,6 +112,11 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
     if (scan.refusal) throw new RefusedError(scan.refusal);
     if (gate) {
       Object.assign(report, { status: 'failed', message: `${gate}; nothing was sent.`, action: 'Fix the rows listed under "Rejected rows" in the DataSet, or raise spec.rejects.maxRatio if they may be skipped.' });
+      return;
+    }
+    if (ctx.options.dryRun && scan.toSend === 0) {
+      report.status = 'succeeded';
+      report.message = `Nothing new to send: ${n(scan.read)} rows read, ${n(skipped)} skipped, ${n(scan.rejected)} rejected. No state changed.`;
       return;
     }
     if (ctx.options.dryRun) {

@@ -8,7 +8,7 @@ import { Redactor } from '../http/redact.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { runJob } from '../jobs/skeleton.ts';
 import { isDue } from '../reconcile/due.ts';
-import { destinationFor } from '../registry.ts';
+import { destinationFor, heldReason, loadState } from '../registry.ts';
 import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { SecretResolver } from '../secrets.ts';
 import type { JobState } from '../state/job-state.ts';
@@ -46,13 +46,13 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
     plans.push(plan);
     let state: JobState;
     try {
-      state = store.load(definition.kind);
+      state = loadState(store, definition.kind);
     } catch (error) {
       plan.error = describeError(error); // this job's plan says so; the other jobs are planned as usual
       continue;
     }
     const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now);
-    Object.assign(plan, { due: due.due, next: due.next?.toISOString(), held: module.held?.(state, name)?.message ?? state.held?.reason });
+    Object.assign(plan, { due: due.due, next: due.next?.toISOString(), held: heldReason(state) });
     if (due.warning) plan.warnings.push(due.warning);
 
     const redactor = new Redactor();

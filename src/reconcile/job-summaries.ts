@@ -3,7 +3,7 @@ import { validateRepository } from '../definitions/validator.ts';
 import type { JobSummary } from '../reports/dashboard.ts';
 import { readReports } from '../reports/history.ts';
 import { StateStore } from '../state/store.ts';
-import { destinationFor } from '../registry.ts';
+import { heldReason, loadState } from '../registry.ts';
 import type { JobState } from '../state/job-state.ts';
 import { describeError } from '../errors/index.ts';
 import { isDue } from './due.ts';
@@ -17,7 +17,7 @@ export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = p
     let state: JobState | undefined;
     let stateProblem: string | undefined;
     try {
-      state = store.exists() ? store.load(definition.kind) : undefined;
+      state = store.exists() ? loadState(store, definition.kind) : undefined;
     } catch (error) {
       stateProblem = describeError(error); // this job's row says so; the others are unaffected
     }
@@ -28,7 +28,7 @@ export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = p
       suspended: Boolean(definition.spec.suspend),
       state,
       stateProblem,
-      held: Boolean(state && (state.held || destinationFor(definition.kind)?.held?.(state, name))),
+      held: Boolean(state && heldReason(state)),
       history: readReports(root, name, HISTORY_RUNS),
       dueNow: due.due,
       next: due.next,

@@ -9,7 +9,7 @@ import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
 import type { JobContext, JobOptions } from '../jobs/context.ts';
 import { runJob } from '../jobs/skeleton.ts';
-import { destinationFor, type Definition } from '../registry.ts';
+import { destinationFor, loadState, type Definition } from '../registry.ts';
 import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { writeReport } from '../reports/writer.ts';
 import { maskEmails } from '../reports/personal-data.ts';
@@ -134,10 +134,12 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
       ctx.log(`${name}: warning: ${lock.tookOver}`);
     }
     const module = destinationFor(definition.kind)!;
-    if (options.journal && !options.dryRun && (await options.journal.restore(name, module.supersedes))) {
+    const read = (raw: JobState) => module.readState?.(raw) ?? raw;
+    const supersedes = module.supersedes && ((local: JobState, intended: JobState) => module.supersedes!(read(local), read(intended)));
+    if (options.journal && !options.dryRun && (await options.journal.restore(name, supersedes))) {
       options.log(`${name}: restored the state of an earlier run that ended before its commit (from ${intentBranchName(name)})`);
     }
-    state = store.load(definition.kind);
+    state = loadState(store, definition.kind);
     const hash = definitionHash(definition);
     if (state.definitionHash && state.definitionHash !== hash) report.definitionChanged = true;
     if (definition.spec.suspend) {

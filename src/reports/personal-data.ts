@@ -12,7 +12,7 @@ export function maskValue(value: string): string {
   return value.length <= 1 ? '***' : `${value[0]}***`;
 }
 
-/** The fields of a job whose values are personal: always email and customer, plus those the definition names. */
+/** The fields of a job whose values are personal: the destination's own (`always`), plus those the definition names. */
 export function personalFields(personal: PersonalData | undefined, always: readonly string[]): Set<string> | undefined {
   if (personal?.mask === false) return undefined;
   return new Set([...always, ...(personal?.fields ?? [])].map((f) => f.toLowerCase()));

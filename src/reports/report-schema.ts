@@ -52,7 +52,7 @@ export const BASE_REPORT_SCHEMA: JsonSchema = {
       "$ref": "#/definitions/time"
     },
     "status": {
-      "description": "succeeded: all due data delivered; failed: see message and error; skipped: not run (another run held the lock); held: an upload's outcome is unknown and a person must decide; suspended: spec.suspend is true.",
+      "description": "succeeded: all due data delivered; failed: see message and error; skipped: not run (another run held the lock); held: a person must decide something first (an upload whose outcome is unknown, say); suspended: spec.suspend is true.",
       "type": "string",
       "enum": [
         "succeeded",

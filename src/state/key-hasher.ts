@@ -7,7 +7,7 @@
  * How the parts of a delivery key become one hashed input. `joined` (every ledger written before
  * length-prefixed keys existed): parts separated by U+001F, so ["a\u001fb", "c"] and ["a", "b\u001fc"]
  * share a fingerprint. `length-prefixed`: each part is preceded by its length, so two different keys never
- * share an input. A ledger says which one it was written with (JobState.ledger.keyEncoding).
+ * share an input. A ledger records which one it was written with.
  */
 export type KeyEncoding = 'joined' | 'length-prefixed';
 export const KEY_ENCODING: KeyEncoding = 'length-prefixed';

@@ -37,7 +37,7 @@ const httpsOnly: Check = ({ value, report }) => {
   if (typeof url === 'string' && !/^https?:\/\//.test(url)) report(['spec', 'destination', 'webhook', 'url'], `spec.destination.webhook.url: "${url}" is not an http(s) URL`);
 };
 
-export const webhookRows: DestinationModule<WebhookDefinition> = {
+export const webhookRows: DestinationModule<WebhookDefinition, WebhookState, WebhookReport> = {
   kind: 'WebhookRowsWriteback',
   delivers: 'rows to a webhook',
   schema: {
@@ -72,13 +72,12 @@ export const webhookRows: DestinationModule<WebhookDefinition> = {
     { field: 'id', column: definition.spec.mapping.id, need: 'text', verdict: 'unchecked' },
     { field: 'value', column: definition.spec.mapping.value, need: 'number', verdict: 'unchecked' },
   ],
-  renderReport: (report) => ((report as WebhookReport).posts ?? []).map((p) => `Post ${p.part}: ${p.lines} rows, HTTP ${p.status}.`),
+  renderReport: (report) => (report.posts ?? []).map((p) => `Post ${p.part}: ${p.lines} rows, HTTP ${p.status}.`),
 
-  async open(ctx, store, jobState) {
+  async open(ctx, store, state) {
     const { spec, metadata } = ctx.definition;
     const token = ctx.secrets.resolve(metadata.name, spec.destination.webhook.token);
     const http = new HttpClient({ service: 'Webhook', baseUrl: spec.destination.webhook.url, redactor: ctx.redactor, ...httpSettings(ctx.env) });
-    const state = jobState as WebhookState;
     return {
       async scan(csv: Readable): Promise<Scan> {
         const spool = new Spool(csvLine(['id', 'value']), 1024 * 1024);
@@ -106,8 +105,7 @@ export const webhookRows: DestinationModule<WebhookDefinition> = {
         const parts = spool.finish();
         return { read, rejected: rejects.length, rejects, skipped: { duplicateInExport: duplicates }, gate: { rejected: rejects.length, considered: read }, parts, toSend: spool.lines, dispose: () => spool.dispose() };
       },
-      async deliver(scan: Scan, runReport: RunReport): Promise<void> {
-        const report = runReport as WebhookReport;
+      async deliver(scan, report) {
         report.posts = [];
         for (const part of scan.parts) {
           const res = await http.call({ method: 'POST', path: '/rows', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'idempotency-key': part.sha256 }, body: readFileSync(part.path) });

@@ -1,5 +1,4 @@
 /** The data fields a Dotdigital job maps, checked against the account's fields; values formatted per type. */
-import { WritebackError } from '../../errors/index.ts';
 import type { DotdigitalContactsSpec, DotdigitalFieldType } from './spec.ts';
 import { formatNumber, Invalid, parseTimestamp } from '../../pipeline/values.ts';
 import type { DataField } from './client.ts';
@@ -85,6 +84,3 @@ export function formatFieldValue(type: DotdigitalFieldType, text: string): strin
   }
 }
 
-export function assertNoProblems(resolution: FieldResolution): void {
-  if (resolution.problems.length) throw new WritebackError(`${resolution.problems.join('; ')}.`);
-}

@@ -12,8 +12,10 @@ import { CONTACTS_REPORT_SCHEMA } from './report-schema.ts';
 import { CONTACTS_SCHEMA } from './schema.ts';
 import { openContacts } from './session.ts';
 import type { DotdigitalContactsDefinition } from './spec.ts';
+import type { ContactsReport } from './report.ts';
+import type { JobState } from '../../state/job-state.ts';
 
-export const dotdigitalContacts: DestinationModule<DotdigitalContactsDefinition> = {
+export const dotdigitalContacts: DestinationModule<DotdigitalContactsDefinition, JobState, ContactsReport> = {
   kind: 'DotdigitalContactsWriteback',
   delivers: 'contacts to Dotdigital',
   schema: CONTACTS_SCHEMA,
@@ -28,5 +30,7 @@ export const dotdigitalContacts: DestinationModule<DotdigitalContactsDefinition>
     return ['email', ...(isRecord(mapping.dataFields) ? Object.keys(mapping.dataFields) : [])];
   },
   columns: contactColumns,
+  // Imports are upserts by email: a state lost in a rename costs a re-import, never a duplicate.
+  hasDeliveries: () => false,
   open: openContacts,
 };

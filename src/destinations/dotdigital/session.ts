@@ -5,7 +5,7 @@
  * what each import refused. Contact imports are idempotent upserts by email: a retried import does no harm.
  */
 import type { Readable } from 'node:stream';
-import { describeError, RefusedError, WritebackError } from '../../errors/index.ts';
+import { describeError, WritebackError } from '../../errors/index.ts';
 import { backoffMs, sleep } from '../../http/retry.ts';
 import type { JobContext } from '../../jobs/context.ts';
 import type { DestinationSession, RunMode, Scan } from '../../jobs/destination.ts';
@@ -13,7 +13,7 @@ import type { ColumnCheck, FieldNeed, JobPlan } from '../../plan/job-plan.ts';
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { count as n } from '../../reports/count.ts';
 import { personalFields } from '../../reports/personal-data.ts';
-import { MAX_REJECTS_LISTED, type RunReport } from '../../reports/run-report.ts';
+import { MAX_REJECTS_LISTED } from '../../reports/run-report.ts';
 import { httpSettings } from '../../settings.ts';
 import type { JobState } from '../../state/job-state.ts';
 import { hashKey } from '../../state/key-hasher.ts';
@@ -48,7 +48,7 @@ interface ContactsScan extends Scan {
   contacts: ContactsScanResult;
 }
 
-export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>, store: StateStore, _state: JobState, mode: RunMode): Promise<DestinationSession> {
+export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>, store: StateStore, _state: JobState, mode: RunMode): Promise<DestinationSession<ContactsReport, ContactsScan>> {
   const { definition, env } = ctx;
   const { spec } = definition;
   const name = definition.metadata.name;
@@ -56,7 +56,6 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
   const { client: dd, endpoint } = await connectDotdigital(target, name, ctx.secrets, env, ctx.redactor);
   const importer: ContactImporter = new V2FileImporter(dd);
   const resolution: FieldResolution = resolveFields(spec, await dd.dataFields());
-  if (resolution.problems.length) throw new RefusedError(`${resolution.problems.join('; ')}.`);
   const previous = spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined;
   const refused = RefusedContacts.load(store.dir);
   // A plan's rejects go into pull-request comments: masked whatever the definition says.
@@ -64,6 +63,8 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
   const types = new Map(resolution.fields.map((f) => [f.name.toUpperCase(), f.type]));
 
   return {
+    refusal: resolution.problems.length ? `${resolution.problems.join('; ')}.` : undefined,
+    reportFields: { destination: { endpoint: endpoint.url, how: endpoint.how } },
     columns: (): ColumnCheck[] => contactColumns(definition).map((c) => (c.field === 'email' ? c : { ...c, need: NEED[types.get(c.field.toUpperCase()) ?? 'String'] })),
 
     async scan(csv: Readable): Promise<ContactsScan> {
@@ -89,10 +90,8 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
 
     dryRunNote: () => (resolution.toCreate.length ? `create ${resolution.toCreate.length} data field(s)` : undefined),
 
-    async deliver(scan: Scan, runReport: RunReport): Promise<void> {
-      const { contacts } = scan as ContactsScan;
-      const report = runReport as ContactsReport;
-      report.destination = { endpoint: endpoint.url, how: endpoint.how };
+    async deliver(scan: ContactsScan, report: ContactsReport): Promise<void> {
+      const { contacts } = scan;
       for (const field of resolution.toCreate) {
         try {
           await dd.createDataField(field.name, field.type);

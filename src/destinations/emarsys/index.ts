@@ -15,9 +15,9 @@ import { SALES_REPORT_SCHEMA } from './report-schema.ts';
 import { SALES_SCHEMA } from './schema.ts';
 import { openSales, releaseSales, salesSupersedes } from './session.ts';
 import type { EmarsysSalesDefinition } from './spec.ts';
-import { salesState } from './state.ts';
+import { salesState, type SalesState } from './state.ts';
 
-export const emarsysSales: DestinationModule<EmarsysSalesDefinition> = {
+export const emarsysSales: DestinationModule<EmarsysSalesDefinition, SalesState, SalesReport> = {
   kind: 'EmarsysSalesWriteback',
   delivers: 'sales data to Emarsys Smart Insight',
   schema: SALES_SCHEMA,
@@ -27,6 +27,7 @@ export const emarsysSales: DestinationModule<EmarsysSalesDefinition> = {
   unit: { one: 'line', many: 'lines' },
   personalFields: PERSONAL_FIELDS,
   skippedLabels: { alreadyDelivered: 'already delivered', beforeWindow: 'older than the lookback window', duplicateInExport: 'repeated in the export' },
+  formatsInWorkers: true,
   mappedFields: (spec) => (typeof spec.mapping === 'object' && spec.mapping !== null ? mappedSalesFields(spec.mapping as Record<string, unknown>) : []),
   columns: (definition) => salesColumns(definition.spec),
   notes(definition) {
@@ -36,11 +37,11 @@ export const emarsysSales: DestinationModule<EmarsysSalesDefinition> = {
     const order = fieldOrder(definition.spec);
     return [{ path: ['spec', 'mapping'], onKey: true, message: `spec.fieldOrder is not set, so files are sent as ${order.join(',')} (Emarsys's documented order); the columns must be in the order agreed with Emarsys at onboarding, or Emarsys fails the load after accepting the file: write that order as spec.fieldOrder` }];
   },
+  readState: salesState,
   open: openSales,
-  held: (state, name) => heldSales(salesState(state), name),
+  hold: { held: heldSales, release: releaseSales },
   hasDeliveries,
-  release: releaseSales,
   baseline: baselineSales,
   supersedes: salesSupersedes,
-  renderReport: (report) => renderSalesReport(report as SalesReport),
+  renderReport: renderSalesReport,
 };

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { parseDuration } from '../../definitions/duration.ts';
 import { definitionHash } from '../../definitions/hash.ts';
-import { describeError, HttpError, RefusedError } from '../../errors/index.ts';
+import { describeError, HttpError } from '../../errors/index.ts';
 import type { JobContext } from '../../jobs/context.ts';
 import type { DestinationSession, RunMode, Scan } from '../../jobs/destination.ts';
 import type { JobPlan } from '../../plan/job-plan.ts';
@@ -14,7 +14,6 @@ import { isoUtc } from '../../pipeline/values.ts';
 import { count as n } from '../../reports/count.ts';
 import type { RunReport } from '../../reports/run-report.ts';
 import type { ExpectedRows } from '../../sources/domo/export.ts';
-import type { JobState } from '../../state/job-state.ts';
 import type { StateStore } from '../../state/store.ts';
 import { connectEmarsys, ledgerVerdict, maxUploadBytes } from './connect.ts';
 import { deliverParts } from './delivery.ts';
@@ -25,32 +24,34 @@ import { describeLedger, ledgerMisfit, pruneSegments, type LedgerCheck } from '.
 import type { SalesReport } from './report.ts';
 import { scanSalesExport, type ScanResult } from './sales-scanner.ts';
 import type { EmarsysSalesDefinition } from './spec.ts';
-import { salesState } from './state.ts';
+import type { SalesState } from './state.ts';
 
 interface SalesScan extends Scan {
   lines: ScanResult;
 }
 
-export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: StateStore, jobState: JobState, mode: RunMode): Promise<DestinationSession> {
+export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: StateStore, state: SalesState, mode: RunMode): Promise<DestinationSession<SalesReport, SalesScan>> {
   const { definition, env } = ctx;
   const spec = definition.spec;
   const name = definition.metadata.name;
-  const state = salesState(jobState);
   const { client, merchantId } = connectEmarsys(spec, name, ctx.secrets, env, ctx.redactor);
   const check: LedgerCheck = ledgerVerdict(ctx.root, name, spec, state, merchantId, env, definitionHash(definition), ctx.now().getTime());
-  if (check.problems.length) throw new RefusedError(check.problems.join(' '));
-  const ledger = new LedgerFiles(store).load(state.segments);
+  const refusal = check.problems.length ? check.problems.join(' ') : undefined;
+  const ledger = refusal ? undefined : new LedgerFiles(store).load(state.segments);
   // A plan's rejects go into pull-request comments: masked whatever the definition says (see planSample).
   const scanned = mode === 'plan' ? { ...spec, personalData: { ...spec.personalData, mask: true } } : spec;
 
+  const cursor = spec.delivery?.cursor;
   return {
     warnings: check.warnings,
+    refusal,
+    reportFields: cursor ? { window: { cursor, previousCursor: state.cursor, readFrom: check.windowStart === undefined ? undefined : isoUtc(check.windowStart) } } : {},
     columns: () => salesColumns({ ...spec, fieldOrder: check.fieldOrder }),
 
     async scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<SalesScan> {
       const lines = await scanSalesExport(csv, {
         spec: { ...scanned, fieldOrder: check.fieldOrder },
-        ledger,
+        ledger: ledger!,
         windowStart: check.windowStart,
         cursorLimit: check.cursorLimit,
         keyEncoding: check.meaning.keyEncoding,
@@ -80,12 +81,8 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
       plan.details.push(`file columns: ${check.fieldOrder.join(',')} (must be the order agreed with Emarsys at onboarding, or Emarsys fails the load after accepting the file)`);
     },
 
-    async deliver(scan: Scan, runReport: RunReport): Promise<void> {
-      const { lines } = scan as SalesScan;
-      const report = runReport as SalesReport;
-      if (spec.delivery?.cursor) {
-        report.window = { cursor: spec.delivery.cursor, previousCursor: state.cursor, readFrom: check.windowStart === undefined ? undefined : isoUtc(check.windowStart) };
-      }
+    async deliver(scan: SalesScan, report: SalesReport): Promise<void> {
+      const { lines } = scan;
       // The meaning is recorded before the first upload: the intent written below carries it.
       state.ledger = check.meaning;
       state.fileHeader = check.fieldOrder;
@@ -119,8 +116,8 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
         return;
       }
       // Only a fully delivered run moves the cursor: lines of a failed part must stay inside the window.
-      const cursor = Math.max(check.cursor ?? -Infinity, lines.maxCursor ?? -Infinity);
-      if (Number.isFinite(cursor)) state.cursor = isoUtc(cursor);
+      const reached = Math.max(check.cursor ?? -Infinity, lines.maxCursor ?? -Infinity);
+      if (Number.isFinite(reached)) state.cursor = isoUtc(reached);
       const files = new LedgerFiles(store);
       for (const file of pruneSegments(state, parseDuration(spec.delivery?.lookback ?? '') ?? 0)) files.deleteSegment(file);
       store.save(state);
@@ -137,8 +134,7 @@ function errorInfo(error: unknown): RunReport['error'] {
 }
 
 /** A person's decision about the held upload (`writeback release`): recorded as delivered, or forgotten. */
-export function releaseSales(jobState: JobState, store: StateStore, delivered: boolean): string[] {
-  const state = salesState(jobState);
+export function releaseSales(state: SalesState, store: StateStore, delivered: boolean): string[] {
   const pending = state.pending;
   const name = store.name;
   if (!pending) return [];
@@ -153,7 +149,7 @@ export function releaseSales(jobState: JobState, store: StateStore, delivered: b
 }
 
 /** An intent branch's state must not roll back a local one holding segments it lacks (its deletion failed after a later commit). */
-export function salesSupersedes(local: JobState, intended: JobState): boolean {
-  const files = new Set(salesState(intended).segments.map((s) => s.file));
-  return salesState(local).segments.some((s) => !files.has(s.file));
+export function salesSupersedes(local: SalesState, intended: SalesState): boolean {
+  const files = new Set(intended.segments.map((s) => s.file));
+  return local.segments.some((s) => !files.has(s.file));
 }

@@ -5,6 +5,7 @@
  */
 import type { JobState } from '../../state/job-state.ts';
 import type { KeyEncoding } from '../../state/key-hasher.ts';
+import { CorruptStateError, restoreHint } from '../../state/store.ts';
 
 /** Fingerprints of lines Emarsys accepted, in one file under state/<name>/. */
 export interface LedgerSegment {
@@ -71,6 +72,10 @@ export interface SalesState extends JobState {
  */
 export function salesState(state: JobState): SalesState {
   const sales = state as SalesState;
+  if (sales.segments !== undefined && !Array.isArray(sales.segments)) {
+    const file = `state/${state.name}.json`;
+    throw new CorruptStateError(`${file} is not a Writeback state file: its ledger ("segments") is not a list. ${restoreHint(file)}`);
+  }
   sales.segments ??= [];
   if (sales.pending) for (const legacy of ['firstLine', 'lastLine']) delete (sales.pending as unknown as Record<string, unknown>)[legacy];
   return sales;
