@@ -1,64 +1,49 @@
-/** Command-line entry: `writeback <command> [options]` (README, "Commands"). */
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { describeError, WritebackError } from './errors/index.ts';
+/**
+ * Command-line entry: `writeback <command> [options]` (README, "Commands"). Exit codes: 0 done, 1 the work
+ * failed, 2 the command line was wrong (unknown option, stray word, unknown job); `plan --detailed-exitcode`
+ * keeps 2 for "changes pending" and reports command-line errors as 1, as Terraform does.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { CommanderError } from 'commander';
+import { buildProgram, type Invocation } from './cli/program.ts';
+import { version } from './cli/version.ts';
+import { CONNECTORS_DIR, listDefinitionFiles } from './definitions/files.ts';
+import { describeError, UsageError, WritebackError } from './errors/index.ts';
 import { processIO, type CommandIO } from './commands/io.ts';
-import { validateCommand } from './commands/validate.ts';
-import { stopOnSignals } from './commands/signals.ts';
+import { stopOnSignals, untilSignal } from './commands/signals.ts';
 
+type Handler = (io: CommandIO, run: Invocation, signal?: AbortSignal) => Promise<number> | number;
+
+/** Commands that change state stop cleanly on SIGINT/SIGTERM. */
 const STOPPABLE = new Set(['reconcile', 'release', 'rename', 'baseline']);
-
-const USAGE = `Usage: writeback <command> [options]
-
-Commands:
-  validate [FILE...]     check definitions (schema and meaning); exit 0 valid, 1 invalid
-  plan [--only NAME...]  show what a reconcile would do now; exit 0 nothing to do, 2 changes, 1 error
-  reconcile [--only NAME...] [--force] [--dry-run]
-                         run every due job; exit 0 when all succeeded or were skipped, 1 otherwise
-  status                 one line per job: last run, result, rows, next due
-  due [--only NAME...] [--force] [--json]
-                         the jobs a reconcile would run now (a JSON array for a workflow matrix)
-  dashboard              rewrite reports/README.md (inside Actions: and commit it)
-  release NAME --delivered | --not-delivered
-                         resolve a held job after checking the destination by hand
-  rename OLD NEW         move a job's state and reports after renaming its definition
-  baseline NAME [--until CURSOR] [--yes]
-                         record what the DataSet holds now (up to CURSOR) as delivered, without sending
-  demo                   the whole flow on local emulators with sample data (no account needed)
-
-Options:
-  --root DIR             the repository to work on (default: the current directory)
-  --json                 machine-readable output (validate, plan, status)
-  --markdown             Markdown output (plan)
-  --comment              post or update the plan as a pull-request comment (plan, inside Actions)
-  -h, --help             show this help`;
-
-type Handler = (io: CommandIO, args: ParsedArgs) => Promise<number> | number;
-
-interface ParsedArgs {
-  positionals: string[];
-  only: string[];
-  json: boolean;
-  markdown: boolean;
-  force: boolean;
-  dryRun: boolean;
-  delivered: boolean;
-  notDelivered: boolean;
-  comment: boolean;
-  until?: string;
-  yes: boolean;
-  signal?: AbortSignal;
-}
+/** Commands that work on the repository's connectors/ (init creates it; demo and emulate bring their own). */
+const NEEDS_CONNECTORS = new Set(['plan', 'reconcile', 'status', 'due', 'dashboard', 'release', 'rename', 'baseline']);
+const flag = (run: Invocation, name: string) => run.options[name] === true;
 
 const COMMANDS: Record<string, () => Promise<Handler>> = {
-  validate: async () => (io, a) => validateCommand(io, { files: a.positionals, json: a.json }),
+  init: async () => {
+    const { initCommand } = await import('./commands/init.ts');
+    return (io, run) => initCommand(io, { force: flag(run, 'force') });
+  },
+  validate: async () => {
+    const { validateCommand } = await import('./commands/validate.ts');
+    return (io, run) => validateCommand(io, { files: run.args, json: flag(run, 'json') });
+  },
   plan: async () => {
     const { planCommand } = await import('./commands/plan.ts');
-    return (io, a) => planCommand(io, { only: a.only, json: a.json, markdown: a.markdown, comment: a.comment });
+    return (io, run) =>
+      planCommand(io, {
+        only: run.names,
+        json: flag(run, 'json'),
+        markdown: flag(run, 'markdown'),
+        comment: flag(run, 'comment'),
+        detailedExitcode: flag(run, 'detailedExitcode'),
+      });
   },
   due: async () => {
     const { dueCommand } = await import('./commands/due.ts');
-    return (io, a) => dueCommand(io, { only: a.only, force: a.force, json: a.json });
+    return (io, run) => dueCommand(io, { only: run.names, force: flag(run, 'force'), json: flag(run, 'json') });
   },
   dashboard: async () => {
     const { dashboardCommand } = await import('./commands/dashboard.ts');
@@ -66,23 +51,27 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   },
   status: async () => {
     const { statusCommand } = await import('./commands/status.ts');
-    return (io, a) => statusCommand(io, { json: a.json });
+    return (io, run) => statusCommand(io, { json: flag(run, 'json'), check: flag(run, 'check') });
   },
   reconcile: async () => {
     const { reconcileCommand } = await import('./commands/reconcile.ts');
-    return (io, a) => reconcileCommand(io, { only: a.only, force: a.force, dryRun: a.dryRun, signal: a.signal });
+    return (io, run, signal) => reconcileCommand(io, { only: run.names, force: flag(run, 'force'), dryRun: flag(run, 'dryRun'), signal });
   },
   release: async () => {
     const { releaseCommand } = await import('./commands/release.ts');
-    return (io, a) => releaseCommand(io, { name: a.positionals[0], delivered: a.delivered, notDelivered: a.notDelivered });
+    return (io, run) => releaseCommand(io, { name: run.args[0], delivered: flag(run, 'delivered'), notDelivered: flag(run, 'notDelivered') });
   },
   rename: async () => {
     const { renameCommand } = await import('./commands/rename.ts');
-    return (io, a) => renameCommand(io, { from: a.positionals[0], to: a.positionals[1] });
+    return (io, run) => renameCommand(io, { from: run.args[0], to: run.args[1] });
   },
   baseline: async () => {
     const { baselineCommand } = await import('./commands/baseline.ts');
-    return (io, a) => baselineCommand(io, { name: a.positionals[0], until: a.until, yes: a.yes });
+    return (io, run) => baselineCommand(io, { name: run.args[0], until: run.options.until as string | undefined, yes: flag(run, 'yes') });
+  },
+  emulate: async () => {
+    const { emulateCommand } = await import('./commands/emulate.ts');
+    return (io, run, signal) => emulateCommand(io, { datasets: (run.options.dataset as string[] | undefined) ?? [], port: run.options.port as string | undefined, signal });
   },
   demo: async () => {
     const { demoCommand } = await import('./commands/demo.ts');
@@ -90,70 +79,52 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   },
 };
 
+/** A missing repository or connectors/ is a mistake to say, never "nothing to do". */
+function checkRepository(root: string, run: Invocation): void {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`${root} is not a directory (--root names the repository to work on)`);
+  const needsConnectors = NEEDS_CONNECTORS.has(run.command) || (run.command === 'validate' && run.args.length === 0);
+  if (needsConnectors && !existsSync(join(root, CONNECTORS_DIR))) {
+    throw new UsageError(`${join(root, CONNECTORS_DIR)} does not exist: run writeback in the repository that holds connectors/ (or pass --root DIR), or create it with: npx writeback init`);
+  }
+  if (!run.names.length) return;
+  const known = new Set(listDefinitionFiles(root).map((file) => basename(file, extname(file))));
+  const unknown = run.names.filter((name) => !known.has(name));
+  if (unknown.length) {
+    const list = known.size ? `the jobs are: ${[...known].join(', ')}` : 'connectors/ holds no definitions';
+    throw new UsageError(`no job named ${unknown.join(', ')} in connectors/ (${list})`);
+  }
+}
+
 export async function main(argv: string[], io?: Partial<CommandIO>): Promise<number> {
   const base = processIO(process.cwd());
+  const out = io?.out ?? base.out;
   const err = io?.err ?? base.err;
-  let parsed;
+  // Usage errors exit 2, except where 2 already means "changes pending".
+  const usageExit = argv.includes('--detailed-exitcode') ? 1 : 2;
+  const { program, chosen } = buildProgram(version(), { out: (text) => out(text.trimEnd()), err: (text) => err(text.trimEnd()) });
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        markdown: { type: 'boolean' },
-        force: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        delivered: { type: 'boolean' },
-        'not-delivered': { type: 'boolean' },
-        comment: { type: 'boolean' },
-        until: { type: 'string' },
-        yes: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    program.parse(argv, { from: 'user' });
   } catch (error) {
-    err(`writeback: ${describeError(error)}\n\n${USAGE}`);
-    return 1;
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version end here with 0; `writeback` alone shows the help as an error.
+    return error.exitCode === 0 ? 0 : usageExit;
   }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    (io?.out ?? base.out)(USAGE);
-    return command || values.help ? 0 : 1;
-  }
-  const load = COMMANDS[command];
-  if (!load) {
-    err(`writeback: unknown command "${command}"\n\n${USAGE}`);
-    return 1;
-  }
-  const commandIO: CommandIO = { ...base, ...io, root: resolve(values.root ?? io?.root ?? base.root) };
+  const run = chosen()!;
+  const root = resolve((run.options.root as string | undefined) ?? io?.root ?? base.root);
+  const commandIO: CommandIO = { ...base, ...io, root };
   // Commands that change state stop cleanly on SIGINT/SIGTERM (in the real process only, not in tests).
-  const stop = !io && STOPPABLE.has(command) ? stopOnSignals(commandIO.env, err) : undefined;
+  const stop = io ? undefined : STOPPABLE.has(run.command) ? stopOnSignals(commandIO.env, err) : run.command === 'emulate' ? untilSignal() : undefined;
   try {
-    const handler = await load();
-    const code = await handler(commandIO, {
-      positionals: rest,
-      only: values.only ?? [],
-      json: values.json ?? false,
-      markdown: values.markdown ?? false,
-      force: values.force ?? false,
-      dryRun: values['dry-run'] ?? false,
-      delivered: values.delivered ?? false,
-      notDelivered: values['not-delivered'] ?? false,
-      comment: values.comment ?? false,
-      until: values.until,
-      yes: values.yes ?? false,
-      signal: stop?.signal,
-    });
+    checkRepository(root, run);
+    const handler = await COMMANDS[run.command]!();
+    const code = await handler(commandIO, run, stop?.signal);
     return stop?.exitCode() ?? code;
   } catch (error) {
     // Expected failures read as one sentence; anything else is a bug, still without a stack by default.
     const prefix = error instanceof WritebackError ? '' : 'unexpected error (please report it): ';
-    err(`writeback ${command}: ${prefix}${describeError(error)}`);
+    err(`writeback ${run.command}: ${prefix}${describeError(error)}`);
     if (commandIO.env.WRITEBACK_DEBUG && error instanceof Error) err(error.stack ?? '');
-    return stop?.exitCode() ?? 1;
+    return stop?.exitCode() ?? (error instanceof UsageError ? usageExit : 1);
   } finally {
     stop?.dispose();
   }

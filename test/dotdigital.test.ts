@@ -199,7 +199,7 @@ describe('Dotdigital contacts writeback', () => {
 
   it('plan lists the data fields it would create', async () => {
     dataset(contacts(3));
-    const { code, stdout } = await runCli(['plan'], { root: world.root, env: world.env });
+    const { code, stdout } = await runCli(['plan', '--detailed-exitcode'], { root: world.root, env: world.env });
     expect(code).toBe(2);
     expect(stdout).toContain('loyalty (DotdigitalContactsWriteback): 3 contacts to send, 4 data fields to create');
     expect(stdout).toContain('create data field LOYALTYTIER (String)');

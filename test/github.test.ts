@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Octokit } from '@octokit/rest';
 import nock from 'nock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertBody, syncAlert } from '../src/github/alerts.ts';
+import { githubClient } from '../src/github/client.ts';
 import { changedFiles, commitFiles } from '../src/github/commit.ts';
 import { renderDashboard, type JobSummary } from '../src/reports/dashboard.ts';
 import type { RunReport } from '../src/reports/run-report.ts';
@@ -15,7 +15,8 @@ import { actionsEnv as inActions } from './helpers/fixtures.ts';
 
 const API = 'https://api.github.com';
 const target = { owner: 'acme', repo: 'writeback-jobs', branch: 'main' };
-const octokit = () => new Octokit({ auth: 'ghs_canarytoken123', baseUrl: API, request: { retries: 0 } });
+/** The runner's own client (Octokit's retry and throttling plugins), with its waits shortened a thousandfold. */
+const octokit = () => githubClient({ token: 'ghs_canarytoken123', baseUrl: API, env: { WRITEBACK_RETRY_BASE_MS: '1' } });
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -92,7 +93,7 @@ describe('committing state and reports through the GitHub API', () => {
   });
 
   it('keeps the path prefix of GITHUB_API_URL (GitHub Enterprise Server)', async () => {
-    const ghe = new Octokit({ auth: 't', baseUrl: 'https://ghe.example.com/api/v3' });
+    const ghe = githubClient({ token: 't', baseUrl: 'https://ghe.example.com/api/v3/', env: { WRITEBACK_RETRY_BASE_MS: '1' } });
     const api = nock('https://ghe.example.com').post('/api/v3/repos/acme/writeback-jobs/git/blobs').reply(201, { sha: 'b' });
     api.get('/api/v3/repos/acme/writeback-jobs/git/ref/heads%2Fmain').reply(200, { object: { sha: 'h' } });
     api.get('/api/v3/repos/acme/writeback-jobs/git/commits/h').reply(200, { tree: { sha: 't' } });
@@ -105,7 +106,8 @@ describe('committing state and reports through the GitHub API', () => {
   it('explains a refused push (branch protection, missing permission)', async () => {
     nock(API).post('/repos/acme/writeback-jobs/git/blobs').reply(201, { sha: 'b' }).get('/repos/acme/writeback-jobs/git/ref/heads%2Fmain').reply(200, { object: { sha: 'h' } });
     nock(API).get('/repos/acme/writeback-jobs/git/commits/h').reply(200, { tree: { sha: 't' } }).post('/repos/acme/writeback-jobs/git/trees').reply(403, { message: 'Resource not accessible by integration' });
-    await expect(commitFiles(octokit(), target, [{ path: 'state/a.json', content: Buffer.from('{}') }], 'm')).rejects.toThrow(/permissions: contents: write/);
+    // 403 is not retried (strict nock: a second createTree would fail as unexpected).
+    await expect(commitFiles(octokit(), target, [{ path: 'state/a.json', content: Buffer.from('{}') }], 'm')).rejects.toThrow(/\(403: Resource not accessible by integration\).*permissions: contents: write/);
   });
 });
 

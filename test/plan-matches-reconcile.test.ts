@@ -9,6 +9,7 @@ import { runCli } from './helpers/repo.ts';
 import { COLUMNS, DATASET_ID, lines, useWorld } from './helpers/world.ts';
 
 interface PlanCounts {
+  checked: boolean;
   rows: { read: number; toSend: number; rejected: number; skipped: number };
   uploads: number;
 }
@@ -16,6 +17,7 @@ interface PlanCounts {
 async function planThenRun(world: { root: string; env: NodeJS.ProcessEnv; run(): Promise<RunReport> }, parts: (report: RunReport) => number) {
   const { stdout } = await runCli(['plan', '--json'], { root: world.root, env: world.env });
   const plan = JSON.parse(stdout).plans[0] as PlanCounts;
+  expect(plan.checked).toBe(true); // with every secret: checked against Domo and the destination
   const report = await world.run();
   expect(report.status, report.message).toBe('succeeded');
   return {

@@ -15,11 +15,11 @@ describe('writeback plan', () => {
     expect(pending).toEqual([]);
   });
 
-  it('shows columns, rows to send and a sample, and exits 2 when changes are pending', async () => {
+  it('shows columns, rows to send and a sample, and exits 2 when changes are pending (--detailed-exitcode)', async () => {
     const rows = lines(12);
     rows[3]![4] = 'abc';
     world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows });
-    const { code, stdout } = await runCli(['plan'], { root: world.root, env: world.env });
+    const { code, stdout } = await runCli(['plan', '--detailed-exitcode'], { root: world.root, env: world.env });
     expect(code).toBe(2);
     expect(stdout).toContain('sales (EmarsysSalesWriteback): 11 lines to send');
     expect(stdout).toContain('DataSet "Web sales" (ds-sales-1), 12 rows');
@@ -37,7 +37,7 @@ describe('writeback plan', () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(5) });
     await world.run();
     const before = JSON.stringify(world.state());
-    const { code, stdout } = await runCli(['plan'], { root: world.root, env: world.env });
+    const { code, stdout } = await runCli(['plan', '--detailed-exitcode'], { root: world.root, env: world.env });
     expect(code).toBe(0);
     expect(stdout).toContain('sales (EmarsysSalesWriteback): up to date, nothing to send');
     expect(JSON.stringify(world.state())).toBe(before);
@@ -59,13 +59,52 @@ describe('writeback plan', () => {
     expect(plans[0].error).toContain('columns that cannot work: sku (item: not in the DataSet), qty (quantity: needs a numeric column)');
   });
 
-  it('plans offline without credentials (a fork pull request) instead of failing', async () => {
+  it('plans offline without credentials (a fork pull request) instead of failing, saying it was not checked', async () => {
     const { code, stdout } = await runCli(['plan', '--markdown'], { root: world.root, env: { ...world.env, DOMO_CLIENT_SECRET: '' } });
     expect(code).toBe(0);
-    expect(stdout).toContain('### sales: planned offline');
-    expect(stdout).toContain('> credentials are not available (DOMO\\_CLIENT\\_SECRET is not set; a pull request from a fork gets no secrets): planned from the definition only');
+    expect(stdout).toContain('### sales: not checked: no credentials; new job, never ran');
+    expect(stdout).toContain('> DOMO\\_CLIENT\\_SECRET is not set: planned from the definition only, nothing was read from Domo or the destination');
+    expect(stdout).toContain('> **Not checked: no credentials.** Missing secrets: `DOMO_CLIENT_SECRET`.');
+    expect(stdout).toContain('1 job: 0 with changes, 0 with errors, 0 unchanged, 1 not checked (no credentials)');
     expect(stdout).toContain('| price | line\\_total | - | unchecked |');
     expect(world.domo.server.requests).toHaveLength(0);
+  });
+
+  it('without any credentials lists every missing secret of every job once, and never says "unchanged"', async () => {
+    writeFileSync(join(world.root, 'connectors', 'returns.yaml'), salesJob().replace('name: sales', 'name: returns').replace('EMARSYS_SALES_TOKEN', 'EMARSYS_RETURNS_TOKEN'));
+    const { code, stdout } = await runCli(['plan'], { root: world.root, env: { DOMO_API_URL: world.domo.url } });
+    expect(code).toBe(0);
+    const out = stdout.split('\n');
+    expect(out.filter((l) => / \(EmarsysSalesWriteback\): /.test(l))).toEqual([
+      'returns (EmarsysSalesWriteback): not checked: no credentials; new job, never ran',
+      'sales (EmarsysSalesWriteback): not checked: no credentials; new job, never ran',
+    ]);
+    expect(out.filter((l) => l.includes('Missing secrets'))).toEqual(['Not checked: no credentials. Missing secrets: DOMO_CLIENT_ID, DOMO_CLIENT_SECRET, EMARSYS_MERCHANT_ID, EMARSYS_RETURNS_TOKEN, EMARSYS_SALES_TOKEN.']);
+    expect(out.at(-1)).toBe('2 jobs: 0 with changes, 0 with errors, 0 unchanged, 2 not checked (no credentials)');
+    expect(world.domo.server.requests).toHaveLength(0);
+  });
+
+  it('--detailed-exitcode never exits 0 for a plan it could not check', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(3) });
+    await world.run();
+    const { code, stdout } = await runCli(['plan', '--detailed-exitcode'], { root: world.root, env: { ...world.env, EMARSYS_SALES_TOKEN: '' } });
+    expect(stdout.split('\n')[0]).toBe('sales (EmarsysSalesWriteback): not checked: no credentials'); // the definition is the same as at the last run
+    expect(code).toBe(2);
+  });
+
+  it('--json says checked: false, names the missing secrets and whether the definition changed since the last run', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'Web sales', columns: COLUMNS, rows: lines(3) });
+    await world.run();
+    const noSecret = { ...world.env, EMARSYS_SALES_TOKEN: '' };
+    const same = await runCli(['plan', '--json'], { root: world.root, env: noSecret });
+    expect(JSON.parse(same.stdout).plans[0]).toMatchObject({ name: 'sales', mode: 'offline', checked: false, missingSecrets: ['EMARSYS_SALES_TOKEN'], definition: 'same' });
+
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob('  rejects:\n    maxRatio: 0.2\n'));
+    const changed = await runCli(['plan', '--json'], { root: world.root, env: noSecret });
+    expect(JSON.parse(changed.stdout).plans[0]).toMatchObject({ checked: false, definition: 'changed' });
+    expect((await runCli(['plan'], { root: world.root, env: noSecret })).stdout.split('\n')[0]).toBe('sales (EmarsysSalesWriteback): not checked: no credentials; definition changed since the last run');
+    // With every secret the plan is checked, and says so.
+    expect(JSON.parse((await runCli(['plan', '--json'], { root: world.root, env: world.env })).stdout).plans[0]).toMatchObject({ mode: 'online', checked: true, definition: 'changed' });
   });
 
   it('posts one pull-request comment and updates it in place on the next push', async () => {
@@ -75,7 +114,7 @@ describe('writeback plan', () => {
     const env = { ...actionsEnv(world.env), GITHUB_TOKEN: 'ghs_canarytoken123', GITHUB_REPOSITORY: 'acme/jobs', GITHUB_REF_NAME: '42/merge', GITHUB_HEAD_REF: 'feature', GITHUB_EVENT_PATH: event, GITHUB_STEP_SUMMARY: join(world.root, 'summary.md') };
     nock('https://api.github.com').get('/repos/acme/jobs/issues/42/comments').query(true).reply(200, [{ id: 1, body: 'LGTM' }]);
     nock('https://api.github.com').post('/repos/acme/jobs/issues/42/comments', (b) => b.body.startsWith('<!-- writeback-plan -->')).reply(201, { id: 2 });
-    const first = await runCli(['plan', '--markdown', '--comment'], { root: world.root, env });
+    const first = await runCli(['plan', '--markdown', '--comment', '--detailed-exitcode'], { root: world.root, env });
     expect(first.code).toBe(2);
     expect(first.stderr).toContain('created the plan comment on pull request #42');
 

@@ -18,7 +18,8 @@ const fixture = (name: string) => readFileSync(join(VALID, 'connectors', `${name
 const EXPECTED: Record<string, [string, string][]> = {
   'name-mismatch': [['4:9', 'metadata.name "another-name" must equal the file name']],
   'both-customer-and-email': [['20:12', 'map either customer or email, not both']],
-  'neither-customer-nor-email': [['17:5', 'map exactly one of customer (external id) or email']],
+  // A missing key is shown on the key of the mapping that lacks it (mapping:), not on that mapping's first entry.
+  'neither-customer-nor-email': [['16:3', 'map exactly one of customer (external id) or email']],
   'custom-without-prefix': [['24:7', 'spec.mapping.custom.channel: custom field names need a type prefix']],
   'custom-standard-name': [['24:7', '"Price" is a standard Emarsys field; map it as spec.mapping.price']],
   'field-order': [
@@ -31,6 +32,7 @@ const EXPECTED: Record<string, [string, string][]> = {
   'cron-range': [['6:13', 'hour: 24 is outside 0-23']],
   'cron-step': [['6:13', 'minute: step "0" must be a positive number']],
   'cron-never': [['6:13', '"0 0 30 2 *" never fires']],
+  'cron-backwards': [['6:13', 'hour: range 18-6 runs backwards']],
   'lookback-bad': [['28:15', '"3 days" is not a duration']],
   'lookback-without-cursor': [['27:15', 'lookback: needs spec.delivery.cursor']],
   'literal-token': [['15:14', 'spec.destination.emarsysSales.token: a credential must not be written in the definition']],
@@ -50,7 +52,7 @@ const EXPECTED: Record<string, [string, string][]> = {
   'unknown-key': [['26:3', 'spec.retries: unknown key; expected one of: schedule, suspend, source']],
   'unknown-kind': [['2:7', 'kind: "EmarsysWriteback" is not supported; known kind values: EmarsysSalesWriteback, DotdigitalContactsWriteback']],
   'unknown-api-version': [['1:13', 'known apiVersion values: writeback/v1']],
-  'missing-required': [['17:5', 'spec.mapping.price: required']],
+  'missing-required': [['16:3', 'spec.mapping.price: required']],
 };
 
 describe('definition fixtures', () => {
@@ -195,8 +197,8 @@ describe('writeback validate', () => {
   it('adds escaped ::error annotations inside GitHub Actions', async () => {
     const root = scratchRepo({ 'connectors/a,b.yaml': 'apiVersion: writeback/v1\nkind: X\n' });
     const { stdout } = await runCli(['validate'], { root, env: { GITHUB_ACTIONS: 'true' } });
-    expect(stdout).toContain('::error file=connectors/a%2Cb.yaml,line=1,col=1::metadata: required');
-    expect(stdout).toContain('::error file=connectors/a%2Cb.yaml,line=2,col=7::kind: "X" is not supported');
+    expect(stdout).toContain('::error file=connectors/a%2Cb.yaml,line=1,col=1,title=writeback validate::metadata: required');
+    expect(stdout).toContain('::error file=connectors/a%2Cb.yaml,line=2,col=7,title=writeback validate::kind: "X" is not supported');
   });
 
   it('ships examples that validate', async () => {

@@ -4,7 +4,7 @@ import { publish } from '../reconcile/publish.ts';
 import type { CommandIO } from './io.ts';
 
 export async function dashboardCommand(io: CommandIO): Promise<number> {
-  const github = githubSession(io.root, io.env, false);
+  const github = githubSession(io.root, io.env, false, io.out);
   const { problems } = await publish(io.root, io.env, [], io.out, github, new Date(), { commitAlways: true });
   for (const problem of problems) io.err(`writeback dashboard: ${problem}`);
   io.out('reports/README.md written');

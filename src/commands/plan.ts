@@ -1,12 +1,15 @@
-/** `writeback plan`: exit 0 nothing to do, 2 changes pending, 1 error (Terraform's convention). */
+/**
+ * `writeback plan`: exit 0 when the plan was made, 1 on an error; with --detailed-exitcode 0 nothing to send,
+ * 2 changes pending, 1 error (Terraform's convention).
+ */
 import { describeError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
 import { githubFromEnv } from '../github/client.ts';
 import { commentAuthor, pullRequestNumber, upsertComment } from '../github/pr-comment.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
-import { hasChanges } from '../plan/job-plan.ts';
+import { planExitCode } from '../plan/job-plan.ts';
 import { planJobs } from '../plan/planner.ts';
-import { PLAN_MARKER, renderPlanMarkdown, renderPlanText } from '../plan/render.ts';
+import { PLAN_MARKER, planJson, renderPlanMarkdown, renderPlanText } from '../plan/render.ts';
 import type { CommandIO } from './io.ts';
 
 export interface PlanOptions {
@@ -15,13 +18,14 @@ export interface PlanOptions {
   markdown: boolean;
   /** Inside Actions on a pull request: post (or update) the plan comment. */
   comment: boolean;
+  detailedExitcode?: boolean;
 }
 
 export async function planCommand(io: CommandIO, options: PlanOptions): Promise<number> {
   const { plans, problems } = await planJobs(io.root, io.env, options.only);
   for (const p of problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   const markdown = renderPlanMarkdown(plans);
-  if (options.json) io.out(JSON.stringify({ problems, plans }, null, 2));
+  if (options.json) io.out(planJson({ problems, plans }));
   else if (options.markdown) io.out(markdown);
   else io.out(renderPlanText(plans));
 
@@ -32,7 +36,7 @@ export async function planCommand(io: CommandIO, options: PlanOptions): Promise<
       io.err('writeback plan: --comment works inside GitHub Actions on a pull_request event; no comment posted');
     } else {
       try {
-        const { octokit, target } = githubFromEnv(io.env);
+        const { octokit, target } = githubFromEnv(io.env, io.err);
         const how = await upsertComment(octokit, target, number, PLAN_MARKER, markdown, commentAuthor(io.env));
         io.err(`writeback plan: ${how} the plan comment on pull request #${number}`);
       } catch (error) {
@@ -41,6 +45,5 @@ export async function planCommand(io: CommandIO, options: PlanOptions): Promise<
       }
     }
   }
-  if (problems.length || plans.some((p) => p.error)) return 1;
-  return plans.some(hasChanges) ? 2 : 0;
+  return planExitCode({ problems, plans }, options.detailedExitcode ?? false);
 }

@@ -12,7 +12,7 @@ export interface ReconcileCommandOptions {
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */
 export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions): Promise<number> {
-  const github = githubSession(io.root, io.env, options.dryRun);
+  const github = githubSession(io.root, io.env, options.dryRun, io.out);
   const result = await reconcile({ root: io.root, env: io.env, ...options, journal: github?.journal, log: io.out });
   for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);

@@ -1,5 +1,5 @@
 /** `writeback release NAME --delivered|--not-delivered`: a person's decision about a held job. */
-import { WritebackError } from '../errors/index.ts';
+import { UsageError, WritebackError } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { destinationFor, heldReason, loadState } from '../registry.ts';
 import { StateStore } from '../state/store.ts';
@@ -18,7 +18,7 @@ export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
   }
   const store = new StateStore(io.root, name);
   if (!store.exists() && !validateRepository(io.root, undefined, io.env).definitions.some((d) => d.definition.metadata.name === name)) {
-    throw new WritebackError(`there is no job named ${name} (no definition connectors/${name}.yaml, no state/${name}.json)`);
+    throw new UsageError(`there is no job named ${name} (no definition connectors/${name}.yaml, no state/${name}.json)`);
   }
   const lock = store.lock(`release-${Date.now()}`);
   try {

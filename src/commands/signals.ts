@@ -48,3 +48,19 @@ export function stopOnSignals(env: NodeJS.ProcessEnv, err: (line: string) => voi
     },
   };
 }
+
+/** For a command that serves until stopped (`emulate`): the first SIGINT or SIGTERM ends it, quietly. */
+export function untilSignal(): StopSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => controller.abort(name);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    exitCode: () => undefined,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

@@ -19,8 +19,8 @@ export function validateCommand(io: CommandIO, options: ValidateOptions): number
   }
   for (const p of problems) io.out(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   for (const p of notes) io.out(`${p.file}:${p.line}:${p.column}: note: ${p.message}`);
-  if (insideActions(io.env)) for (const p of problems) io.out(errorAnnotation(p));
-  if (insideActions(io.env)) for (const p of notes) io.out(noticeAnnotation(p));
+  if (insideActions(io.env)) for (const p of problems) io.out(errorAnnotation(p, io));
+  if (insideActions(io.env)) for (const p of notes) io.out(noticeAnnotation(p, io));
   if (valid) {
     io.out(definitions.length ? `${definitions.length} definition${definitions.length === 1 ? '' : 's'} valid` : 'no definitions found in connectors/');
   } else {

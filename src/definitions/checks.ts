@@ -1,7 +1,9 @@
 /**
- * Meaning checks that JSON Schema cannot express, for every kind; each destination module adds its own
- * (DestinationModule.checks). Each check reads the (possibly ill-typed) definition defensively and reports
- * every problem it sees; none stops the others.
+ * Meaning checks for every kind; each destination module adds its own (DestinationModule.checks). They hold
+ * what JSON Schema cannot express (the file name, calendars) and give precise messages for the schema rules
+ * marked x-checked (envelope-schema.ts): cron expressions, literal credentials, the runner's secret names.
+ * Each check reads the (possibly ill-typed) definition defensively and reports every problem it sees; none
+ * stops the others.
  */
 import { basename, extname } from 'node:path';
 import type { DestinationModule } from '../jobs/destination.ts';
@@ -40,7 +42,7 @@ const credentialsAreSecretRefs = (module: DestinationModule | undefined): Check 
   const paths = [['spec', 'source', 'domo', 'clientSecret'], ...(module?.credentialPaths ?? []).map((p) => ['spec', ...p])];
   for (const path of paths) {
     // Never echo the value: it is probably a real credential.
-    if (typeof get(value, ...path) === 'string') {
+    if (['string', 'number', 'boolean'].includes(typeof get(value, ...path))) {
       report(
         path,
         `${path.join('.')}: a credential must not be written in the definition; use { secret: NAME } and store the value as a repository secret (and rotate this one: it is in git history now)`,

@@ -14,7 +14,7 @@ export function composeDefinitionSchema(modules: readonly DestinationModule[]): 
   const properties = ENVELOPE.properties as Record<string, JsonSchema>;
   const definitions: Record<string, JsonSchema> = { ...SHARED_DEFINITIONS };
   for (const module of modules) {
-    addOnce(definitions, specDefinitionName(module.kind), module.schema.spec, module.kind);
+    addOnce(definitions, specDefinitionName(module.kind), withSecretRefs(module), module.kind);
     for (const [name, schema] of Object.entries(module.schema.definitions ?? {})) addOnce(definitions, name, schema, module.kind);
   }
   return {
@@ -22,6 +22,7 @@ export function composeDefinitionSchema(modules: readonly DestinationModule[]): 
     properties: {
       ...properties,
       kind: {
+        title: 'Kind',
         description: `What the job delivers: ${modules.map((m) => `${m.kind} (${m.delivers})`).join(' or ')}.`,
         type: 'string',
         enum: modules.map((m) => m.kind),
@@ -37,6 +38,26 @@ export function composeReportSchema(modules: readonly DestinationModule[]): Json
   const properties = { ...(BASE_REPORT_SCHEMA.properties as Record<string, JsonSchema>) };
   for (const module of modules) for (const [name, schema] of Object.entries(module.reportSchema ?? {})) addOnce(properties, name, schema, module.kind);
   return { ...BASE_REPORT_SCHEMA, properties };
+}
+
+/**
+ * A module's spec schema with every credential path (DestinationModule.credentialPaths) as
+ * #/definitions/secretRef, so editors refuse a literal credential as `validate` does, whatever the
+ * fragment wrote there (a plain string, stringOrSecret). The fragment's title and description stay.
+ */
+function withSecretRefs(module: DestinationModule): JsonSchema {
+  const spec = structuredClone(module.schema.spec);
+  for (const path of module.credentialPaths) {
+    let node = spec;
+    path.forEach((key, i) => {
+      const properties = node.properties as Record<string, JsonSchema> | undefined;
+      const child = properties?.[key];
+      if (!properties || !child) throw new Error(`${module.kind}: the credential path spec.${path.join('.')} is not in its spec schema (properties all the way down)`);
+      if (i < path.length - 1) node = child;
+      else properties[key] = { ...(child.title ? { title: child.title } : {}), ...(child.description ? { description: child.description } : {}), $ref: '#/definitions/secretRef' };
+    });
+  }
+  return spec;
 }
 
 /** Modules may share a report field or a definition only when they describe it the same way. */

@@ -3,21 +3,40 @@
  * Supports `*`, numbers, names (JAN-DEC, SUN-SAT), ranges `a-b`, steps `x/n`, and lists `a,b`.
  * As in Vixie cron, when both day fields are restricted a day matching either is due.
  */
+import { anyCase } from './patterns.ts';
 
 interface FieldSpec {
   label: string;
   min: number;
   max: number;
   names?: string[];
+  /** The numbers min-max as a regular expression (leading zeros allowed, as Number() reads them). */
+  numbers: string;
 }
 
 const FIELDS: FieldSpec[] = [
-  { label: 'minute', min: 0, max: 59 },
-  { label: 'hour', min: 0, max: 23 },
-  { label: 'day of month', min: 1, max: 31 },
-  { label: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  { label: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  { label: 'minute', min: 0, max: 59, numbers: '0*[1-5]?[0-9]' },
+  { label: 'hour', min: 0, max: 23, numbers: '0*(?:1?[0-9]|2[0-3])' },
+  { label: 'day of month', min: 1, max: 31, numbers: '0*(?:[1-9]|[12][0-9]|3[01])' },
+  { label: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], numbers: '0*(?:[1-9]|1[0-2])' },
+  { label: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], numbers: '0*[0-7]' },
 ];
+
+/**
+ * What parseCron accepts, as a JSON Schema pattern (the definition schema's `schedule`, so editors flag a
+ * bad expression as it is typed): 5 fields of `*`, values, ranges, steps and lists, each value in its
+ * field's range. Only what a pattern cannot see is left to parseCron and nextTick: ranges that run
+ * backwards (5-3) and expressions that never fire (0 0 30 2 *). test/definitions/schema-rules.test.ts
+ * holds the two to the same verdicts.
+ */
+export const CRON_PATTERN = (() => {
+  const field = (spec: FieldSpec) => {
+    const value = `(?:${[spec.numbers, ...(spec.names ?? []).map(anyCase)].join('|')})`;
+    const item = `(?:\\*|${value}(?:-${value})?)(?:/0*[1-9][0-9]*)?`;
+    return `${item}(?:,${item})*`;
+  };
+  return `^\\s*${FIELDS.map(field).join('\\s+')}\\s*$`;
+})();
 
 export interface Cron {
   minutes: Set<number>;
@@ -32,8 +51,8 @@ export interface Cron {
 export class CronError extends Error {}
 
 function parseValue(text: string, spec: FieldSpec): number {
-  const upper = text.toUpperCase();
-  const named = spec.names?.indexOf(upper) ?? -1;
+  // Names are ASCII letters in any case (toUpperCase alone would also read "frı" as FRI).
+  const named = /^[A-Za-z]+$/.test(text) ? (spec.names?.indexOf(text.toUpperCase()) ?? -1) : -1;
   if (named >= 0) return named + (spec.label === 'month' ? 1 : 0);
   if (!/^\d+$/.test(text)) throw new CronError(`${spec.label}: "${text}" is not a number`);
   const value = Number(text);

@@ -35,12 +35,17 @@ export function validateFile(path: string, root?: string, env: NodeJS.ProcessEnv
     problems.push({ file, line: 1, column: 1, message: 'a definition is a mapping with apiVersion, kind, metadata and spec' });
     return { problems };
   }
+  const checked = new Set<string>();
   const report = (path: (string | number)[], message: string, onKey = false) => {
+    checked.add(JSON.stringify(path));
     problems.push({ file, ...source.locate(path, onKey), message });
   };
-  for (const p of schemaProblems(source.value)) report(p.path, p.message, p.onKey);
   const value = source.value as Record<string, unknown>;
   runChecks({ file, value, report, env }, typeof value.kind === 'string' ? destinationFor(value.kind) : undefined);
+  // A rule both the schema (for editors) and a meaning check enforce is said once, in the check's words.
+  for (const p of schemaProblems(source.value)) {
+    if (!(p.checked && checked.has(JSON.stringify(p.path)))) problems.push({ file, ...source.locate(p.path, p.onKey), message: p.message });
+  }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return problems.length ? { problems: unique(problems) } : { definition: source.value as Definition, source, problems };
 }

@@ -6,9 +6,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DomoEmulator } from '../emulators/domo.ts';
-import { DotdigitalEmulator } from '../emulators/dotdigital.ts';
-import { EmarsysEmulator } from '../emulators/emarsys.ts';
+import type { DomoEmulator } from '../emulators/domo.ts';
+import type { DotdigitalEmulator } from '../emulators/dotdigital.ts';
+import type { EmarsysEmulator } from '../emulators/emarsys.ts';
+import { startEmulators } from '../emulators/start.ts';
 import { badSalesRows, SALES_COLUMNS, salesRows } from './sample-data.ts';
 
 export const SALES_DATASET = '8f1c2b3a-1111-2222-3333-444455556666';
@@ -51,12 +52,14 @@ export interface DemoWorld {
 }
 
 export async function startDemoWorld(now = Date.now()): Promise<DemoWorld> {
-  const domo = new DomoEmulator({ [DEMO_SECRETS.DOMO_CLIENT_ID]: DEMO_SECRETS.DOMO_CLIENT_SECRET });
-  // The account as Emarsys onboarded it: files must come with the columns in this order (connectors/webshop-sales.yaml's fieldOrder).
-  const emarsys = new EmarsysEmulator({ [DEMO_SECRETS.EMARSYS_MERCHANT_ID]: { token: DEMO_SECRETS.EMARSYS_SALES_TOKEN, agreedOrder: ['item', 'price', 'order', 'timestamp', 'customer', 'quantity', 's_channel', 'f_discount'] } });
-  const dotdigital = new DotdigitalEmulator(DEMO_SECRETS.DOTDIGITAL_API_USER, DEMO_SECRETS.DOTDIGITAL_API_PASSWORD, 'r1');
-  dotdigital.dataFields.set('FIRSTNAME', { name: 'FIRSTNAME', type: 'String', visibility: 'Public', defaultValue: null });
-  await Promise.all([domo.start(), emarsys.start(), dotdigital.start()]);
+  const { domo, emarsys, dotdigital, endpoints, stop } = await startEmulators({
+    domoClients: { [DEMO_SECRETS.DOMO_CLIENT_ID]: DEMO_SECRETS.DOMO_CLIENT_SECRET },
+    // The account as Emarsys onboarded it: files must come with the columns in this order (connectors/webshop-sales.yaml's fieldOrder).
+    emarsysMerchants: { [DEMO_SECRETS.EMARSYS_MERCHANT_ID]: { token: DEMO_SECRETS.EMARSYS_SALES_TOKEN, agreedOrder: ['item', 'price', 'order', 'timestamp', 'customer', 'quantity', 's_channel', 'f_discount'] } },
+    dotdigitalUsers: { [DEMO_SECRETS.DOTDIGITAL_API_USER]: DEMO_SECRETS.DOTDIGITAL_API_PASSWORD },
+    dotdigitalRegion: 'r1',
+    dataFields: [{ name: 'FIRSTNAME', type: 'String' }],
+  });
 
   const root = mkdtempSync(join(tmpdir(), 'writeback-demo-'));
   mkdirSync(join(root, 'connectors'));
@@ -70,9 +73,7 @@ export async function startDemoWorld(now = Date.now()): Promise<DemoWorld> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...DEMO_SECRETS,
-    DOMO_API_URL: domo.url,
-    EMARSYS_SALES_API_URL: emarsys.url,
-    DOTDIGITAL_API_URL: dotdigital.url,
+    ...endpoints,
     WRITEBACK_RETRY_BASE_MS: '50',
   };
   delete env.GITHUB_ACTIONS; // the demo never talks to GitHub
@@ -90,8 +91,6 @@ export async function startDemoWorld(now = Date.now()): Promise<DemoWorld> {
       domo.datasets.get(CONTACTS_DATASET)!.rows = loyaltyMembers(2000, 50);
       return { lateLines: late.length };
     },
-    stop: async () => {
-      await Promise.all([domo.stop(), emarsys.stop(), dotdigital.stop()]);
-    },
+    stop,
   };
 }

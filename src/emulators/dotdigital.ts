@@ -57,12 +57,21 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
   /** Imports that never finish on their own count as active (tests raise this to hit the limit). */
   holdImportsActive = false;
 
+  /** API users (username to password) that may call this account. */
+  private readonly users = new Map<string, string>();
+
   constructor(
-    private readonly username: string,
-    private readonly password: string,
+    username: string,
+    password: string,
     readonly region: 'r1' | 'r2' | 'r3' = 'r1',
   ) {
     super();
+    this.addUser(username, password);
+  }
+
+  /** Another API user of the same account (ASSUMPTION: Dotdigital lets an account have several API users). */
+  addUser(username: string, password: string): void {
+    this.users.set(username, password);
   }
 
   inject(fault: DotdigitalFault, times = 1): void {
@@ -97,7 +106,7 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
 
     const auth = req.headers.authorization ?? '';
     const [user, pass] = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(':') : [];
-    if (user !== this.username || pass !== this.password) return this.error(res, 401, 'Authorization has been denied for this request.');
+    if (user === undefined || pass === undefined || this.users.get(user) !== pass) return this.error(res, 401, 'Authorization has been denied for this request.');
 
     // Paths may carry a region prefix (/r2/v2/...). account-info answers on every region; the rest only on the account's own.
     const match = /^(?:\/(r[123]))?(\/v2\/.*)$/.exec(url.pathname);

@@ -4,6 +4,14 @@ export class WritebackError extends Error {
   override name = 'WritebackError';
 }
 
+/**
+ * The command line asked for something that cannot be (an unknown job name, a missing connectors/): exit 2,
+ * as for unknown options, so 1 keeps meaning "the work failed".
+ */
+export class UsageError extends WritebackError {
+  override name = 'UsageError';
+}
+
 /** One problem found in a definition file, located at its line and column. */
 export interface Problem {
   file: string;

@@ -4,7 +4,8 @@
  * before that commit, the working tree (and its record of the delivery) is gone with the runner. So before each upload,
  * and after each answer, the job's state files are pushed to a side branch `writeback-intent/<name>`.
  * The next run restores them from there (and is held if an upload was pending); the side branch is
- * deleted once the reconcile commit holds the same state.
+ * deleted once the reconcile commit holds the same state. 5xx answers and rate limits are retried per
+ * request by the client (client.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,6 @@ import type { Octokit } from '@octokit/rest';
 import type { JobState } from '../state/job-state.ts';
 import type { RepoTarget } from './client.ts';
 import { changedFiles } from './commit.ts';
-import { withGitHubRetry } from './retry.ts';
 
 export const intentBranch = (name: string) => `writeback-intent/${name}`;
 const status = (error: unknown) => (error as { status?: number }).status;
@@ -29,24 +29,7 @@ export class IntentJournal {
   }
 
   /** Pushes the job's changed state files as one commit on its intent branch (base: the run's branch). */
-  record(name: string): Promise<void> {
-    return withGitHubRetry(() => this.recordOnce(name));
-  }
-
-  /**
-   * Brings a previous run's unfinished intent back into the working tree. Returns whether there was one.
-   * `supersedes(local, intended)` (the job's module) says when the local state holds deliveries the
-   * intent lacks: a stale intent (its deletion failed after a later commit) must never roll them back.
-   */
-  restore(name: string, supersedes?: (local: JobState, intended: JobState) => boolean): Promise<boolean> {
-    return withGitHubRetry(() => this.restoreOnce(name, supersedes));
-  }
-
-  clear(name: string): Promise<void> {
-    return withGitHubRetry(() => this.clearOnce(name));
-  }
-
-  private async recordOnce(name: string): Promise<void> {
+  async record(name: string): Promise<void> {
     const { owner, repo, branch } = this.target;
     const changes = changedFiles(this.root, this.paths(name));
     if (!changes.length) return;
@@ -60,15 +43,27 @@ export class IntentJournal {
     const newTree = await this.octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree });
     const commit = await this.octokit.rest.git.createCommit({ owner, repo, message: `writeback: delivery intent of ${name}`, tree: newTree.data.sha, parents: [head] });
     const ref = `heads/${intentBranch(name)}`;
+    const update = () => this.octokit.rest.git.updateRef({ owner, repo, ref, sha: commit.data.sha, force: true });
     try {
-      await this.octokit.rest.git.updateRef({ owner, repo, ref, sha: commit.data.sha, force: true });
+      await update();
     } catch (error) {
       if (status(error) !== 422 && status(error) !== 404) throw error;
-      await this.octokit.rest.git.createRef({ owner, repo, ref: `refs/${ref}`, sha: commit.data.sha });
+      try {
+        await this.octokit.rest.git.createRef({ owner, repo, ref: `refs/${ref}`, sha: commit.data.sha });
+      } catch (again) {
+        // "Reference already exists": a retried createRef whose first try went through. It is ours; move it.
+        if (status(again) !== 422) throw again;
+        await update();
+      }
     }
   }
 
-  private async restoreOnce(name: string, supersedes?: (local: JobState, intended: JobState) => boolean): Promise<boolean> {
+  /**
+   * Brings a previous run's unfinished intent back into the working tree. Returns whether there was one.
+   * `supersedes(local, intended)` (the job's module) says when the local state holds deliveries the
+   * intent lacks: a stale intent (its deletion failed after a later commit) must never roll them back.
+   */
+  async restore(name: string, supersedes?: (local: JobState, intended: JobState) => boolean): Promise<boolean> {
     const { owner, repo } = this.target;
     let sha: string;
     try {
@@ -86,7 +81,7 @@ export class IntentJournal {
     const intended = JSON.parse((await read(stateEntry.sha!)).toString('utf8')) as JobState;
     const local = existsSync(join(this.root, 'state', `${name}.json`)) ? (JSON.parse(readFileSync(join(this.root, 'state', `${name}.json`), 'utf8')) as JobState) : undefined;
     if (local && supersedes?.(local, intended)) {
-      await this.clearOnce(name);
+      await this.clear(name);
       return false;
     }
     rmSync(join(this.root, 'state', name), { recursive: true, force: true });
@@ -98,7 +93,7 @@ export class IntentJournal {
     return true;
   }
 
-  private async clearOnce(name: string): Promise<void> {
+  async clear(name: string): Promise<void> {
     const { owner, repo } = this.target;
     try {
       await this.octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${intentBranch(name)}` });

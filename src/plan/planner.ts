@@ -3,6 +3,7 @@
  * job runs the reconcile's own loop (jobs/skeleton.ts) in plan mode, which stops before delivering.
  */
 import { describeError, RefusedError, WritebackError, type Problem } from '../errors/index.ts';
+import { definitionHash } from '../definitions/hash.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
 import type { JobContext } from '../jobs/context.ts';
@@ -38,6 +39,7 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
       due: true,
       suspended: Boolean(definition.spec.suspend),
       mode: 'online',
+      checked: false,
       columns: module.columns(definition),
       actions: [],
       details: [],
@@ -51,6 +53,10 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
       plan.error = describeError(error); // this job's plan says so; the other jobs are planned as usual
       continue;
     }
+    // Known without credentials: what a pull request changes is the definition.
+    const hash = definitionHash(definition);
+    if (state.definitionHash) plan.definition = state.definitionHash === hash ? 'same' : 'changed';
+    else if (!state.lastRun) plan.definition = 'new';
     const due = isDue(definition.spec.schedule, state.lastRun?.startedAt, now);
     Object.assign(plan, { due: due.due, next: due.next?.toISOString(), held: heldReason(state) });
     if (due.warning) plan.warnings.push(due.warning);
@@ -60,9 +66,11 @@ export async function planJobs(root: string, env: NodeJS.ProcessEnv, only: strin
     const missing = secrets.missing(definition.spec);
     if (missing.length) {
       plan.mode = 'offline';
-      plan.offlineReason = `credentials are not available (${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set; a pull request from a fork gets no secrets): planned from the definition only`;
+      plan.missingSecrets = missing;
+      plan.offlineReason = `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: planned from the definition only, nothing was read from Domo or the destination`;
       continue;
     }
+    plan.checked = true;
     const startedAt = new Date(now);
     const ctx: JobContext = { root, runId: newRunId(startedAt), definition, env, secrets, redactor, options: { dryRun: true, force: false }, log: () => {}, now: () => new Date() };
     const scratch: RunReport = { name, kind: definition.kind, runId: ctx.runId, startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString(), status: 'succeeded', rows: zeroRows(), message: '' };

@@ -10,9 +10,9 @@ export interface GitHubSession {
   journal: IntentJournal;
 }
 
-/** Only inside Actions, and not for dry runs: they change nothing. */
-export function githubSession(root: string, env: NodeJS.ProcessEnv, dryRun: boolean): GitHubSession | undefined {
+/** Only inside Actions, and not for dry runs: they change nothing. `log` hears of GitHub's rate limits (standard error if none). */
+export function githubSession(root: string, env: NodeJS.ProcessEnv, dryRun: boolean, log?: (line: string) => void): GitHubSession | undefined {
   if (!insideActions(env) || dryRun) return undefined;
-  const { octokit, target } = githubFromEnv(env);
+  const { octokit, target } = githubFromEnv(env, log);
   return { octokit, target, journal: new IntentJournal(octokit, target, root) };
 }

@@ -7,7 +7,6 @@ import { describeError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
 import { syncAlert } from '../github/alerts.ts';
 import { changedFiles, commitFiles } from '../github/commit.ts';
-import { withGitHubRetry } from '../github/retry.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
 import { renderDashboard } from '../reports/dashboard.ts';
 import { DEFAULT_REPORTS_KEPT, pruneReports } from '../reports/history.ts';
@@ -51,7 +50,7 @@ export async function publish(
   }
   for (const report of reports) {
     try {
-      await withGitHubRetry(() => syncAlert(octokit, target, report, runUrl));
+      await syncAlert(octokit, target, report, runUrl);
     } catch (error) {
       result.problems.push(`could not update the alert issue for ${report.name}: ${describeError(error)}`);
     }

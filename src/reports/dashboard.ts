@@ -58,6 +58,28 @@ function nextDue(job: JobSummary): string {
   return job.next ? shortTime(job.next.toISOString()) : 'never';
 }
 
+/**
+ * One x-axis label per run, each different: Mermaid's xychart puts bars of equal labels on one band, so two
+ * runs in one minute would show as one bar. A label is the run's start to the minute (with the year when
+ * the runs span years), to the second when another run shares its minute, then numbered: "11-22 05:17 (2)".
+ */
+export function runLabels(startedAt: string[]): string[] {
+  // Only what a quoted Mermaid label can hold: a report's startedAt is read back from the repository.
+  const clean = startedAt.map((iso) => String(iso).replace(/[^0-9A-Za-z:.-]/g, ''));
+  const withYear = new Set(clean.map((iso) => iso.slice(0, 4))).size > 1;
+  const minute = (iso: string) => iso.slice(withYear ? 0 : 5, 16).replace('T', ' ');
+  const perMinute = new Map<string, number>();
+  for (const iso of clean) perMinute.set(minute(iso), (perMinute.get(minute(iso)) ?? 0) + 1);
+  const used = new Set<string>();
+  return clean.map((iso) => {
+    const base = perMinute.get(minute(iso))! > 1 ? iso.slice(withYear ? 0 : 5, 19).replace('T', ' ') : minute(iso);
+    let label = base || 'run';
+    for (let k = 2; used.has(label); k++) label = `${base || 'run'} (${k})`;
+    used.add(label);
+    return label;
+  });
+}
+
 export const SUMMARY_HEADER = ['job', 'status', 'last run', 'read', 'sent', 'rejected', 'next due'];
 
 export function renderDashboard(jobs: JobSummary[], now: Date): string {
@@ -80,7 +102,7 @@ export function renderDashboard(jobs: JobSummary[], now: Date): string {
       '```mermaid',
       'xychart-beta',
       `  title "${job.name}: rows sent, last ${runs.length} runs"`,
-      `  x-axis [${runs.map((r) => `"${r.startedAt.slice(5, 16).replace('T', ' ')}"`).join(', ')}]`,
+      `  x-axis [${runLabels(runs.map((r) => r.startedAt)).map((label) => `"${label}"`).join(', ')}]`,
       `  y-axis "rows sent" 0 --> ${Math.max(1, ...sent)}`,
       `  bar [${sent.join(', ')}]`,
       '```',

@@ -98,7 +98,7 @@ describe('a destination registered through the contract', () => {
   });
 
   it('plans what a reconcile then does: the same counts, nothing sent by the plan', async () => {
-    const { code, stdout } = await runCli(['plan', '--json'], { root, env });
+    const { code, stdout } = await runCli(['plan', '--json', '--detailed-exitcode'], { root, env });
     expect(code).toBe(2);
     const [plan] = JSON.parse(stdout).plans;
     expect(plan).toMatchObject({ kind: 'WebhookRowsWriteback', rows: { read: 4, toSend: 2, rejected: 1, skipped: 1 }, uploads: 1, unit: { one: 'row', many: 'rows' } });

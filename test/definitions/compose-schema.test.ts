@@ -37,3 +37,23 @@ describe('composing', () => {
     expect(() => composeReportSchema([first!, clash({ [field]: first!.reportSchema![field]! })])).not.toThrow();
   });
 });
+
+describe('credential paths', () => {
+  const [first] = destinations();
+  const module = (credentialPaths: string[][], token: JsonSchema): DestinationModule => ({
+    ...first!,
+    kind: 'OtherWriteback',
+    credentialPaths,
+    schema: { spec: { type: 'object', properties: { destination: { type: 'object', properties: { other: { type: 'object', properties: { token } } } } } } },
+  });
+  const specOf = (m: DestinationModule) => (composeDefinitionSchema([m]) as { definitions: Record<string, any> }).definitions.otherSpec;
+
+  it('are { secret: NAME } in the composed schema, whatever the fragment wrote, keeping its words', () => {
+    const spec = specOf(module([['destination', 'other', 'token']], { title: 'Token', description: 'The API token.', $ref: '#/definitions/stringOrSecret' }));
+    expect(spec.properties.destination.properties.other.properties.token).toEqual({ title: 'Token', description: 'The API token.', $ref: '#/definitions/secretRef' });
+  });
+
+  it('must be in the fragment', () => {
+    expect(() => specOf(module([['destination', 'other', 'password']], { type: 'string' }))).toThrow('OtherWriteback: the credential path spec.destination.other.password is not in its spec schema');
+  });
+});

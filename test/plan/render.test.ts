@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobPlan } from '../../src/plan/job-plan.ts';
-import { PLAN_MARKER, renderPlanMarkdown, renderPlanText, summaryLine } from '../../src/plan/render.ts';
+import { PLAN_MARKER, planJson, renderPlanMarkdown, renderPlanText, summaryLine } from '../../src/plan/render.ts';
 import { COMMENT_LIMIT, fitComment } from '../../src/github/pr-comment.ts';
 
 /** A due, online job with nothing to do; each test adds what it is about. */
@@ -11,6 +11,7 @@ const plan = (over: Partial<JobPlan> = {}): JobPlan => ({
   due: true,
   suspended: false,
   mode: 'online',
+  checked: true,
   columns: [],
   actions: [],
   details: [],
@@ -19,6 +20,14 @@ const plan = (over: Partial<JobPlan> = {}): JobPlan => ({
 });
 const rows = (toSend: number) => ({ read: toSend + 2, toSend, rejected: 1, skipped: 1 });
 const CONTACTS = { kind: 'DotdigitalContactsWriteback', unit: { one: 'contact', many: 'contacts' } };
+/** Planned without credentials: the planner sets these. */
+const offline = (missingSecrets: string[], over: Partial<JobPlan> = {}): Partial<JobPlan> => ({
+  mode: 'offline',
+  checked: false,
+  missingSecrets,
+  offlineReason: `${missingSecrets.join(', ')} ${missingSecrets.length === 1 ? 'is' : 'are'} not set: planned from the definition only, nothing was read from Domo or the destination`,
+  ...over,
+});
 
 const headline = (p: JobPlan) => renderPlanText([p]).split('\n')[0]!.replace(`${p.name} (${p.kind}): `, '');
 
@@ -27,7 +36,14 @@ describe('plan headlines', () => {
     ['an error, whatever else holds', { error: 'boom', suspended: true, held: 'unknown upload', rows: rows(3) }, 'error'],
     ['a suspended job', { suspended: true, held: 'unknown upload', rows: rows(3) }, 'suspended, nothing to do'],
     ['a held job', { held: 'unknown upload', rows: rows(3) }, 'held, nothing will be sent until released'],
-    ['an offline plan', { mode: 'offline', due: false }, 'planned offline'],
+    ['a plan without credentials', offline(['DOMO_CLIENT_ID']), 'not checked: no credentials'],
+    ['a plan without credentials, for a new job', offline(['DOMO_CLIENT_ID'], { definition: 'new' }), 'not checked: no credentials; new job, never ran'],
+    ['a plan without credentials, definition changed', offline(['DOMO_CLIENT_ID'], { definition: 'changed' }), 'not checked: no credentials; definition changed since the last run'],
+    ['a plan without credentials, definition the same', offline(['DOMO_CLIENT_ID'], { definition: 'same' }), 'not checked: no credentials'],
+    ['a plan without credentials, not due', offline(['DOMO_CLIENT_ID'], { due: false, next: '2026-11-23T05:17:00.000Z' }), 'not checked: no credentials; not due (next 2026-11-23T05:17:00.000Z)'],
+    ['a plan without credentials, suspended', offline(['DOMO_CLIENT_ID'], { suspended: true }), 'not checked: no credentials; suspended'],
+    ['a plan without credentials, held', offline(['DOMO_CLIENT_ID'], { held: 'unknown upload' }), 'not checked: no credentials; held until released'],
+    ['a plan without credentials that failed anyway', offline(['DOMO_CLIENT_ID'], { error: 'state unreadable' }), 'error'],
     ['a job not due', { due: false, next: '2026-11-23T05:17:00.000Z', rows: rows(1234) }, 'not due (next 2026-11-23T05:17:00.000Z); 1,234 waiting'],
     ['a job never due again', { due: false }, 'not due (next never); 0 waiting'],
     ['nothing to send', { rows: rows(0) }, 'up to date, nothing to send'],
@@ -104,23 +120,42 @@ describe('renderPlanText', () => {
     );
   });
 
-  it('says why a plan is offline or held, and ends a failed plan with its error', () => {
+  it('says why a plan is not checked or held, and ends a failed plan with its error', () => {
     const text = renderPlanText([
-      plan({ name: 'a', mode: 'offline', offlineReason: 'credentials are not available: planned from the definition only' }),
+      plan({ name: 'a', ...offline(['DOMO_CLIENT_SECRET']) }),
       plan({ name: 'b', held: 'the outcome of upload 1 of run r-1 is unknown' }),
       plan({ name: 'c', error: 'columns that cannot work: sku' }),
     ]);
     expect(text).toBe(
       [
-        'a (EmarsysSalesWriteback): planned offline',
-        '  credentials are not available: planned from the definition only',
+        'a (EmarsysSalesWriteback): not checked: no credentials',
+        '  DOMO_CLIENT_SECRET is not set: planned from the definition only, nothing was read from Domo or the destination',
         'b (EmarsysSalesWriteback): held, nothing will be sent until released',
         '  held: the outcome of upload 1 of run r-1 is unknown',
         'c (EmarsysSalesWriteback): error',
         '  error: columns that cannot work: sku',
-        '3 jobs: 0 with changes, 1 with errors, 2 unchanged',
+        'Not checked: no credentials. Missing secrets: DOMO_CLIENT_SECRET.',
+        'Set them as repository secrets (Settings > Secrets and variables > Actions), or as environment variables to plan on your own machine. A pull request from a fork gets no secrets, so its plan stays unchecked until someone with access plans it.',
+        '3 jobs: 0 with changes, 1 with errors, 1 unchanged, 1 not checked (no credentials)',
       ].join('\n'),
     );
+  });
+
+  it('lists every missing secret of every job once, in one place before the summary', () => {
+    const text = renderPlanText([
+      plan({ name: 'a', ...offline(['DOMO_CLIENT_ID', 'DOMO_CLIENT_SECRET', 'EMARSYS_MERCHANT_ID']) }),
+      plan({ name: 'b', ...CONTACTS, ...offline(['DOMO_CLIENT_ID', 'DOTDIGITAL_API_USER']) }),
+      plan({ name: 'c', rows: rows(0) }),
+    ]);
+    const lines = text.split('\n');
+    expect(lines.filter((l) => l.startsWith('Not checked'))).toEqual(['Not checked: no credentials. Missing secrets: DOMO_CLIENT_ID, DOMO_CLIENT_SECRET, EMARSYS_MERCHANT_ID, DOTDIGITAL_API_USER.']);
+    expect(lines.at(-1)).toBe('3 jobs: 0 with changes, 0 with errors, 1 unchanged, 2 not checked (no credentials)');
+    // Nothing a plan without credentials says reads as if nothing would be sent.
+    expect(lines.filter((l) => /^[ab] /.test(l))).toEqual(['a (EmarsysSalesWriteback): not checked: no credentials', 'b (DotdigitalContactsWriteback): not checked: no credentials']);
+  });
+
+  it('has no missing-secrets section when every plan was checked', () => {
+    expect(renderPlanText([plan({ rows: rows(1) })])).not.toContain('Not checked');
   });
 
   it('says when row policies hide rows from this client', () => {
@@ -182,9 +217,27 @@ describe('renderPlanMarkdown', () => {
   });
 
   it('shows offline reasons and holds as quotes, and an error in bold before the table', () => {
-    expect(md(plan({ mode: 'offline', offlineReason: 'DOMO_CLIENT_SECRET is not set' }))).toContain('### sales: planned offline\n\n> DOMO\\_CLIENT\\_SECRET is not set\n\n| field |');
+    expect(md(plan(offline(['DOMO_CLIENT_SECRET'])))).toContain(
+      '### sales: not checked: no credentials\n\n> DOMO\\_CLIENT\\_SECRET is not set: planned from the definition only, nothing was read from Domo or the destination\n\n| field |',
+    );
     expect(md(plan({ held: 'upload 1 of run r-1 is unknown' }))).toContain('\n> Held: upload 1 of run r-1 is unknown\n');
     expect(md(plan({ error: 'columns that cannot work: sku' }))).toContain('### sales: error\n\n**Error:** columns that cannot work: sku\n\n| field |');
+  });
+
+  it('says under the summary, as a warning, that the plan is not checked and which secrets are missing', () => {
+    const out = renderPlanMarkdown([plan({ name: 'a', ...offline(['DOMO_CLIENT_ID', 'EMARSYS_SALES_TOKEN'], { definition: 'changed' }) }), plan({ name: 'b', ...offline(['DOMO_CLIENT_ID']) })]);
+    expect(out.split('\n').slice(0, 9)).toEqual([
+      PLAN_MARKER,
+      '## Writeback plan',
+      '',
+      '2 jobs: 0 with changes, 0 with errors, 0 unchanged, 2 not checked (no credentials)',
+      '',
+      '> [!WARNING]',
+      '> **Not checked: no credentials.** Missing secrets: `DOMO_CLIENT_ID`, `EMARSYS_SALES_TOKEN`.',
+      '> Set them as repository secrets (Settings > Secrets and variables > Actions), or as environment variables to plan on your own machine. A pull request from a fork gets no secrets, so its plan stays unchecked until someone with access plans it.',
+      '',
+    ]);
+    expect(out.match(/^### .*$/gm)).toEqual(['### a: not checked: no credentials; definition changed since the last run', '### b: not checked: no credentials']);
   });
 
   it('escapes names and values, so a job or column cannot break the table or inject HTML', () => {

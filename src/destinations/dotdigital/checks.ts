@@ -1,8 +1,13 @@
-/** Meaning checks of a DotdigitalContactsWriteback that JSON Schema cannot express (run after the shared ones). */
+/**
+ * Meaning checks of a DotdigitalContactsWriteback (run after the shared ones): what JSON Schema cannot express
+ * (the operator's hosts), and precise messages for the rules schema.ts marks x-checked.
+ */
 import { get, isRecord, type Check } from '../../definitions/check.ts';
 import { HOSTS_RULE, isAllowedDotdigitalHost, isOperatorHost } from './hosts.ts';
 
-const DOTDIGITAL_FIELD_NAME = /^[A-Za-z0-9_-]+$/;
+/** The characters of a data field's name (the schema's propertyNames pattern adds the length). */
+export const DOTDIGITAL_FIELD_NAME_PATTERN = '^[A-Za-z0-9_-]+$';
+const DOTDIGITAL_FIELD_NAME = new RegExp(DOTDIGITAL_FIELD_NAME_PATTERN);
 export const DOTDIGITAL_RESERVED = ['email', 'id', 'contactid', 'notes', 'unsubscribed'];
 
 const dotdigitalFieldNames: Check = ({ value, report }) => {

@@ -1,9 +1,14 @@
-/** Meaning checks of an EmarsysSalesWriteback that JSON Schema cannot express (run after the shared ones). */
+/**
+ * Meaning checks of an EmarsysSalesWriteback (run after the shared ones): what JSON Schema cannot express
+ * (fields the mapping maps), and precise messages for the rules schema.ts marks x-checked.
+ */
 import { get, isRecord, type Check } from '../../definitions/check.ts';
 import { parseDuration } from '../../definitions/duration.ts';
 import { EMARSYS_STANDARD_FIELDS } from './spec.ts';
 
-const CUSTOM_PREFIX = /^[sift]_[A-Za-z0-9_]+$/;
+/** A custom field's name: its type prefix, then letters, digits or _ (also the schema's propertyNames pattern). */
+export const CUSTOM_FIELD_PATTERN = '^[sift]_[A-Za-z0-9_]+$';
+const CUSTOM_PREFIX = new RegExp(CUSTOM_FIELD_PATTERN);
 
 /** The Emarsys fields a (possibly ill-typed) mapping maps: the standard ones set, then the custom ones. */
 export function mappedSalesFields(mapping: Record<string, unknown>): string[] {
@@ -19,7 +24,7 @@ const emarsysCustomerOrEmail: Check = ({ value, report }) => {
   if (has('customer') && has('email')) {
     report(['spec', 'mapping', 'email'], 'spec.mapping: map either customer or email, not both (Emarsys identifies a buyer by one of them)');
   } else if (!has('customer') && !has('email')) {
-    report(['spec', 'mapping'], 'spec.mapping: map exactly one of customer (external id) or email');
+    report(['spec', 'mapping'], 'spec.mapping: map exactly one of customer (external id) or email', true);
   }
 };
 

@@ -1,0 +1,32 @@
+// The build stamp: a hash of every file under src/, written into dist/ by `npm run build`. bin/writeback.js
+// runs the build only when the stamp matches the sources beside it (an edited or newly checked-out tree runs
+// the sources through tsx instead); an installed package ships no src/ and always runs its build. File
+// contents decide, not file times, which git checkouts and npm tarballs do not keep.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+export const STAMP = join(root, 'dist', 'build-stamp.txt');
+export const SOURCES = join(root, 'src');
+
+export function sourcesHash() {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(SOURCES, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name))
+    .sort()) {
+    hash.update(`${file.slice(SOURCES.length)}\0`).update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** True when dist/ was built from exactly these sources, or when there are no sources (an installed package). */
+export function buildIsCurrent() {
+  if (!existsSync(STAMP)) return false;
+  if (!existsSync(SOURCES)) return true;
+  return readFileSync(STAMP, 'utf8').trim() === sourcesHash();
+}
+
+if (process.argv[2] === '--write') writeFileSync(STAMP, `${sourcesHash()}\n`);

@@ -1,0 +1,128 @@
+/**
+ * `writeback emulate --dataset ID=FILE.csv [--dataset ...] [--port N]`: the embedded emulators of Domo,
+ * Emarsys and Dotdigital on 127.0.0.1, serving the team's own CSV files as Domo DataSets and accepting
+ * the accounts the connectors in connectors/ name (src/demo/emulated-world.ts). Standard output carries
+ * only `export NAME=value` lines (the endpoints and an emulator-only value for every secret the
+ * definitions refer to), so it can be saved and sourced in another terminal, where `writeback plan` and
+ * `writeback reconcile` then talk to the emulators; everything for a person goes to standard error. It
+ * runs until the signal aborts (SIGINT or SIGTERM), then stops the emulators and returns 0.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { UsageError } from '../errors/index.ts';
+import { validateRepository } from '../definitions/validator.ts';
+import { startEmulatedWorld, type DataSetFile, type ExportedVariable } from '../demo/emulated-world.ts';
+import type { CommandIO } from './io.ts';
+
+export interface EmulateOptions {
+  /** `ID=FILE.csv`, as given (FILE relative to the working directory). */
+  datasets: string[];
+  /** Domo listens on this port, Emarsys on the next and Dotdigital on the one after (default: free ports). */
+  port?: number | string;
+  /** Aborted on SIGINT/SIGTERM: the emulators stop and the command returns 0. Without one it listens for the signals itself. */
+  signal?: AbortSignal;
+}
+
+/** How often what the emulators received is printed. */
+const ACTIVITY_MS = 200;
+
+/** The --dataset arguments as DataSet ids and files; a UsageError names the argument that is wrong. */
+export function parseDataSetArgs(args: readonly string[], cwd = process.cwd()): DataSetFile[] {
+  const seen = new Map<string, string>();
+  return args.map((arg) => {
+    const at = arg.indexOf('=');
+    const shape = 'write it as ID=FILE.csv: the DataSet id a connector reads (spec.source.domo.datasetId), =, then the CSV file';
+    if (at < 0) throw new UsageError(`--dataset "${arg}" has no "="; ${shape}`);
+    const id = arg.slice(0, at).trim();
+    const file = arg.slice(at + 1).trim();
+    if (!id) throw new UsageError(`--dataset "${arg}" has no DataSet id before "="; ${shape}`);
+    if (!file) throw new UsageError(`--dataset "${arg}" names no file after "="; ${shape}`);
+    if (/\.csv$/i.test(id) && !/\.csv$/i.test(file)) throw new UsageError(`--dataset "${arg}": the file comes after "=", the DataSet id before it (--dataset ${file}=${id})`);
+    if (/[\s\x00-\x1f\x7f]/.test(id)) throw new UsageError(`--dataset "${arg}": the DataSet id "${id}" holds a space or a control character; Domo ids do not (they look like 8f1c2b3a-1111-2222-3333-444455556666)`);
+    const other = seen.get(id);
+    if (other !== undefined) throw new UsageError(`--dataset ${id} is given twice (${other} and ${file}); give one CSV file per DataSet`);
+    seen.set(id, file);
+    return { id, file, path: resolve(cwd, file) };
+  });
+}
+
+function parsePort(port: number | string | undefined): number | undefined {
+  if (port === undefined || port === '') return undefined;
+  const value = Number(port);
+  if (!Number.isInteger(value) || value < 1 || value > 65533) throw new UsageError(`--port ${port}: give a port from 1 to 65533 (the emulators take it and the two after it)`);
+  return value;
+}
+
+/** NAME=value as a POSIX shell reads it: quoted when the value holds anything but plain characters. */
+export function exportLine({ name, value }: ExportedVariable): string {
+  const plain = /^[A-Za-z0-9_@%+=:,./-]+$/.test(value);
+  return `export ${name}=${plain ? value : `'${value.replace(/'/g, `'\\''`)}'`}`;
+}
+
+/** Resolves when the signal aborts (or, without one, at SIGINT or SIGTERM). */
+function stopped(signal: AbortSignal | undefined): { promise: Promise<void>; dispose(): void } {
+  if (signal) {
+    let done = () => {};
+    const promise = new Promise<void>((resolve) => {
+      done = resolve;
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return { promise, dispose: () => done() };
+  }
+  let onSignal = () => {};
+  const promise = new Promise<void>((resolve) => {
+    onSignal = () => resolve();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  return {
+    promise,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function emulateCommand(io: CommandIO, options: EmulateOptions): Promise<number> {
+  const datasets = parseDataSetArgs(options.datasets);
+  const port = parsePort(options.port);
+  if (!datasets.length) {
+    const ids = [...new Set(validateRepository(io.root, undefined, io.env).definitions.map((d) => d.definition.spec.source.domo.datasetId))];
+    const hint = ids.length ? ` (the connectors in connectors/ read ${ids.join(', ')})` : '';
+    throw new UsageError(`give at least one --dataset ID=FILE.csv: the DataSet id a connector reads and a CSV file whose first line names the columns${hint}`);
+  }
+  const stop = stopped(options.signal);
+  if (options.signal?.aborted) return 0;
+  const world = await startEmulatedWorld({ root: io.root, env: io.env, datasets, port });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    io.err('Emulated APIs on 127.0.0.1 (nothing leaves this machine; the credentials printed work only here):');
+    for (const line of world.description) io.err(`  ${line}`);
+    for (const note of world.notes) io.err(`note: ${note}`);
+    for (const variable of world.exports) io.out(exportLine(variable));
+
+    const here = relative(process.cwd(), io.root);
+    const rootArg = here === '' ? '' : ` --root ${isAbsolute(here) || here.startsWith('..') ? io.root : here}`;
+    io.err('');
+    io.err('Standard output holds the export lines that point the runner at these emulators. In another terminal:');
+    io.err('  source emulate.env          # having started this as: npx writeback emulate ... > emulate.env');
+    io.err(`  npx writeback plan${rootArg}`);
+    io.err(`  npx writeback reconcile --force${rootArg}   # writes state/ and reports/ as a real run does`);
+    io.err('Emulating until Ctrl-C (SIGINT or SIGTERM). What the emulators receive is shown here.');
+
+    timer = setInterval(() => {
+      for (const line of world.activity()) io.err(`  ${line}`);
+    }, ACTIVITY_MS);
+    await stop.promise;
+    clearInterval(timer);
+    timer = undefined;
+    for (const line of world.activity()) io.err(`  ${line}`);
+    io.err(`Stopping the emulators. ${world.summary()}.`);
+    return 0;
+  } finally {
+    if (timer) clearInterval(timer);
+    stop.dispose();
+    await world.stop();
+  }
+}

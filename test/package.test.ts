@@ -1,0 +1,68 @@
+/**
+ * The package a team installs: `npm pack`'s tarball, unpacked as npm installs it (no tsx, no sources), runs
+ * the compiled build, and `init`, `validate`, `--version`, help and the exports map work from it. npm test
+ * builds first; the tarball is packed without scripts so it holds that build.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = join(import.meta.dirname, '..');
+const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  bundleDependencies: string[];
+};
+
+let team: string;
+let files: string[];
+const writeback = (...args: string[]) => spawnSync(process.execPath, [join(team, 'node_modules', PKG.name, 'bin', 'writeback.js'), ...args], { cwd: team, encoding: 'utf8', env: { PATH: process.env.PATH } });
+
+beforeAll(() => {
+  const out = mkdtempSync(join(tmpdir(), 'writeback-pack-'));
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: REPO, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
+  files = packed!.files.map((f) => f.path);
+  // A team's repository with the package installed: unpacked into node_modules, its other dependencies beside it.
+  team = mkdtempSync(join(tmpdir(), 'writeback-team-'));
+  mkdirSync(join(team, '.git'));
+  const installed = join(team, 'node_modules', PKG.name);
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['xzf', join(out, packed!.filename), '-C', installed, '--strip-components=1']);
+  for (const dependency of Object.keys(PKG.dependencies).filter((d) => !PKG.bundleDependencies.includes(d))) {
+    mkdirSync(join(team, 'node_modules', dependency, '..'), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules', dependency), join(team, 'node_modules', dependency));
+  }
+}, 120_000);
+
+describe('the packed package', () => {
+  it('holds the build, the schema, the templates and the bundled dependencies, and no sources or tests', () => {
+    expect(files).toEqual(expect.arrayContaining(['bin/writeback.js', 'dist/cli.js', 'dist/index.d.ts', 'dist/build-stamp.txt', 'schemas/writeback.schema.json', 'templates/workflows/writeback-reconcile.yml']));
+    expect(files.some((f) => f.startsWith('node_modules/@octokit/rest/'))).toBe(true);
+    expect(files.filter((f) => /^(src|test|bench)\//.test(f))).toEqual([]);
+    expect(existsSync(join(team, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('runs from its build: --version, help, init, then validate passes', () => {
+    expect(writeback('--version')).toMatchObject({ status: 0, stdout: `${PKG.version}\n` });
+    expect(writeback('validate', '--help').stdout).toContain('Usage: writeback validate [options] [file...]');
+    const init = writeback('init');
+    expect(init.status).toBe(0);
+    expect(init.stdout).toContain('wrote     .github/workflows/writeback-reconcile.yml');
+    expect(writeback('validate')).toMatchObject({ status: 0, stdout: '2 definitions valid\n', stderr: '' });
+    // The examples' modeline and the editor settings point at a schema that is there.
+    expect(existsSync(join(team, 'node_modules', PKG.name, 'schemas', 'writeback.schema.json'))).toBe(true);
+  }, 60_000);
+
+  it('exports its interface and the schema by their documented names', () => {
+    const script = `
+      const api = await import(${JSON.stringify(PKG.name)});
+      const schema = import.meta.resolve(${JSON.stringify(`${PKG.name}/schemas/writeback.schema.json`)});
+      console.log(JSON.stringify({ register: typeof api.registerDestination, validate: typeof api.validateRepository, error: typeof api.WritebackError, schema: schema.endsWith('/schemas/writeback.schema.json') }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: team, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ register: 'function', validate: 'function', error: 'function', schema: true });
+  });
+});
