@@ -101,4 +101,22 @@ describe('GitHub workflows', () => {
     // Without --detailed-exitcode a plan exits 0 whatever it would send, 1 only on an error.
     expect(plan.run?.trim()).toBe('npx --no-install writeback plan --markdown --comment');
   });
+
+  it("the README's calls of the reusable workflows pass actionlint, grant what the called jobs use and pass every input", async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const callers = [...readme.matchAll(/^( *)```yaml\n\1# (\.github\/workflows\/\S+)\n([\s\S]*?)^\1```/gm)].map(([, indent, , body]) => body!.replace(new RegExp(`^${indent}`, 'gm'), ''));
+    expect(callers).toHaveLength(2);
+    const lint = await createLinter();
+    for (const caller of callers) {
+      expect(lint(caller, 'caller.yml').map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual([]);
+      const wf = parse(caller) as { permissions: Record<string, string>; jobs: Record<string, { uses: string; with?: Record<string, unknown>; secrets: string }> };
+      const [call] = Object.values(wf.jobs);
+      const called = `.github/workflows/${/workflows\/(\w+\.yml)@/.exec(call!.uses)![1]}`;
+      expect(call!.secrets).toBe('inherit');
+      for (const writes of Object.values(ALLOWED_WRITES[called]!)) for (const scope of writes) expect(wf.permissions[scope], `${called}: ${scope}`).toBe('write');
+      const inputs = (workflow(called).on.workflow_call as { inputs?: object } | null)?.inputs ?? {};
+      expect(Object.keys(call!.with ?? {}).sort()).toEqual(Object.keys(inputs).sort());
+    }
+  });
 });
+
