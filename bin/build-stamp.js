@@ -3,7 +3,7 @@
 // the sources through tsx instead); an installed package ships no src/ and always runs its build. File
 // contents decide, not file times, which git checkouts and npm tarballs do not keep.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,3 +30,5 @@ export function buildIsCurrent() {
 }
 
 if (process.argv[2] === '--write') writeFileSync(STAMP, `${sourcesHash()}\n`);
+// A build starts by removing the stamp, so an interrupted build never leaves a stamp over newer output.
+if (process.argv[2] === '--clear') rmSync(STAMP, { force: true });

@@ -100,7 +100,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   const out = io?.out ?? base.out;
   const err = io?.err ?? base.err;
   // Usage errors exit 2, except where 2 already means "changes pending".
-  const usageExit = argv.includes('--detailed-exitcode') ? 1 : 2;
+  const usageExit = argv.includes('plan') && argv.includes('--detailed-exitcode') ? 1 : 2;
   const { program, chosen } = buildProgram(version(), { out: (text) => out(text.trimEnd()), err: (text) => err(text.trimEnd()) });
   try {
     program.parse(argv, { from: 'user' });
@@ -110,7 +110,10 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
     return error.exitCode === 0 ? 0 : usageExit;
   }
   const run = chosen()!;
-  const root = resolve((run.options.root as string | undefined) ?? io?.root ?? base.root);
+  const env = io?.env ?? base.env;
+  // WRITEBACK_ROOT (set by `writeback emulate`'s exports) stands in for --root; emulate itself works on the repository.
+  const fromEnv = run.command === 'emulate' ? undefined : env.WRITEBACK_ROOT || undefined;
+  const root = resolve((run.options.root as string | undefined) ?? fromEnv ?? io?.root ?? base.root);
   const commandIO: CommandIO = { ...base, ...io, root };
   // Commands that change state stop cleanly on SIGINT/SIGTERM (in the real process only, not in tests).
   const stop = io ? undefined : STOPPABLE.has(run.command) ? stopOnSignals(commandIO.env, err) : run.command === 'emulate' ? untilSignal() : undefined;

@@ -145,3 +145,25 @@ describe('a closed pipe', () => {
     expect(run.status).toBe(1); // validate's own answer: the definitions are invalid
   }, 30_000);
 });
+
+describe('more command lines that are wrong (exit 2)', () => {
+  it('release without saying what arrived, and baseline or rename of a job that is not there', async () => {
+    const root = twoJobs();
+    const release = await runCli(['release', 'alpha'], { root });
+    expect(release.code).toBe(2);
+    expect(release.stderr).toContain('--delivered | --not-delivered');
+    expect((await runCli(['baseline', 'gamma'], { root })).code).toBe(2);
+    expect((await runCli(['rename', 'gamma', 'delta'], { root })).code).toBe(2);
+    // --detailed-exitcode changes the usage exit only for plan.
+    expect((await runCli(['validate', '--detailed-exitcode'], { root })).code).toBe(2);
+  });
+
+  it('suspended jobs are not due, so scheduled runs start nothing for them; named, they report themselves suspended', async () => {
+    const root = scratchRepo({ 'connectors/alpha.yaml': job('alpha').replace('spec:\n', 'spec:\n  suspend: true\n') });
+    expect(await runCli(['due', '--json', '--force'], { root })).toMatchObject({ code: 0, stdout: '[]' });
+    expect((await runCli(['due'], { root })).stdout).toBe('alpha: suspended (spec.suspend: true); not run');
+    const named = await runCli(['reconcile', 'alpha'], { root });
+    expect(named.code).toBe(0);
+    expect(named.stdout).toContain('alpha: suspended');
+  });
+});

@@ -206,8 +206,8 @@ describe('Emarsys uploads of unknown outcome hold the job', () => {
 
   it('release explains itself when used wrongly', async () => {
     const { code, stderr } = await runCli(['release', 'sales'], { root: world.root });
-    expect(code).toBe(1);
-    expect(stderr).toContain('usage: writeback release NAME --delivered | --not-delivered');
+    expect(code).toBe(2);
+    expect(stderr).toContain('say whether the destination received the held upload: writeback release NAME --delivered | --not-delivered');
   });
 });
 

@@ -4,7 +4,7 @@
  * CSV files are named with their file and line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -132,7 +132,7 @@ describe('writeback emulate, from another process', () => {
     expect(emulate.stderr()).toMatch(/ordered_at DATETIME, customer_id STRING, sku STRING, line_total DECIMAL, qty LONG, channel STRING/);
 
     const reconcile = async () => {
-      const run = cli(['reconcile', '--force', '--root', root], bareEnv(vars));
+      const run = cli(['reconcile', '--force'], bareEnv(vars)); // WRITEBACK_ROOT says where
       const code = await run.exit;
       return { code, stdout: run.stdout(), stderr: run.stderr() };
     };
@@ -141,6 +141,11 @@ describe('writeback emulate, from another process', () => {
     expect(first.stdout).toContain('shop-sales: succeeded: Sent 4 lines in 1 upload(s); 0 rows skipped, 0 rejected.');
     expect(first.stdout).toContain('members: succeeded: Imported 3 contacts in 1 file(s)');
     expect(first.code).toBe(0);
+
+    // The runs kept their state in the scratch copy, never in the repository's own state/.
+    expect(vars.WRITEBACK_ROOT).toBe(join(root, '.writeback', 'emulate'));
+    expect(existsSync(join(root, '.writeback', 'emulate', 'state', 'shop-sales.json'))).toBe(true);
+    expect(existsSync(join(root, 'state'))).toBe(false);
 
     const second = await reconcile();
     expect(second.stdout).toContain('shop-sales: succeeded: Nothing new to send: 4 rows read, 4 skipped, 0 rejected.');

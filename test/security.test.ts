@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -273,5 +273,29 @@ describe('GitHub API calls', () => {
     expect(stderr).toContain('created the plan comment on pull request #8');
     expect(seen).toContain('CONNECT github.example.test:80');
     expect(seen.filter((r) => !r.startsWith('CONNECT'))).toEqual(['GET github.example.test/api/v3/repos/acme/jobs/issues/8/comments?per_page=100', 'POST github.example.test/api/v3/repos/acme/jobs/issues/8/comments']);
+  });
+});
+
+describe('the emulators writeback emulate serves', () => {
+  it('answer only requests addressed to 127.0.0.1 or localhost (a DNS-rebinding page gets 421, no data)', async () => {
+    const { DomoEmulator } = await import('../src/emulators/domo.ts');
+    const domo = new DomoEmulator();
+    const url = new URL(await domo.start());
+    try {
+      const status = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: url.port, path: '/oauth/token?grant_type=client_credentials', headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject).end();
+        });
+      expect(await status('attacker.example')).toBe(421);
+      expect(await status(`attacker.example:${url.port}`)).toBe(421);
+      expect(await status(`127.0.0.1:${url.port}`)).not.toBe(421);
+      expect(await status(`localhost:${url.port}`)).not.toBe(421);
+    } finally {
+      await domo.stop();
+    }
   });
 });

@@ -10,12 +10,12 @@ export function dueCommand(io: CommandIO, options: { only: string[]; force: bool
   const { problems, due, notDue } = selectDue(io.root, options.only, options.force, new Date(), io.env);
   for (const p of problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   // Inside Actions the scheduled run fails on this job, annotated at the line that keeps a definition from loading.
-  if (insideActions(io.env)) for (const p of problems) io.err(errorAnnotation(p, io));
+  if (insideActions(io.env)) for (const p of problems) io.err(errorAnnotation({ ...p, title: 'writeback due: definition not loaded' }, io));
   const names = due.map((d) => d.metadata.name);
   if (options.json) io.out(JSON.stringify(names));
   else {
     for (const name of names) io.out(`${name}: due`);
-    for (const job of notDue) io.out(`${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}`);
+    for (const job of notDue) io.out(job.suspended ? `${job.name}: suspended (spec.suspend: true); not run` : `${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}`);
   }
   return problems.length ? 1 : 0;
 }

@@ -7,7 +7,9 @@
  * `writeback reconcile` then talk to the emulators; everything for a person goes to standard error. It
  * runs until the signal aborts (SIGINT or SIGTERM), then stops the emulators and returns 0.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CONNECTORS_DIR } from '../definitions/files.ts';
 import { UsageError } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { startEmulatedWorld, type DataSetFile, type ExportedVariable } from '../demo/emulated-world.ts';
@@ -20,6 +22,19 @@ export interface EmulateOptions {
   port?: number | string;
   /** Aborted on SIGINT/SIGTERM: the emulators stop and the command returns 0. Without one it listens for the signals itself. */
   signal?: AbortSignal;
+}
+
+/**
+ * Runs against the emulators keep their state and reports in a scratch copy, never in the repository's own
+ * state/: sample contacts recorded there as sent would never reach the real Dotdigital (changedOnly), and
+ * an emulated merchant would make the Emarsys job refuse its real account. The copy is made at start (and
+ * .writeback/ is ignored by git); WRITEBACK_ROOT points the commands of the other terminal at it.
+ */
+export function emulationWorkspace(root: string): string {
+  const scratch = join(root, '.writeback', 'emulate');
+  rmSync(scratch, { recursive: true, force: true });
+  if (existsSync(join(root, CONNECTORS_DIR))) cpSync(join(root, CONNECTORS_DIR), join(scratch, CONNECTORS_DIR), { recursive: true, dereference: true });
+  return scratch;
 }
 
 /** How often what the emulators received is printed. */
@@ -100,15 +115,15 @@ export async function emulateCommand(io: CommandIO, options: EmulateOptions): Pr
     io.err('Emulated APIs on 127.0.0.1 (nothing leaves this machine; the credentials printed work only here):');
     for (const line of world.description) io.err(`  ${line}`);
     for (const note of world.notes) io.err(`note: ${note}`);
-    for (const variable of world.exports) io.out(exportLine(variable));
+    const scratch = emulationWorkspace(io.root);
+    for (const variable of [...world.exports, { name: 'WRITEBACK_ROOT', value: scratch }]) io.out(exportLine(variable));
 
-    const here = relative(process.cwd(), io.root);
-    const rootArg = here === '' ? '' : ` --root ${isAbsolute(here) || here.startsWith('..') ? io.root : here}`;
     io.err('');
     io.err('Standard output holds the export lines that point the runner at these emulators. In another terminal:');
     io.err('  source emulate.env          # having started this as: npx writeback emulate ... > emulate.env');
-    io.err(`  npx writeback plan${rootArg}`);
-    io.err(`  npx writeback reconcile --force${rootArg}   # writes state/ and reports/ as a real run does`);
+    io.err('  npx writeback plan');
+    io.err('  npx writeback reconcile --force');
+    io.err(`WRITEBACK_ROOT makes them work on ${scratch}: a copy of connectors/ made now (restart emulate after editing them), where their state/ and reports/ go; the repository's own state/ is not touched.`);
     io.err('Emulating until Ctrl-C (SIGINT or SIGTERM). What the emulators receive is shown here.');
 
     timer = setInterval(() => {

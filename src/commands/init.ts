@@ -2,12 +2,26 @@
  * `writeback init [--force]`: sets a repository up to run Writeback (src/init/scaffold.ts says what it
  * writes). A file that exists is kept unless --force; .gitignore only gains the lines it lacks.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { UsageError } from '../errors/index.ts';
 import { packageInfo, scaffold, type PackageInfo } from '../init/scaffold.ts';
 import type { CommandIO } from './io.ts';
 
 type Outcome = 'wrote' | 'replaced' | 'kept' | 'extended' | 'unchanged';
+
+/**
+ * init runs in repositories someone else may have prepared: it writes only inside the repository, never
+ * through a symbolic link (a linked .github/ or README.md would make it write, or with --force overwrite,
+ * files elsewhere).
+ */
+function refuseLinksOut(root: string, path: string): void {
+  let existing = dirname(path);
+  while (!existsSync(existing)) existing = dirname(existing);
+  const inside = relative(realpathSync(root), realpathSync(existing));
+  if (inside.startsWith(`..${sep}`) || inside === '..') throw new UsageError(`${relative(root, existing)} links out of the repository: init writes only inside it; nothing was written there`);
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${relative(root, path)} is a symbolic link: init does not write through links; remove it or write the file yourself`);
+}
 
 function place(root: string, file: ReturnType<typeof scaffold>[number], force: boolean): { outcome: Outcome; detail?: string } {
   const path = join(root, file.path);
@@ -35,13 +49,19 @@ function setupNotes(root: string, pkg: PackageInfo): string[] {
   const notes: string[] = [];
   if (!existsSync(join(root, '.git'))) notes.push('this is not a git repository yet: run git init (the workflows commit state back to it)');
   const manifest = join(root, 'package.json');
-  const listed = existsSync(manifest)
-    ? (() => {
-        const json = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, Record<string, string> | undefined>;
-        return json.dependencies?.[pkg.name] ?? json.devDependencies?.[pkg.name];
-      })()
-    : undefined;
-  if (listed === undefined) notes.push(`package.json does not list ${pkg.name}: the workflows install it with npm ci, so run npm install --save-exact ${pkg.name}@${pkg.version}`);
+  let listed: string | undefined;
+  try {
+    const json = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, Record<string, string> | undefined>) : {};
+    listed = json.dependencies?.[pkg.name] ?? json.devDependencies?.[pkg.name];
+  } catch {
+    notes.push('package.json is not valid JSON: fix it, then npm install the package (the workflows run npm ci)');
+    return notes;
+  }
+  if (listed?.startsWith('file:')) {
+    const tarball = listed.slice('file:'.length);
+    const inside = !relative(root, resolve(root, tarball)).startsWith('..');
+    if (!inside) notes.push(`package.json installs ${pkg.name} from ${tarball}, outside this repository: npm ci on GitHub cannot find it; copy the tarball into the repository (say vendor/), commit it and npm install --save-exact ./vendor/<file>`);
+  } else if (listed === undefined) notes.push(`package.json does not list ${pkg.name}: the workflows install it with npm ci, so run npm install --save-exact ${pkg.name}@${pkg.version}`);
   else if (/^[\^~]/.test(listed)) notes.push(`package.json accepts ${pkg.name}@${listed}: pin it (npm install --save-exact ${pkg.name}@${pkg.version}) so every run uses the version you reviewed`);
   return notes;
 }
@@ -49,7 +69,9 @@ function setupNotes(root: string, pkg: PackageInfo): string[] {
 export function initCommand(io: CommandIO, options: { force: boolean }): number {
   const pkg = packageInfo();
   const kept: string[] = [];
-  for (const file of scaffold(pkg)) {
+  const files = scaffold(pkg);
+  for (const file of files) refuseLinksOut(io.root, join(io.root, file.path)); // before writing anything
+  for (const file of files) {
     const { outcome, detail } = place(io.root, file, options.force);
     if (outcome === 'kept') kept.push(file.path);
     io.out(`${outcome.padEnd(9)} ${file.path}${detail ? ` (added ${detail})` : outcome === 'kept' ? ' (exists and differs; --force replaces it)' : ''}`);

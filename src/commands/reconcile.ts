@@ -16,7 +16,7 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
   const result = await reconcile({ root: io.root, env: io.env, ...options, journal: github?.journal, log: io.out });
   for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);
-  for (const job of result.notDue) io.out(`${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}; use --force to run now`);
+  for (const job of result.notDue) io.out(job.suspended ? `${job.name}: suspended (spec.suspend: true); not run` : `${job.name}: not due${job.next ? ` (next ${job.next.toISOString()})` : ''}; use --force to run now`);
   for (const r of result.reports) {
     // Some messages already start with the job's name (a missing secret names its job): say it once.
     const message = r.message.startsWith(`${r.name}: `) ? r.message.slice(r.name.length + 2) : r.message;

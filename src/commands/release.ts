@@ -1,5 +1,5 @@
 /** `writeback release NAME --delivered|--not-delivered`: a person's decision about a held job. */
-import { UsageError, WritebackError } from '../errors/index.ts';
+import { UsageError } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { destinationFor, heldReason, loadState } from '../registry.ts';
 import { StateStore } from '../state/store.ts';
@@ -14,7 +14,7 @@ export interface ReleaseOptions {
 export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
   const { name } = options;
   if (!name || options.delivered === options.notDelivered) {
-    throw new WritebackError('usage: writeback release NAME --delivered | --not-delivered (say whether the destination received the held upload)');
+    throw new UsageError('say whether the destination received the held upload: writeback release NAME --delivered | --not-delivered');
   }
   const store = new StateStore(io.root, name);
   if (!store.exists() && !validateRepository(io.root, undefined, io.env).definitions.some((d) => d.definition.metadata.name === name)) {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { WritebackError } from '../errors/index.ts';
+import { UsageError, WritebackError } from '../errors/index.ts';
 import { listDefinitionFiles } from '../definitions/files.ts';
 import { fsyncDir } from '../state/durable.ts';
 import { StateStore } from '../state/store.ts';
@@ -17,14 +17,14 @@ const JOB_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export function renameCommand(io: CommandIO, options: { from?: string; to?: string }): number {
   const { from, to } = options;
   if (!from || !to || !JOB_NAME.test(from) || !JOB_NAME.test(to) || from === to) {
-    throw new WritebackError('usage: writeback rename OLD NEW (two different job names: lower-case letters, digits and -)');
+    throw new UsageError('writeback rename OLD NEW takes two different job names: lower-case letters, digits and -');
   }
   const jobs = new Set(listDefinitionFiles(io.root).map((file) => basename(file, extname(file))));
   if (jobs.has(from)) throw new WritebackError(`connectors/${from}.yaml still exists: rename it to connectors/${to}.yaml (and its metadata.name to ${to}) first, then move the state`);
-  if (!jobs.has(to)) throw new WritebackError(`there is no definition connectors/${to}.yaml: rename connectors/${from}.yaml to ${to}.yaml (and its metadata.name) first`);
+  if (!jobs.has(to)) throw new UsageError(`there is no definition connectors/${to}.yaml: rename connectors/${from}.yaml to ${to}.yaml (and its metadata.name) first`);
   const old = new StateStore(io.root, from);
   const renamed = new StateStore(io.root, to);
-  if (!old.exists()) throw new WritebackError(`state/${from}.json does not exist: there is no state to move`);
+  if (!old.exists()) throw new UsageError(`state/${from}.json does not exist: there is no state to move`);
   // Runs refused before the rename leave a state under the new name that sent nothing: that one may be replaced.
   const deliveries = (state: JobState) => destinationFor(state.kind)?.hasDeliveries?.(state) ?? (state.lastRun?.rows.sent ?? 0) > 0;
   if (renamed.exists() && deliveries(loadState(renamed, ''))) {

@@ -4,7 +4,6 @@
  * must accept (Domo clients, Emarsys merchants with their agreed column order, Dotdigital API users and
  * the data fields a job expects to exist) and gives every `{ secret: NAME }` an emulator-only value.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../errors/index.ts';
 import type { StringOrSecret } from '../definitions/types.ts';
@@ -174,14 +173,6 @@ function proxyExports(env: NodeJS.ProcessEnv): ExportedVariable[] {
   ];
 }
 
-/** The job states already in the repository (a reconcile against the emulators would change them). */
-function existingStates(root: string, definitions: Definition[]): string[] {
-  const dir = join(root, 'state');
-  if (!existsSync(dir)) return [];
-  const files = new Set(readdirSync(dir));
-  return definitions.map((d) => d.metadata.name).filter((name) => files.has(`${name}.json`));
-}
-
 export async function startEmulatedWorld(request: EmulateRequest): Promise<EmulatedWorld> {
   const { root, env } = request;
   const dataSets = request.datasets.map((d) => csvDataSet({ id: d.id, file: d.file, path: d.path }));
@@ -195,14 +186,6 @@ export async function startEmulatedWorld(request: EmulateRequest): Promise<Emula
   const accounts = accountsFor(definitions, secrets, notes);
   for (const definition of definitions) for (const name of secretNames(definition.spec, new Set())) secrets.value({ secret: name });
   matchNotes(definitions, dataSets, request.datasets, notes);
-  const states = existingStates(root, definitions);
-  if (states.length) {
-    notes.push(
-      `state/ already holds the state of ${states.join(', ')}: what it records as sent is not sent again (the emulators start empty), a reconcile here changes it, ` +
-        'and a state from the real accounts makes Emarsys jobs refuse to deliver to the emulated merchant (another account); try the emulators in a scratch copy (git worktree add ../writeback-emulate)',
-    );
-  }
-
   const emulators = await startEmulators({ ...accounts, dataSets, port: request.port });
   const secretExports = [...secrets.values].sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value }));
   const exports: ExportedVariable[] = [

@@ -21,6 +21,13 @@ export class EmulatorServer<F> {
 
   async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
+      // Only requests addressed to this machine by name: a web page that rebinds its own host name to
+      // 127.0.0.1 (DNS rebinding) must not read the sample data `writeback emulate` serves. Assumption of
+      // ours, not vendor behaviour: the vendors' own hosts are not reachable here at all.
+      if (!this.acceptsHost(req.headers.host)) {
+        res.writeHead(421, { 'content-type': 'text/plain' }).end('emulator: requests must address 127.0.0.1 or localhost');
+        return;
+      }
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers });
       Promise.resolve(this.handler(req, res, url)).catch((error: unknown) => {
@@ -42,6 +49,11 @@ export class EmulatorServer<F> {
     });
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
+  }
+
+  private acceptsHost(host: string | undefined): boolean {
+    const port = (this.server?.address() as AddressInfo | null)?.port;
+    return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import type { Octokit } from '@octokit/rest';
 import { escapeMarkdown } from '../reports/markdown.ts';
 import type { RunReport } from '../reports/run-report.ts';
 import type { RepoTarget } from './client.ts';
+import { CREATE_ONCE, retryRelisting } from './create-once.ts';
 
 export const ALERT_LABEL = 'writeback-alert';
 const titlePrefix = (name: string) => `writeback: ${name} `;
@@ -26,22 +27,27 @@ export function alertBody(report: RunReport, runUrl?: string): string {
     .join('\n');
 }
 
-export async function syncAlert(octokit: Octokit, target: RepoTarget, report: RunReport, runUrl?: string): Promise<'opened' | 'updated' | 'closed' | 'none'> {
+/** Opens, updates or closes the job's alert issue (retried as a whole: see create-once.ts). */
+export function syncAlert(octokit: Octokit, target: RepoTarget, report: RunReport, runUrl?: string): Promise<'opened' | 'updated' | 'closed' | 'none'> {
+  return retryRelisting(() => syncAlertOnce(octokit, target, report, runUrl));
+}
+
+async function syncAlertOnce(octokit: Octokit, target: RepoTarget, report: RunReport, runUrl?: string): Promise<'opened' | 'updated' | 'closed' | 'none'> {
   const { owner, repo } = target;
   const open = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo, state: 'open', labels: ALERT_LABEL, per_page: 100 });
   const existing = open.find((issue) => issue.title.startsWith(titlePrefix(report.name)) && !issue.pull_request);
   const bad = report.status === 'failed' || report.status === 'held';
   if (bad && existing) {
-    await octokit.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: alertBody(report, runUrl) });
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: alertBody(report, runUrl), ...CREATE_ONCE });
     if (existing.title !== alertTitle(report)) await octokit.rest.issues.update({ owner, repo, issue_number: existing.number, title: alertTitle(report) });
     return 'updated';
   }
   if (bad) {
-    await octokit.rest.issues.create({ owner, repo, title: alertTitle(report), labels: [ALERT_LABEL], body: alertBody(report, runUrl) });
+    await octokit.rest.issues.create({ owner, repo, title: alertTitle(report), labels: [ALERT_LABEL], body: alertBody(report, runUrl), ...CREATE_ONCE });
     return 'opened';
   }
   if (report.status === 'succeeded' && existing) {
-    await octokit.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: `Recovered: run \`${report.runId}\` succeeded (${report.rows.sent} lines sent). Closing.` });
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: `Recovered: run \`${report.runId}\` succeeded (${report.rows.sent} lines sent). Closing.`, ...CREATE_ONCE });
     await octokit.rest.issues.update({ owner, repo, issue_number: existing.number, state: 'closed', state_reason: 'completed' });
     return 'closed';
   }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Octokit } from '@octokit/rest';
 import type { RepoTarget } from './client.ts';
+import { CREATE_ONCE, retryRelisting } from './create-once.ts';
 
 /** GitHub refuses comment bodies over 65,536 characters. */
 export const COMMENT_LIMIT = 65_536;
@@ -34,7 +35,11 @@ export const commentAuthor = (env: NodeJS.ProcessEnv) => env.WRITEBACK_COMMENT_A
  * Updates the plan comment in place, or creates it. Only a comment the workflow itself wrote counts: anyone
  * can write the marker into a comment of theirs, and the workflow must not edit other people's words.
  */
-export async function upsertComment(octokit: Octokit, target: RepoTarget, issueNumber: number, marker: string, body: string, author = 'github-actions[bot]'): Promise<'created' | 'updated'> {
+export function upsertComment(octokit: Octokit, target: RepoTarget, issueNumber: number, marker: string, body: string, author = 'github-actions[bot]'): Promise<'created' | 'updated'> {
+  return retryRelisting(() => upsertCommentOnce(octokit, target, issueNumber, marker, body, author));
+}
+
+async function upsertCommentOnce(octokit: Octokit, target: RepoTarget, issueNumber: number, marker: string, body: string, author: string): Promise<'created' | 'updated'> {
   const { owner, repo } = target;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
   const mine = comments.find((c) => c.user?.login === author && c.body?.includes(marker));
@@ -43,6 +48,6 @@ export async function upsertComment(octokit: Octokit, target: RepoTarget, issueN
     await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body: text });
     return 'updated';
   }
-  await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: text });
+  await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: text, ...CREATE_ONCE });
   return 'created';
 }

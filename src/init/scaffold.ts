@@ -34,8 +34,8 @@ export function exampleConnector(text: string, pkg: PackageInfo): string {
   const spec = doc.get('spec') as YAMLMap;
   const suspend = doc.createPair('suspend', true);
   (suspend.key as { commentBefore?: string }).commentBefore =
-    ' An example: suspended, so nothing runs or alerts. Point it at your DataSet and fields, set its secrets\n' +
-    ' (README, "Secrets"), check it with npx writeback validate and plan, then delete this line.';
+    ' An example: suspended, so nothing runs or alerts. Point it at your DataSet and fields, store its\n' +
+    ' secrets (see README.md), check it with npx writeback validate and plan, then delete this line.';
   spec.items.unshift(suspend);
   return doc.toString({ lineWidth: 0 });
 }
@@ -57,8 +57,11 @@ const workflow = (name: WorkflowName, pkg: PackageInfo): ScaffoldFile => ({
   content: `# Written by writeback init (${pkg.name} ${pkg.version}).\n${workflowTemplate(name)}`,
 });
 
-/** Never commit what a run leaves for a moment, or a lock: a committed lock would stop every fresh checkout's runs. */
-const IGNORED = ['node_modules/', '.writeback/', 'state/*.lock', 'state/*.lock.*', '*.tmp-[0-9]*'];
+/**
+ * Never commit what a run leaves for a moment, or a lock (a committed lock would stop every fresh checkout's
+ * runs), or what `writeback emulate` prints and writes (dummy credentials, the scratch copy in .writeback/).
+ */
+const IGNORED = ['node_modules/', '.writeback/', 'state/*.lock', 'state/*.lock.*', '*.tmp-[0-9]*', 'emulate.env'];
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 

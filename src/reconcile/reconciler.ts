@@ -37,7 +37,8 @@ export interface ReconcileResult {
   problems: Problem[];
   reports: RunReport[];
   /** Jobs that were not due, with when they are. */
-  notDue: { name: string; next?: Date }[];
+  /** Jobs left for later: not due by their schedule, or suspended (never run unless named). */
+  notDue: { name: string; next?: Date; suspended?: boolean }[];
 }
 
 function errorInfo(error: unknown): RunReport['error'] {
@@ -57,6 +58,12 @@ export function selectDue(root: string, only: string[], force: boolean, now: Dat
   for (const { definition } of definitions) {
     const name = definition.metadata.name;
     if (only.length && !only.includes(name)) continue;
+    // A suspended job runs (to report itself suspended) only when named: at every tick it would start a
+    // workflow job, write a report and make a commit for nothing.
+    if (definition.spec.suspend && !only.includes(name)) {
+      notDue.push({ name, suspended: true });
+      continue;
+    }
     let lastRun: string | undefined;
     try {
       lastRun = new StateStore(root, name).load(definition.kind).lastRun?.startedAt;
@@ -65,7 +72,7 @@ export function selectDue(root: string, only: string[], force: boolean, now: Dat
       due.push(definition);
       continue;
     }
-    // Suspended and held jobs report on their own schedule too, not at every tick.
+    // Held jobs report on their own schedule too, not at every tick.
     const decision = isDue(definition.spec.schedule, lastRun, now);
     if (decision.warning) warnings.set(name, decision.warning);
     if (force || decision.due) due.push(definition);

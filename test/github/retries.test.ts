@@ -161,3 +161,28 @@ describe('pacing of writes', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
+
+describe('creating issues and comments (not idempotent)', () => {
+  const report = { name: 'sales', runId: 'r1', status: 'failed', message: 'boom', rows: { read: 1, sent: 0, rejected: 0, skipped: 0 } } as unknown as import('../../src/reports/run-report.ts').RunReport;
+
+  it('a 502 after GitHub may have opened the alert issue: listed again, never opened twice', async () => {
+    const { syncAlert } = await import('../../src/github/alerts.ts');
+    nock(API)
+      .get(`${repo}/issues`).query(true).reply(200, [])
+      .post(`${repo}/issues`).once().reply(502, { message: 'Bad Gateway' })
+      // GitHub did create it: the second look finds it, and the alert becomes a comment on it.
+      .get(`${repo}/issues`).query(true).reply(200, [{ number: 7, title: 'writeback: sales failed' }])
+      .post(`${repo}/issues/7/comments`).reply(201, { id: 1 });
+    expect(await syncAlert(client(), target, report)).toBe('updated');
+  });
+
+  it('a 502 on the plan comment: listed again, commented once', async () => {
+    const { upsertComment } = await import('../../src/github/pr-comment.ts');
+    nock(API)
+      .get(`${repo}/issues/3/comments`).query(true).reply(200, [])
+      .post(`${repo}/issues/3/comments`).reply(502, { message: 'Bad Gateway' })
+      .get(`${repo}/issues/3/comments`).query(true).reply(200, [{ id: 9, user: { login: 'github-actions[bot]' }, body: '<!-- m --> plan' }])
+      .patch(`${repo}/issues/comments/9`).reply(200, {});
+    expect(await upsertComment(client(), target, 3, '<!-- m -->', 'plan')).toBe('updated');
+  });
+});
