@@ -1,3 +1,4 @@
+import { deliveryBranchRefusal } from '../github/delivery-branch.ts';
 import { githubSession } from '../reconcile/github-session.ts';
 import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
@@ -12,6 +13,11 @@ export interface ReconcileCommandOptions {
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */
 export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions): Promise<number> {
+  const refusal = options.dryRun ? undefined : deliveryBranchRefusal(io.env);
+  if (refusal) {
+    io.out(`writeback reconcile: ${refusal}. Running as a dry run: nothing is sent and no state changes. Start it on that branch to deliver.`);
+    options = { ...options, dryRun: true };
+  }
   const github = githubSession(io.root, io.env, options.dryRun, io.out);
   const result = await reconcile({ root: io.root, env: io.env, ...options, journal: github?.journal, log: io.out });
   for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
