@@ -102,6 +102,11 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   // Usage errors exit 2, except where 2 already means "changes pending".
   const usageExit = argv.includes('plan') && argv.includes('--detailed-exitcode') ? 1 : 2;
   const { program, chosen } = buildProgram(version(), { out: (text) => out(text.trimEnd()), err: (text) => err(text.trimEnd()) });
+  // commander shows the whole help for `help NOSUCH`; say what is wrong instead.
+  if (argv[0] === 'help' && argv[1] && !program.commands.some((c) => c.name() === argv[1])) {
+    err(`error: unknown command '${argv[1]}' (writeback --help lists the commands)`);
+    return 2;
+  }
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

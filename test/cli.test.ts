@@ -54,6 +54,7 @@ describe('a wrong command line exits 2 and says what is wrong', () => {
     [['dashboard', 'now'], 'too many arguments'],
     [['rename', 'old'], "missing required argument 'new'"],
     [['deploy'], "unknown command 'deploy'"],
+    [['help', 'deploy'], "unknown command 'deploy'"],
     [['plan', '--json', '--markdown'], 'cannot be used with'],
     [['release', 'sales', '--delivered', '--not-delivered'], 'cannot be used with'],
   ])('%j', async (args, message) => {
