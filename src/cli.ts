@@ -100,7 +100,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   const out = io?.out ?? base.out;
   const err = io?.err ?? base.err;
   // Usage errors exit 2, except where 2 already means "changes pending".
-  const usageExit = argv.includes('plan') && argv.includes('--detailed-exitcode') ? 1 : 2;
+  const usageExit = argv.find((word) => !word.startsWith('-')) === 'plan' && argv.includes('--detailed-exitcode') ? 1 : 2;
   const { program, chosen } = buildProgram(version(), { out: (text) => out(text.trimEnd()), err: (text) => err(text.trimEnd()) });
   // commander shows the whole help for `help NOSUCH`; say what is wrong instead.
   if (argv[0] === 'help' && argv[1] && !program.commands.some((c) => c.name() === argv[1])) {
@@ -120,6 +120,7 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   const fromEnv = run.command === 'emulate' ? undefined : env.WRITEBACK_ROOT || undefined;
   const root = resolve((run.options.root as string | undefined) ?? fromEnv ?? io?.root ?? base.root);
   const commandIO: CommandIO = { ...base, ...io, root };
+  if (fromEnv && run.options.root === undefined) err(`writeback: working on ${root} (WRITEBACK_ROOT, as writeback emulate exported it; unset it to work on the repository)`);
   // Commands that change state stop cleanly on SIGINT/SIGTERM (in the real process only, not in tests).
   const stop = io ? undefined : STOPPABLE.has(run.command) ? stopOnSignals(commandIO.env, err) : run.command === 'emulate' ? untilSignal() : undefined;
   try {

@@ -137,7 +137,7 @@ describe('writeback emulate, from another process', () => {
       return { code, stdout: run.stdout(), stderr: run.stderr() };
     };
     const first = await reconcile();
-    expect(first.stderr).toBe('');
+    expect(first.stderr).toBe(`writeback: working on ${join(root, '.writeback', 'emulate')} (WRITEBACK_ROOT, as writeback emulate exported it; unset it to work on the repository)\n`);
     expect(first.stdout).toContain('shop-sales: succeeded: Sent 4 lines in 1 upload(s); 0 rows skipped, 0 rejected.');
     expect(first.stdout).toContain('members: succeeded: Imported 3 contacts in 1 file(s)');
     expect(first.code).toBe(0);

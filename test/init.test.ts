@@ -103,9 +103,14 @@ describe('writeback init', () => {
     symlinkSync(outside, join(linkedDir, '.github'));
     const dir = await runCli(['init'], { root: linkedDir });
     expect(dir.code).toBe(2);
-    expect(dir.stderr).toContain('.github links out of the repository');
+    expect(dir.stderr).toContain('.github is a symbolic link');
     expect(readdirSync(outside)).toEqual(['victim.txt']);
     expect(existsSync(join(linkedDir, 'connectors'))).toBe(false); // checked before anything was written
+
+    const dangling = emptyRepo();
+    symlinkSync(join(outside, 'missing'), join(dangling, '.vscode'));
+    expect((await runCli(['init'], { root: dangling })).stderr).toContain('.vscode is a symbolic link');
+    expect(existsSync(join(dangling, 'connectors'))).toBe(false);
 
     const linkedFile = emptyRepo();
     symlinkSync(join(outside, 'victim.txt'), join(linkedFile, 'README.md'));

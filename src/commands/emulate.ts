@@ -7,7 +7,7 @@
  * `writeback reconcile` then talk to the emulators; everything for a person goes to standard error. It
  * runs until the signal aborts (SIGINT or SIGTERM), then stops the emulators and returns 0.
  */
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONNECTORS_DIR } from '../definitions/files.ts';
 import { UsageError } from '../errors/index.ts';
@@ -32,6 +32,9 @@ export interface EmulateOptions {
  */
 export function emulationWorkspace(root: string): string {
   const scratch = join(root, '.writeback', 'emulate');
+  for (const dir of [join(root, '.writeback'), scratch]) {
+    if (lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${dir} is a symbolic link: emulate keeps its scratch copy in .writeback/emulate/ and replaces it at each start, so it must be a real directory`);
+  }
   rmSync(scratch, { recursive: true, force: true });
   if (existsSync(join(root, CONNECTORS_DIR))) cpSync(join(root, CONNECTORS_DIR), join(scratch, CONNECTORS_DIR), { recursive: true, dereference: true });
   return scratch;

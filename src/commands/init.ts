@@ -2,7 +2,7 @@
  * `writeback init [--force]`: sets a repository up to run Writeback (src/init/scaffold.ts says what it
  * writes). A file that exists is kept unless --force; .gitignore only gains the lines it lacks.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors/index.ts';
 import { packageInfo, scaffold, type PackageInfo } from '../init/scaffold.ts';
@@ -16,11 +16,13 @@ type Outcome = 'wrote' | 'replaced' | 'kept' | 'extended' | 'unchanged';
  * files elsewhere).
  */
 function refuseLinksOut(root: string, path: string): void {
-  let existing = dirname(path);
-  while (!existsSync(existing)) existing = dirname(existing);
-  const inside = relative(realpathSync(root), realpathSync(existing));
-  if (inside.startsWith(`..${sep}`) || inside === '..') throw new UsageError(`${relative(root, existing)} links out of the repository: init writes only inside it; nothing was written there`);
-  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`${relative(root, path)} is a symbolic link: init does not write through links; remove it or write the file yourself`);
+  const parts = relative(root, path).split(sep);
+  for (let i = 1; i <= parts.length; i++) {
+    const component = parts.slice(0, i).join(sep);
+    if (lstatSync(join(root, component), { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new UsageError(`${component} is a symbolic link: init writes only real files and directories inside the repository, never through a link; nothing was written`);
+    }
+  }
 }
 
 function place(root: string, file: ReturnType<typeof scaffold>[number], force: boolean): { outcome: Outcome; detail?: string } {

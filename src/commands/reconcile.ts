@@ -1,3 +1,4 @@
+import { runWarning } from '../github/annotations.ts';
 import { deliveryBranchRefusal } from '../github/delivery-branch.ts';
 import { githubSession } from '../reconcile/github-session.ts';
 import { publish } from '../reconcile/publish.ts';
@@ -15,7 +16,9 @@ export interface ReconcileCommandOptions {
 export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions): Promise<number> {
   const refusal = options.dryRun ? undefined : deliveryBranchRefusal(io.env);
   if (refusal) {
-    io.out(`writeback reconcile: ${refusal}. Running as a dry run: nothing is sent and no state changes. Start it on that branch to deliver.`);
+    const message = `${refusal}. Running as a dry run: nothing is sent and no state changes. Start it on that branch to deliver.`;
+    io.out(`writeback reconcile: ${message}`);
+    io.out(runWarning('writeback reconcile: dry run', message)); // a green run must not look like a delivery
     options = { ...options, dryRun: true };
   }
   const github = githubSession(io.root, io.env, options.dryRun, io.out);

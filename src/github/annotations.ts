@@ -98,6 +98,11 @@ export function noticeAnnotation(a: Annotation, place?: AnnotationPlace): string
   return annotation('notice', a, NOTICE_TITLE, place);
 }
 
+/** `::warning title=...::message`, about the run rather than a line of a file (shown on the run's summary page). */
+export function runWarning(title: string, message: string): string {
+  return issue(`::warning title=${escapeProperty(title)}::${escapeData(message)}`);
+}
+
 /** Hides a value from every later line of the job's log. */
 export function addMask(value: string): string {
   return issue(`::add-mask::${escapeData(value)}`);

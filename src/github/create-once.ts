@@ -7,15 +7,17 @@ export const CREATE_ONCE = { request: { retries: 0 } } as const;
 
 const TRIES = 3;
 
+/** A GitHub answer of 5xx (Octokit reports a network failure as 500); not a bug of ours, not a refusal. */
 const transient = (error: unknown) => {
-  const status = (error as { status?: number }).status;
-  return status === undefined || status >= 500; // Octokit reports a network failure as 500
+  const { name, status } = error as { name?: string; status?: number };
+  return name === 'HttpError' && typeof status === 'number' && status >= 500;
 };
 
-export async function retryRelisting<T>(operation: () => Promise<T>, pauseMs = 500): Promise<T> {
+/** `again` is true on a retry: the operation then checks what an earlier try may have written. */
+export async function retryRelisting<T>(operation: (again: boolean) => Promise<T>, pauseMs = 500): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await operation();
+      return await operation(attempt > 1);
     } catch (error) {
       if (attempt === TRIES || !transient(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, pauseMs * attempt));

@@ -7,7 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { insideActions } from './annotations.ts';
 
-/** The repository's default branch, from the event that started the workflow (schedule and dispatch events carry it). */
+/**
+ * The repository's default branch, from the event that started the workflow: workflow_dispatch and push
+ * events carry `repository.default_branch`; schedule events do not, but GitHub runs schedules only on the
+ * default branch, so a run without it is let through.
+ */
 function defaultBranch(env: NodeJS.ProcessEnv): string | undefined {
   if (!env.GITHUB_EVENT_PATH) return undefined;
   try {
@@ -22,7 +26,7 @@ function defaultBranch(env: NodeJS.ProcessEnv): string | undefined {
 export function deliveryBranchRefusal(env: NodeJS.ProcessEnv): string | undefined {
   if (!insideActions(env)) return undefined;
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME;
-  const named = env.WRITEBACK_DELIVERY_BRANCH?.trim();
+  const named = env.WRITEBACK_DELIVERY_BRANCH?.trim().replace(/^refs\/heads\//, '');
   const allowed = named || defaultBranch(env);
   if (!branch || !allowed || branch === allowed) return undefined;
   const which = named ? 'WRITEBACK_DELIVERY_BRANCH' : "the repository's default branch";

@@ -5,6 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deliveryBranchRefusal } from '../../src/github/delivery-branch.ts';
 import { actionsEnv } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/repo.ts';
 import { COLUMNS, DATASET_ID, lines, useWorld } from '../helpers/world.ts';
@@ -36,4 +37,22 @@ describe('deliveries come from one branch', () => {
     expect(elsewhere.stdout).toContain('deliveries come only from production (WRITEBACK_DELIVERY_BRANCH)');
     expect(world.emarsys.accepted).toHaveLength(0);
   });
+
+  it('the refusal is a warning on the run page too, and the dashboard is not committed there either', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(5) });
+    const run = await runCli(['reconcile', '--force'], { root: world.root, env: onBranch('old') });
+    expect(run.stdout).toMatch(/^::warning title=writeback reconcile%3A dry run::this run is on branch old/m);
+    const dashboard = await runCli(['dashboard'], { root: world.root, env: onBranch('old') });
+    expect(dashboard).toMatchObject({ code: 0 });
+    expect(dashboard.stdout).toContain('reports/README.md is not rewritten or committed here');
+    expect(existsSync(join(world.root, 'reports', 'README.md'))).toBe(false);
+  });
+
+  it('WRITEBACK_DELIVERY_BRANCH may be written as a ref; outside Actions nothing is gated', () => {
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_REF_NAME: 'main' };
+    expect(deliveryBranchRefusal({ ...env, WRITEBACK_DELIVERY_BRANCH: 'refs/heads/main' })).toBeUndefined();
+    expect(deliveryBranchRefusal({ ...env, WRITEBACK_DELIVERY_BRANCH: 'production' })).toContain('deliveries come only from production');
+    expect(deliveryBranchRefusal({ GITHUB_REF_NAME: 'main', WRITEBACK_DELIVERY_BRANCH: 'production' })).toBeUndefined();
+  });
 });
+

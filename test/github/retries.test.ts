@@ -165,14 +165,24 @@ describe('pacing of writes', () => {
 describe('creating issues and comments (not idempotent)', () => {
   const report = { name: 'sales', runId: 'r1', status: 'failed', message: 'boom', rows: { read: 1, sent: 0, rejected: 0, skipped: 0 } } as unknown as import('../../src/reports/run-report.ts').RunReport;
 
-  it('a 502 after GitHub may have opened the alert issue: listed again, never opened twice', async () => {
+  it('a 502 after GitHub opened the alert issue: listed again, found by its run marker, nothing posted twice', async () => {
     const { syncAlert } = await import('../../src/github/alerts.ts');
     nock(API)
       .get(`${repo}/issues`).query(true).reply(200, [])
       .post(`${repo}/issues`).once().reply(502, { message: 'Bad Gateway' })
-      // GitHub did create it: the second look finds it, and the alert becomes a comment on it.
-      .get(`${repo}/issues`).query(true).reply(200, [{ number: 7, title: 'writeback: sales failed' }])
-      .post(`${repo}/issues/7/comments`).reply(201, { id: 1 });
+      // GitHub did create it: the second look finds it, with this run's marker in its body.
+      .get(`${repo}/issues`).query(true).reply(200, [{ number: 7, title: 'writeback: sales failed', body: 'sales failed\n\n<!-- writeback-run r1 -->' }]);
+    expect(await syncAlert(client(), target, report)).toBe('updated');
+  });
+
+  it('a 502 after GitHub took the comment on an open alert issue: the retry finds the comment and posts nothing more', async () => {
+    const { syncAlert } = await import('../../src/github/alerts.ts');
+    const issue = { number: 7, title: 'writeback: sales failed', body: 'an earlier run' };
+    nock(API)
+      .get(`${repo}/issues`).query(true).reply(200, [issue])
+      .post(`${repo}/issues/7/comments`).once().reply(502, { message: 'Bad Gateway' })
+      .get(`${repo}/issues`).query(true).reply(200, [issue])
+      .get(`${repo}/issues/7/comments`).query(true).reply(200, [{ id: 3, body: 'sales failed\n\n<!-- writeback-run r1 -->' }]);
     expect(await syncAlert(client(), target, report)).toBe('updated');
   });
 
