@@ -14,7 +14,7 @@ const PKG = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
   name: string;
   version: string;
   dependencies: Record<string, string>;
-  bundleDependencies: string[];
+  overrides: Record<string, string>;
 };
 
 let team: string;
@@ -31,18 +31,26 @@ beforeAll(() => {
   const installed = join(team, 'node_modules', PKG.name);
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['xzf', join(out, packed!.filename), '-C', installed, '--strip-components=1']);
-  for (const dependency of Object.keys(PKG.dependencies).filter((d) => !PKG.bundleDependencies.includes(d))) {
+  for (const dependency of Object.keys(PKG.dependencies)) {
     mkdirSync(join(team, 'node_modules', dependency, '..'), { recursive: true });
     symlinkSync(join(REPO, 'node_modules', dependency), join(team, 'node_modules', dependency));
   }
 }, 120_000);
 
 describe('the packed package', () => {
-  it('holds the build, the schema, the templates and the bundled dependencies, and no sources or tests', () => {
+  it('holds the build, the schema and the templates, and no sources, tests or dependencies', () => {
     expect(files).toEqual(expect.arrayContaining(['bin/writeback.js', 'dist/cli.js', 'dist/index.d.ts', 'dist/build-stamp.txt', 'schemas/writeback.schema.json', 'templates/workflows/writeback-reconcile.yml']));
-    expect(files.some((f) => f.startsWith('node_modules/@octokit/rest/'))).toBe(true);
+    expect(files.filter((f) => f.startsWith('node_modules/'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench)\//.test(f))).toEqual([]);
     expect(existsSync(join(team, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('pins, as its own exact dependencies, the Octokit releases that support Node 20 (an install places them, and Octokit reuses them)', () => {
+    // Octokit's newest releases pull in content-type 3, which declares Node >= 22 (EBADENGINE on Node 20).
+    for (const [name, version] of Object.entries(PKG.overrides)) expect(PKG.dependencies[name], name).toBe(version);
+    const request = JSON.parse(readFileSync(join(REPO, 'node_modules', '@octokit', 'request', 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+    expect(request.version).toBe(PKG.dependencies['@octokit/request']);
+    expect(request.dependencies['content-type']).toMatch(/^\^2\./);
   });
 
   it('runs from its build: --version, help, init, then validate passes', () => {
