@@ -6,7 +6,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
-import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { WritebackError } from '../errors/index.ts';
 import { httpSettings } from '../settings.ts';
 import { insideActions, workflowSafe } from './annotations.ts';
@@ -50,8 +50,13 @@ function githubFetch(env: NodeJS.ProcessEnv): typeof fetch | undefined {
   const httpsProxy = proxyVariable(env, 'HTTPS_PROXY');
   const httpProxy = proxyVariable(env, 'HTTP_PROXY');
   if (!httpsProxy && !httpProxy) return undefined;
-  const dispatcher = new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: proxyVariable(env, 'NO_PROXY') });
-  return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
+  let dispatcher: Dispatcher | undefined;
+  // undici loads at the first call, as for the vendor calls (src/http/client.ts).
+  return (async (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => {
+    const { EnvHttpProxyAgent, fetch } = await import('undici');
+    dispatcher ??= new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: proxyVariable(env, 'NO_PROXY') });
+    return fetch(input, { ...init, dispatcher });
+  }) as unknown as typeof fetch;
 }
 
 type Headers = Record<string, string | number | undefined>;

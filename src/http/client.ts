@@ -4,7 +4,7 @@
  */
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { HttpError } from '../errors/index.ts';
 import type { Redactor } from './redact.ts';
 import { backoffMs, isNetworkError, isRetryableStatus, MAX_TRIES, rateLimitWaitMs, sleep } from './retry.ts';
@@ -34,10 +34,18 @@ export interface HttpRequest {
 
 export type HttpResponse = Dispatcher.ResponseData;
 
+/**
+ * undici loads on the first request: validate, status and due send none, and loading it took 0.15-0.2 s and
+ * 20 MB at every start of those commands.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
+
 const dispatchers = new Map<number, Dispatcher>();
 
 /** One proxy-aware connection pool per timeout setting, shared by every client. */
-function dispatcherFor(timeoutMs: number): Dispatcher {
+async function dispatcherFor(timeoutMs: number): Promise<Dispatcher> {
+  const { EnvHttpProxyAgent } = await loadUndici();
   let dispatcher = dispatchers.get(timeoutMs);
   if (!dispatcher) {
     dispatcher = new EnvHttpProxyAgent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) });
@@ -52,7 +60,7 @@ export class HttpClient {
   readonly service: string;
   readonly redactor: Redactor;
   private readonly baseUrl: string;
-  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
   readonly retryBaseMs: number;
   readonly maxRateLimitWaitMs: number;
   private readonly rateLimitHint: ((headers: HttpResponse['headers']) => string) | undefined;
@@ -64,7 +72,7 @@ export class HttpClient {
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 15 * 60_000;
     this.rateLimitHint = options.rateLimitHint;
-    this.dispatcher = dispatcherFor(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   url(path: string, query?: HttpRequest['query']): string {
@@ -73,11 +81,12 @@ export class HttpClient {
 
   /** One attempt; the caller owns the response body. */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    const { request } = await loadUndici();
     return request(this.url(req.path, req.query), {
       method: req.method ?? 'GET',
       headers: { 'user-agent': 'writeback', ...req.headers },
       body: req.body,
-      dispatcher: this.dispatcher,
+      dispatcher: await dispatcherFor(this.timeoutMs),
     });
   }
 
