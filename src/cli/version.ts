@@ -1,5 +1,4 @@
-/** The installed package's version, from its package.json (two levels up from src/cli/ and from dist/cli/). */
-import { readFileSync } from 'node:fs';
+/** The installed package's version (`writeback --version`). */
+import { packageInfo } from '../init/package-files.ts';
 
-export const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const version = (): string => packageInfo().version;

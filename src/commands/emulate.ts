@@ -14,6 +14,7 @@ import { UsageError } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { startEmulatedWorld, type DataSetFile, type ExportedVariable } from '../demo/emulated-world.ts';
 import type { CommandIO } from './io.ts';
+import { untilSignal } from './signals.ts';
 
 export interface EmulateOptions {
   /** `ID=FILE.csv`, as given (FILE relative to the working directory). */
@@ -76,31 +77,8 @@ export function exportLine({ name, value }: ExportedVariable): string {
   return `export ${name}=${plain ? value : `'${value.replace(/'/g, `'\\''`)}'`}`;
 }
 
-/** Resolves when the signal aborts (or, without one, at SIGINT or SIGTERM). */
-function stopped(signal: AbortSignal | undefined): { promise: Promise<void>; dispose(): void } {
-  if (signal) {
-    let done = () => {};
-    const promise = new Promise<void>((resolve) => {
-      done = resolve;
-      if (signal.aborted) resolve();
-      else signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return { promise, dispose: () => done() };
-  }
-  let onSignal = () => {};
-  const promise = new Promise<void>((resolve) => {
-    onSignal = () => resolve();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
-  return {
-    promise,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
+/** Resolves when the signal aborts. */
+const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
 export async function emulateCommand(io: CommandIO, options: EmulateOptions): Promise<number> {
   const datasets = parseDataSetArgs(options.datasets);
@@ -110,8 +88,10 @@ export async function emulateCommand(io: CommandIO, options: EmulateOptions): Pr
     const hint = ids.length ? ` (the connectors in connectors/ read ${ids.join(', ')})` : '';
     throw new UsageError(`give at least one --dataset ID=FILE.csv: the DataSet id a connector reads and a CSV file whose first line names the columns${hint}`);
   }
-  const stop = stopped(options.signal);
-  if (options.signal?.aborted) return 0;
+  // The CLI passes a signal tied to SIGINT/SIGTERM; called without one, the command listens for them itself.
+  const own = options.signal ? undefined : untilSignal();
+  const signal = options.signal ?? own!.signal;
+  if (signal.aborted) return 0;
   const world = await startEmulatedWorld({ root: io.root, env: io.env, datasets, port });
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -132,7 +112,7 @@ export async function emulateCommand(io: CommandIO, options: EmulateOptions): Pr
     timer = setInterval(() => {
       for (const line of world.activity()) io.err(`  ${line}`);
     }, ACTIVITY_MS);
-    await stop.promise;
+    await aborted(signal);
     clearInterval(timer);
     timer = undefined;
     for (const line of world.activity()) io.err(`  ${line}`);
@@ -140,7 +120,7 @@ export async function emulateCommand(io: CommandIO, options: EmulateOptions): Pr
     return 0;
   } finally {
     if (timer) clearInterval(timer);
-    stop.dispose();
+    own?.dispose();
     await world.stop();
   }
 }

@@ -5,7 +5,8 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors/index.ts';
-import { packageInfo, scaffold, type PackageInfo } from '../init/scaffold.ts';
+import { packageInfo, type PackageInfo } from '../init/package-files.ts';
+import { scaffold } from '../init/scaffold.ts';
 import type { CommandIO } from './io.ts';
 
 type Outcome = 'wrote' | 'replaced' | 'kept' | 'extended' | 'unchanged';

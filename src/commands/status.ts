@@ -11,10 +11,11 @@ const lastStatus = (job: JobSummary) => job.state?.lastRun?.status ?? job.histor
 const needsAttention = (job: JobSummary) => Boolean(job.stateProblem) || (!job.suspended && (job.held || lastStatus(job) === 'failed'));
 
 export function statusCommand(io: CommandIO, options: { json: boolean; check?: boolean }): number {
-  const jobs = jobSummaries(io.root, new Date(), io.env);
+  const validation = validateRepository(io.root, undefined, io.env);
+  const jobs = jobSummaries(io.root, new Date(), io.env, validation);
   const code = () => {
     if (!options.check) return 0;
-    const invalid = validateRepository(io.root, undefined, io.env).problems;
+    const invalid = validation.problems;
     const attention = jobs.filter(needsAttention).map((job) => job.name);
     if (invalid.length) io.err(`writeback status: ${invalid.length} problem(s) in the definitions (see: npx writeback validate)`);
     if (attention.length) io.err(`writeback status: needs attention: ${attention.join(', ')}`);

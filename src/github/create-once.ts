@@ -3,9 +3,9 @@
  * retry plugin would then create a second one. Such calls go out once (`CREATE_ONCE`), and the operation
  * around them is retried as a whole (`retryRelisting`), so it lists what exists again before creating anything.
  */
-export const CREATE_ONCE = { request: { retries: 0 } } as const;
+import { MAX_TRIES, sleep } from '../http/retry.ts';
 
-const TRIES = 3;
+export const CREATE_ONCE = { request: { retries: 0 } } as const;
 
 /** A GitHub answer of 5xx (Octokit reports a network failure as 500); not a bug of ours, not a refusal. */
 const transient = (error: unknown) => {
@@ -19,8 +19,8 @@ export async function retryRelisting<T>(operation: (again: boolean) => Promise<T
     try {
       return await operation(attempt > 1);
     } catch (error) {
-      if (attempt === TRIES || !transient(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs * attempt));
+      if (attempt === MAX_TRIES || !transient(error)) throw error;
+      await sleep(pauseMs * attempt);
     }
   }
 }

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseDocument, type YAMLMap } from 'yaml';
 import { CONNECTORS_DIR } from '../definitions/files.ts';
-import { packageFile } from './package-files.ts';
+import { packageFile, packageInfo, type PackageInfo } from './package-files.ts';
 import { WORKFLOW_TEMPLATES, workflowTemplate, type WorkflowName } from './workflows.ts';
 
 export interface ScaffoldFile {
@@ -16,12 +16,6 @@ export interface ScaffoldFile {
   appendLines?: string[];
 }
 
-export interface PackageInfo {
-  name: string;
-  version: string;
-}
-
-export const packageInfo = (): PackageInfo => JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as PackageInfo;
 
 /** Where the schema is once the package is installed, as editors and modelines reach it from the repository root. */
 export const installedSchema = (pkg: PackageInfo) => `node_modules/${pkg.name}/schemas/writeback.schema.json`;

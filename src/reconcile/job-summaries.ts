@@ -10,8 +10,9 @@ import { isDue } from './due.ts';
 
 const HISTORY_RUNS = 20;
 
-export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = process.env): JobSummary[] {
-  return validateRepository(root, undefined, env).definitions.map(({ definition }) => {
+/** `validation`: the repository's definitions, when the caller has validated them already. */
+export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = process.env, validation = validateRepository(root, undefined, env)): JobSummary[] {
+  return validation.definitions.map(({ definition }) => {
     const name = definition.metadata.name;
     const store = new StateStore(root, name);
     let state: JobState | undefined;

@@ -1,22 +1,9 @@
 /** What counts as a change, what could not be checked, and the exit codes the plan command takes from them. */
 import { describe, expect, it } from 'vitest';
+import { jobPlan as plan } from '../helpers/plans.ts';
 import { hasChanges, missingSecrets, planExitCode, unchecked, type JobPlan } from '../../src/plan/job-plan.ts';
 import { planJson } from '../../src/plan/render.ts';
 
-const plan = (over: Partial<JobPlan> = {}): JobPlan => ({
-  name: 'sales',
-  kind: 'EmarsysSalesWriteback',
-  unit: { one: 'line', many: 'lines' },
-  due: true,
-  suspended: false,
-  mode: 'online',
-  checked: true,
-  columns: [],
-  actions: [],
-  details: [],
-  warnings: [],
-  ...over,
-});
 const rows = (toSend: number) => ({ read: toSend, toSend, rejected: 0, skipped: 0 });
 const offline = (over: Partial<JobPlan> = {}) => plan({ mode: 'offline', checked: false, missingSecrets: ['DOMO_CLIENT_ID'], ...over });
 const problem = { file: 'connectors/x.yaml', line: 1, column: 1, message: 'bad' };

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { jobPlan as plan } from '../helpers/plans.ts';
 import type { JobPlan } from '../../src/plan/job-plan.ts';
 import { PLAN_MARKER, planJson, renderPlanMarkdown, renderPlanText, summaryLine } from '../../src/plan/render.ts';
 import { COMMENT_LIMIT, fitComment } from '../../src/github/pr-comment.ts';
 
-/** A due, online job with nothing to do; each test adds what it is about. */
-const plan = (over: Partial<JobPlan> = {}): JobPlan => ({
-  name: 'sales',
-  kind: 'EmarsysSalesWriteback',
-  unit: { one: 'line', many: 'lines' },
-  due: true,
-  suspended: false,
-  mode: 'online',
-  checked: true,
-  columns: [],
-  actions: [],
-  details: [],
-  warnings: [],
-  ...over,
-});
 const rows = (toSend: number) => ({ read: toSend + 2, toSend, rejected: 1, skipped: 1 });
 const CONTACTS = { kind: 'DotdigitalContactsWriteback', unit: { one: 'contact', many: 'contacts' } };
 /** Planned without credentials: the planner sets these. */
