@@ -12,8 +12,10 @@ import { CONNECTORS_DIR, listDefinitionFiles } from './definitions/files.ts';
 import { describeError, UsageError, WritebackError } from './errors/index.ts';
 import { processIO, type CommandIO } from './commands/io.ts';
 import { stopOnSignals, untilSignal } from './commands/signals.ts';
+import { openRemoteState } from './commands/remote-state.ts';
+import type { GitHubSession } from './reconcile/github-session.ts';
 
-type Handler = (io: CommandIO, run: Invocation, signal?: AbortSignal) => Promise<number> | number;
+type Handler = (io: CommandIO, run: Invocation, signal?: AbortSignal, github?: GitHubSession) => Promise<number> | number;
 
 /** Commands that change state stop cleanly on SIGINT/SIGTERM. */
 const STOPPABLE = new Set(['reconcile', 'release', 'rename', 'baseline']);
@@ -47,7 +49,7 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   },
   dashboard: async () => {
     const { dashboardCommand } = await import('./commands/dashboard.ts');
-    return (io) => dashboardCommand(io);
+    return (io, _run, _signal, github) => dashboardCommand(io, github);
   },
   status: async () => {
     const { statusCommand } = await import('./commands/status.ts');
@@ -55,7 +57,7 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   },
   reconcile: async () => {
     const { reconcileCommand } = await import('./commands/reconcile.ts');
-    return (io, run, signal) => reconcileCommand(io, { only: run.names, force: flag(run, 'force'), dryRun: flag(run, 'dryRun'), signal });
+    return (io, run, signal, github) => reconcileCommand(io, { only: run.names, force: flag(run, 'force'), dryRun: flag(run, 'dryRun'), signal }, github);
   },
   release: async () => {
     const { releaseCommand } = await import('./commands/release.ts');
@@ -126,7 +128,8 @@ export async function main(argv: string[], io?: Partial<CommandIO>): Promise<num
   try {
     checkRepository(root, run);
     const handler = await COMMANDS[run.command]!();
-    const code = await handler(commandIO, run, stop?.signal);
+    const remote = await openRemoteState(commandIO, run.command, flag(run, 'dryRun'));
+    const code = await remote.finish(await handler(commandIO, run, stop?.signal, remote.session));
     return stop?.exitCode() ?? code;
   } catch (error) {
     // Expected failures read as one sentence; anything else is a bug, still without a stack by default.

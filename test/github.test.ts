@@ -86,9 +86,11 @@ describe('committing state and reports through the GitHub API', () => {
     const tree = [{ path: 'state/a.json', mode: '100644', type: 'blob', sha: 'blob-1' }];
     const api = nock(API).post('/repos/acme/writeback-jobs/git/blobs').once().reply(201, { sha: 'blob-1' });
     expectCommitAttempt(api, 'head1', tree, 422);
+    // The runner asks where the branch is now: elsewhere, so it moved (not a refusal).
+    api.get('/repos/acme/writeback-jobs/git/ref/heads%2Fmain').reply(200, { ref: 'refs/heads/main', object: { sha: 'head2', type: 'commit' } });
     expectCommitAttempt(api, 'head2', tree);
     const log: string[] = [];
-    expect(await commitFiles(octokit(), target, changes, 'm', (l) => log.push(l))).toBe('commit-on-head2');
+    expect(await commitFiles(octokit(), target, changes, 'm', { log: (l) => log.push(l) })).toBe('commit-on-head2');
     expect(log[0]).toContain('main moved; retrying the commit');
   });
 
@@ -252,7 +254,7 @@ describe('reconcile inside GitHub Actions', () => {
     // The first run delivers, then "dies": the reconcile ran with its intent journal, but nothing was committed.
     const { githubSession } = await import('../src/reconcile/github-session.ts');
     const { reconcile } = await import('../src/reconcile/reconciler.ts');
-    const session = githubSession(world.root, actionsEnv(world.root), false)!;
+    const session = githubSession(world.root, actionsEnv(world.root))!;
     const killed = await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
     expect(killed.reports[0]!.rows.sent).toBe(40);
     expect(github.commitsOn('main')).toHaveLength(0);
@@ -277,7 +279,7 @@ describe('reconcile inside GitHub Actions', () => {
     world.emarsys.inject({ kind: 'accept-then-timeout' });
     const { githubSession } = await import('../src/reconcile/github-session.ts');
     const { reconcile } = await import('../src/reconcile/reconciler.ts');
-    const session = githubSession(world.root, actionsEnv(world.root), false)!;
+    const session = githubSession(world.root, actionsEnv(world.root))!;
     await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
 
     const fresh = scratchRepo({ 'connectors/sales.yaml': readFileSync(join(world.root, 'connectors', 'sales.yaml'), 'utf8') });

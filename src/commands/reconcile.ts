@@ -1,6 +1,6 @@
 import { runWarning } from '../github/annotations.ts';
 import { deliveryBranchRefusal } from '../github/delivery-branch.ts';
-import { githubSession } from '../reconcile/github-session.ts';
+import { githubSession, type GitHubSession } from '../reconcile/github-session.ts';
 import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import type { CommandIO } from './io.ts';
@@ -13,7 +13,8 @@ export interface ReconcileCommandOptions {
 }
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */
-export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions): Promise<number> {
+/** `session`: GitHub as the CLI opened it (with the state branch already pulled); opened here when absent. */
+export async function reconcileCommand(io: CommandIO, options: ReconcileCommandOptions, session?: GitHubSession): Promise<number> {
   const refusal = options.dryRun ? undefined : deliveryBranchRefusal(io.env);
   if (refusal) {
     const message = `${refusal}. Running as a dry run: nothing is sent and no state changes. Start it on that branch to deliver.`;
@@ -21,7 +22,7 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
     io.out(runWarning('writeback reconcile: dry run', message)); // a green run must not look like a delivery
     options = { ...options, dryRun: true };
   }
-  const github = githubSession(io.root, io.env, options.dryRun, io.out);
+  const github = options.dryRun ? undefined : (session ?? githubSession(io.root, io.env, io.out));
   const result = await reconcile({ root: io.root, env: io.env, ...options, journal: github?.journal, log: io.out });
   for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);

@@ -131,9 +131,8 @@ export function githubClient({ token, baseUrl = 'https://api.github.com', env = 
 /** The runner's log when the command passes none: standard error, safe inside Actions. */
 const stderrLog = (env: NodeJS.ProcessEnv) => (line: string) => process.stderr.write(`${insideActions(env) ? workflowSafe(line) : line}\n`);
 
-export function githubFromEnv(env: NodeJS.ProcessEnv, log: (line: string) => void = stderrLog(env)): { octokit: Octokit; target: RepoTarget } {
+export function githubFromEnv(env: NodeJS.ProcessEnv, log: (line: string) => void = stderrLog(env), branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME): { octokit: Octokit; target: RepoTarget } {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME;
   if (!env.GITHUB_TOKEN || !owner || !repo || !branch) {
     throw new WritebackError('inside GitHub Actions the runner needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_REF_NAME to commit state; pass GITHUB_TOKEN: ${{ github.token }} in env');
   }

@@ -4,8 +4,10 @@
  * before that commit, the working tree (and its record of the delivery) is gone with the runner. So before each upload,
  * and after each answer, the job's state files are pushed to a side branch `writeback-intent/<name>`.
  * The next run restores them from there (and is held if an upload was pending); the side branch is
- * deleted once the reconcile commit holds the same state. 5xx answers and rate limits are retried per
- * request by the client (client.ts).
+ * deleted once the reconcile commit holds the same state. With a state branch (WRITEBACK_STATE_BRANCH) an
+ * intent holds every state file of the job, with no parent and no other file: it does not depend on which
+ * branch a run checked out, and files whose bytes the state branch holds already are not uploaded again.
+ * 5xx answers and rate limits are retried per request by the client (client.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +15,8 @@ import type { Octokit } from '@octokit/rest';
 import type { JobState } from '../state/job-state.ts';
 import type { RepoTarget } from './client.ts';
 import { changedFiles } from './commit.ts';
+import { gitBlobSha, localFiles, type FileChange } from './git-files.ts';
+import type { StateBranch } from './state-branch.ts';
 
 export const intentBranch = (name: string) => `writeback-intent/${name}`;
 const status = (error: unknown) => (error as { status?: number }).status;
@@ -22,26 +26,45 @@ export class IntentJournal {
     private readonly octokit: Octokit,
     private readonly target: RepoTarget,
     private readonly root: string,
+    private readonly stateBranch?: StateBranch,
   ) {}
+
+  /** Blobs this journal uploaded, so the next record of the same bytes reuses them. */
+  private readonly uploaded = new Set<string>();
 
   private paths(name: string): string[] {
     return [`state/${name}.json`, `state/${name}`];
   }
 
-  /** Pushes the job's changed state files as one commit on its intent branch (base: the run's branch). */
+  /** Pushes the job's state files as one commit on its intent branch. */
   async record(name: string): Promise<void> {
     const { owner, repo, branch } = this.target;
-    const changes = changedFiles(this.root, this.paths(name));
+    let parents: string[] = [];
+    let baseTree: string | undefined;
+    let changes: FileChange[];
+    if (this.stateBranch) {
+      changes = [...localFiles(this.root, this.paths(name))].map(([path, content]) => ({ path, content }));
+    } else {
+      // On the run's branch: its head plus what this run changed.
+      changes = changedFiles(this.root, this.paths(name));
+      const head = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
+      baseTree = (await this.octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha;
+      parents = [head];
+    }
     if (!changes.length) return;
-    const head = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
-    const baseTree = (await this.octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha;
+    const known = this.stateBranch?.knownBlobs() ?? new Set<string>();
     const tree = [];
     for (const change of changes) {
-      const sha = change.content ? (await this.octokit.rest.git.createBlob({ owner, repo, content: change.content.toString('base64'), encoding: 'base64' })).data.sha : null;
+      let sha: string | null = null;
+      if (change.content) {
+        const id = gitBlobSha(change.content);
+        sha = known.has(id) || this.uploaded.has(id) ? id : (await this.octokit.rest.git.createBlob({ owner, repo, content: change.content.toString('base64'), encoding: 'base64' })).data.sha;
+        this.uploaded.add(sha);
+      }
       tree.push({ path: change.path, mode: '100644' as const, type: 'blob' as const, sha });
     }
-    const newTree = await this.octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree });
-    const commit = await this.octokit.rest.git.createCommit({ owner, repo, message: `writeback: delivery intent of ${name}`, tree: newTree.data.sha, parents: [head] });
+    const newTree = await this.octokit.rest.git.createTree({ owner, repo, ...(baseTree ? { base_tree: baseTree } : {}), tree });
+    const commit = await this.octokit.rest.git.createCommit({ owner, repo, message: `writeback: delivery intent of ${name}`, tree: newTree.data.sha, parents });
     const ref = `heads/${intentBranch(name)}`;
     const update = () => this.octokit.rest.git.updateRef({ owner, repo, ref, sha: commit.data.sha, force: true });
     try {

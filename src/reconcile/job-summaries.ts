@@ -36,3 +36,21 @@ export function jobSummaries(root: string, now: Date, env: NodeJS.ProcessEnv = p
     };
   });
 }
+
+/**
+ * When the state and reports last changed: the newest run any job recorded (the time of now when none did).
+ * The committed dashboard is dated by it, so that rendering it again from the same files gives the same bytes.
+ */
+export function dataTime(root: string, validation = validateRepository(root, undefined, process.env), fallback = new Date()): Date {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const { definition } of validation.definitions) {
+    const store = new StateStore(root, definition.metadata.name);
+    try {
+      const finished = Date.parse(store.exists() ? (loadState(store, definition.kind).lastRun?.finishedAt ?? '') : '');
+      if (finished > newest) newest = finished;
+    } catch {
+      // an unreadable state dates nothing
+    }
+  }
+  return Number.isFinite(newest) ? new Date(newest) : fallback;
+}

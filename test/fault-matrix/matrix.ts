@@ -139,7 +139,7 @@ async function emarsysCase(c: Case): Promise<MatrixRow> {
       gh = new FakeGitHub();
       execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
       env = actionsEnv(env, { GITHUB_TOKEN: 'ghs_fault_matrix', GITHUB_REPOSITORY: 'acme/writeback-jobs', GITHUB_REF_NAME: 'main' });
-      github = githubSession(root, env, false);
+      github = githubSession(root, env);
       c.faults.github?.(gh);
     }
     for (const [route, fault, times] of c.faults.domo ?? []) domo.inject(route, fault, times);

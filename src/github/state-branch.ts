@@ -1,0 +1,99 @@
+/**
+ * WRITEBACK_STATE_BRANCH: state and reports live on a branch of their own, so the definitions' branch can
+ * stay protected. A run reads that branch's latest files into its working tree (pull), works on them, and
+ * commits what it changed (changes) on top of whatever the branch holds then: two matrix jobs each commit
+ * only the files they changed, so neither undoes the other. Before the branch exists, the checked-out
+ * state/ and reports/ are its first content (a repository moving to a state branch keeps its history).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Octokit } from '@octokit/rest';
+import { WritebackError } from '../errors/index.ts';
+import type { RepoTarget } from './client.ts';
+import { gitBlobSha, localFiles, STATE_DIRS, type FileChange } from './git-files.ts';
+import { readTarball } from './tarball.ts';
+
+const status = (error: unknown) => (error as { status?: number }).status;
+
+export class StateBranch {
+  /** Blob sha of every state and report file at the pull: the branch's, or the checkout's before the branch exists. */
+  readonly base = new Map<string, string>();
+  /** The branch's head at the pull; undefined when the branch did not exist yet. */
+  head: string | undefined;
+  private root = '';
+  /** The job state files (state/<name>.json) as pulled, to tell a run that changed nothing. */
+  private readonly stateFiles = new Map<string, string>();
+
+  constructor(
+    private readonly octokit: Octokit,
+    readonly target: RepoTarget,
+  ) {}
+
+  get branch(): string {
+    return this.target.branch;
+  }
+
+  /**
+   * Replaces the working tree's state/ and reports/ with the branch's (one tarball request). Returns false
+   * when the branch does not exist yet: the checked-out files stay, and the first commit creates it from them.
+   */
+  async pull(root: string): Promise<boolean> {
+    this.root = root;
+    const { owner, repo, branch } = this.target;
+    this.base.clear();
+    this.stateFiles.clear();
+    try {
+      this.head = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
+    } catch (error) {
+      if (status(error) !== 404) {
+        throw new WritebackError(`could not read the state branch ${branch} (${status(error) ?? 'network'}: ${(error as Error).message}); nothing was run. Check that the workflow has permissions: contents: read (write to reconcile).`);
+      }
+      // Changes are what this run adds to the checkout's files, should another job create the branch first.
+      for (const [path, content] of localFiles(root)) this.remember(path, content);
+      return false;
+    }
+    // By commit, not by name: the archive of a name may be served from a cache a moment behind the branch.
+    const archive = Buffer.from((await this.octokit.rest.repos.downloadTarballArchive({ owner, repo, ref: this.head })).data as ArrayBuffer);
+    const { files, others } = readTarball(archive, STATE_DIRS);
+    if (others.size) {
+      // Its history is replaced at every commit (snapshot.ts): it must hold nothing else.
+      throw new WritebackError(`WRITEBACK_STATE_BRANCH names ${branch}, which holds more than state/ and reports/ (${[...others].sort().slice(0, 5).join(', ')}): name a branch of its own that does not exist yet (such as writeback-state); Writeback creates it at the first run`);
+    }
+    for (const path of localFiles(root).keys()) rmSync(join(root, path), { force: true });
+    for (const [path, content] of files) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+      this.remember(path, content);
+    }
+    return true;
+  }
+
+  private remember(path: string, content: Buffer): void {
+    this.base.set(path, gitBlobSha(content));
+    if (/^state\/[^/]+\.json$/.test(path)) this.stateFiles.set(path, content.toString('utf8'));
+  }
+
+  /** A job's state file as the pull found it. */
+  previous(path: string): string | undefined {
+    return this.stateFiles.get(path);
+  }
+
+  /** What the working tree changed since the pull: files added or modified, and files deleted (pruned reports). */
+  changes(root = this.root): FileChange[] {
+    const local = localFiles(root);
+    const out: FileChange[] = [];
+    for (const [path, content] of local) if (this.base.get(path) !== gitBlobSha(content)) out.push({ path, content });
+    for (const path of this.base.keys()) if (!local.has(path)) out.push({ path });
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** The first commit of a branch that does not exist yet: every state and report file of the working tree. */
+  everything(root = this.root): FileChange[] {
+    return [...localFiles(root)].map(([path, content]) => ({ path, content }));
+  }
+
+  /** Blob shas the branch held at the pull: a commit reuses them instead of uploading the same bytes again. */
+  knownBlobs(): Set<string> {
+    return this.head ? new Set(this.base.values()) : new Set();
+  }
+}

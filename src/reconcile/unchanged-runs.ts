@@ -1,0 +1,72 @@
+/**
+ * Runs that changed nothing add no commit (WRITEBACK_COMMIT_UNCHANGED; default with a state branch): a job
+ * checked every 15 minutes that finds nothing new would otherwise commit 96 times a day. Their reports still
+ * go to the workflow's job summary.
+ */
+import { nextTick, parseCron } from '../definitions/cron.ts';
+import type { FileChange } from '../github/git-files.ts';
+import type { RunReport } from '../reports/run-report.ts';
+import type { JobState } from '../state/job-state.ts';
+
+/**
+ * An uncommitted check leaves the previous last run in the state, so the job is due again at the next
+ * workflow tick until its own schedule ticks: harmless for a job that ticks at least this often (the
+ * workflow's own pace), a redundant export at every tick for a rarer one, which therefore records its check.
+ */
+const FREQUENT_MS = 16 * 60_000;
+
+export function commitUnchanged(env: NodeJS.ProcessEnv, stateBranch: boolean): boolean {
+  const value = env.WRITEBACK_COMMIT_UNCHANGED?.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return !stateBranch;
+}
+
+const withoutLastRun = (text: string | undefined): string | undefined => {
+  if (text === undefined) return undefined;
+  try {
+    const { lastRun: _lastRun, ...rest } = JSON.parse(text) as JobState;
+    return JSON.stringify(rest);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Jobs whose run changed nothing: nothing sent or rejected, the outcome of the run before, the same state
+ * apart from the last run's record, and a schedule that runs them again soon (see FREQUENT_MS).
+ * `previous(path)` reads a file as the commit's base holds it.
+ */
+export function unchangedJobs(
+  reports: RunReport[],
+  changes: FileChange[],
+  previous: (path: string) => string | undefined,
+  schedules: Map<string, string | undefined>,
+  now: Date,
+): Set<string> {
+  const unchanged = new Set<string>();
+  for (const report of reports) {
+    const { name } = report;
+    if (report.dryRun || report.rows.sent || report.rows.rejected || !schedules.has(name)) continue;
+    const schedule = schedules.get(name);
+    if (schedule) {
+      const next = nextTick(parseCron(schedule), now);
+      if (!next || next.getTime() - now.getTime() > FREQUENT_MS) continue;
+    }
+    if (changes.some((c) => c.path.startsWith(`state/${name}/`))) continue;
+    const before = previous(`state/${name}.json`);
+    const after = changes.find((c) => c.path === `state/${name}.json`)?.content?.toString('utf8') ?? before;
+    const last = (text: string | undefined) => (text ? (JSON.parse(text) as JobState).lastRun?.status : undefined);
+    const kept = withoutLastRun(before);
+    if (kept === undefined || kept !== withoutLastRun(after) || last(before) !== report.status) continue;
+    unchanged.add(name);
+  }
+  return unchanged;
+}
+
+/** The changes without those of unchanged jobs; without the dashboard too when nothing else is left. */
+export function dropUnchanged(changes: FileChange[], unchanged: Set<string>): FileChange[] {
+  const mine = (path: string) => [...unchanged].some((name) => path === `state/${name}.json` || path.startsWith(`reports/${name}/`));
+  const kept = changes.filter((c) => !mine(c.path));
+  return kept.every((c) => c.path === 'reports/README.md') ? [] : kept;
+}
