@@ -9,6 +9,8 @@
  * ledger's costs: size for 1M delivered lines, load time, and what a run of 1,000 lines adds.
  */
 import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { median, timed, type Figures } from './timed.ts';
+import { measureIncremental } from './incremental.ts';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,21 +39,6 @@ const dir = mkdtempSync(join(tmpdir(), 'writeback-bench-'));
 const tsx = ['--import', 'tsx'];
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
-
-interface Figures {
-  seconds: number;
-  /** Processor time (user + system) of the process and its children: steadier than wall time on a shared machine. */
-  cpuSeconds: number;
-  maxRssKb: number;
-}
-
-/** Runs a command under /usr/bin/time (installed with Miller when missing): wall time and the process's peak RSS. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Figures {
-  const run = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 });
-  const [seconds, rss, user, system] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  if (run.status !== 0 || !Number.isFinite(seconds)) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
-  return { seconds: seconds!, cpuSeconds: user! + system!, maxRssKb: rss! };
-}
 
 function installMiller(): boolean {
   if (spawnSync('mlr', ['--version']).status === 0 && spawnSync('/usr/bin/time', ['true']).status === 0) return true;
@@ -100,14 +87,6 @@ spec:
   return { ...figures, lines: received.accepted, uploads: received.uploads };
 }
 
-/** The run of median time (and, for memory, the highest peak seen). */
-function median(all: Figures[]): Figures & { range: string } {
-  const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
-  const range = all.length > 1 ? `(${sorted[0]!.seconds.toFixed(2)}-${sorted.at(-1)!.seconds.toFixed(2)})` : '';
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { seconds: middle.seconds, cpuSeconds: middle.cpuSeconds, maxRssKb: Math.max(...all.map((f) => f.maxRssKb)), range };
-}
-
 if (!installMiller()) throw new Error('the bench needs Miller and GNU time: apt-get install miller time');
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' }); // bin/writeback.js runs dist/ when it is current
 
@@ -150,10 +129,13 @@ for (const size of larger) {
   rmSync(csvFile);
 }
 
-// 3. The ledger.
+// 3. Reading only the window through the query API, against the whole export, on the same job and state.
+for (const text of await measureIncremental(dir, repeat)) console.log(text);
+
+// 4. The ledger.
 const ledger = measureLedger(join(dir, 'ledger'));
 console.log(`ledger for 1,000,000 delivered lines: ${(ledger.bytesFor1M / 1024 / 1024).toFixed(2)} MB in the repository (target < 12 MB), loads in ${ledger.loadSecondsFor1M.toFixed(3)} s (target < 1 s)`);
 console.log(`a run delivering 1,000 new lines adds ${(ledger.bytesAddedFor1k / 1024).toFixed(1)} KB to the repository (target < 50 KB)`);
-// 4. What gzip-compressed uploads save on a slower link.
+// 5. What gzip-compressed uploads save on a slower link.
 for (const text of await measureGzip()) console.log(text);
 rmSync(dir, { recursive: true, force: true });

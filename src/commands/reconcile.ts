@@ -1,6 +1,6 @@
 import { runWarning } from '../github/annotations.ts';
 import { deliveryBranchRefusal } from '../github/delivery-branch.ts';
-import { githubSession, type GitHubSession } from '../reconcile/github-session.ts';
+import { DEFAULT_STATE_BRANCH, githubSession, type GitHubSession } from '../reconcile/github-session.ts';
 import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import type { CommandIO } from './io.ts';
@@ -10,6 +10,17 @@ export interface ReconcileCommandOptions {
   force: boolean;
   dryRun: boolean;
   signal?: AbortSignal;
+}
+
+/** The state branch `init`'s workflows name, when it exists although this run does not use one. */
+async function abandonedStateBranch({ octokit, target }: GitHubSession): Promise<string | undefined> {
+  try {
+    await octokit.rest.git.getRef({ owner: target.owner, repo: target.repo, ref: `heads/${DEFAULT_STATE_BRANCH}` });
+    return DEFAULT_STATE_BRANCH;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
 }
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */
@@ -22,7 +33,15 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
     io.out(runWarning('writeback reconcile: dry run', message)); // a green run must not look like a delivery
     options = { ...options, dryRun: true };
   }
-  const github = options.dryRun ? undefined : (session ?? githubSession(io.root, io.env, io.out));
+  let github = options.dryRun ? undefined : (session ?? githubSession(io.root, io.env, io.out));
+  const abandoned = github && !github.stateBranch ? await abandonedStateBranch(github) : undefined;
+  if (abandoned) {
+    const message = `the branch ${abandoned} holds this repository's state (a state branch), but WRITEBACK_STATE_BRANCH is not set, so this run would deliver from the older state/ of ${github!.target.branch} and send lines again. Running as a dry run. Set WRITEBACK_STATE_BRANCH: ${abandoned} in the workflow (or, to go back, copy its state/ and reports/ to ${github!.target.branch} and delete it).`;
+    io.out(`writeback reconcile: ${message}`);
+    io.out(runWarning('writeback reconcile: dry run', message));
+    options = { ...options, dryRun: true };
+    github = undefined;
+  }
   const result = await reconcile({ root: io.root, env: io.env, ...options, journal: github?.journal, log: io.out });
   for (const p of result.problems) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
   if (result.problems.length) io.err(`invalid definitions are not run; fix them (see: npx writeback validate)`);

@@ -3,6 +3,7 @@ import { UsageError } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { destinationFor, heldReason, loadState } from '../registry.ts';
 import { StateStore } from '../state/store.ts';
+import { stateBranchName } from '../reconcile/github-session.ts';
 import type { CommandIO } from './io.ts';
 
 export interface ReleaseOptions {
@@ -30,7 +31,7 @@ export function releaseCommand(io: CommandIO, options: ReleaseOptions): number {
     for (const line of destinationFor(state.kind)?.hold?.release(state, store, options.delivered) ?? []) io.out(line);
     state.held = undefined;
     store.save(state);
-    io.out(`${name}: released; commit state/${name}.json (and state/${name}/) so the scheduled runs see it`);
+    io.out(`${name}: released${stateBranchName(io.env) ? '' : `; commit state/${name}.json (and state/${name}/) so the scheduled runs see it`}`);
     return 0;
   } finally {
     lock.release();

@@ -11,6 +11,7 @@ import { StateStore } from '../state/store.ts';
 import type { JobState } from '../state/job-state.ts';
 import { destinationFor, loadState } from '../registry.ts';
 import type { CommandIO } from './io.ts';
+import { stateBranchName } from '../reconcile/github-session.ts';
 
 const JOB_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -55,7 +56,9 @@ export function renameCommand(io: CommandIO, options: { from?: string; to?: stri
       }
       fsyncDir(join(io.root, 'state'));
       io.out(`${from} -> ${to}: moved state/${from}.json to state/${to}.json${existsSync(renamed.dir) ? `, state/${from}/ to state/${to}/` : ''}${movedReports ? `, reports/${from}/ to reports/${to}/` : ''}.`);
-      io.out(`Commit these changes with the renamed definition, in one commit, so no scheduled run sees one without the other.`);
+      // With a state branch the state moves there now, and the definition through its pull request: until both
+      // are in, the Emarsys job refuses to deliver (the state under the old name is an orphan), never resends.
+      io.out(stateBranchName(io.env) ? `Now merge the renamed definition; until it is in, runs refuse to deliver ${to} rather than send its lines again.` : `Commit these changes with the renamed definition, in one commit, so no scheduled run sees one without the other.`);
       return 0;
     } finally {
       newLock.release();

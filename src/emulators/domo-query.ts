@@ -90,6 +90,36 @@ export class DomoQuery {
     this.parse();
   }
 
+  /**
+   * The least value of `column` a row must have to pass the WHERE clause, read off its top-level ANDs
+   * (`column >= x`, `column > x`, or either OR `column IS NULL`), so an index can skip the rows below it;
+   * undefined when the clause sets none. `nulls`: whether rows without a value may pass too.
+   */
+  lowerBound(column: number): { from: number; nulls: boolean } | undefined {
+    const bound = (expr: Expr | undefined): { from: number; nulls: boolean } | undefined => {
+      if (!expr) return undefined;
+      if (expr.kind === 'and') {
+        const [a, b] = [bound(expr.left), bound(expr.right)];
+        if (!a || !b) return a ?? b;
+        return { from: Math.max(a.from, b.from), nulls: a.nulls && b.nulls };
+      }
+      if (expr.kind === 'or') {
+        const [a, b] = [bound(expr.left), expr.right];
+        const isNull = (e: Expr) => e.kind === 'null' && !e.negated && 'column' in e.operand && e.operand.column === column;
+        if (a && isNull(b)) return { ...a, nulls: true };
+        const c = bound(expr.right);
+        if (c && isNull(expr.left)) return { ...c, nulls: true };
+        return undefined;
+      }
+      if (expr.kind === 'cmp' && (expr.op === '>=' || expr.op === '>') && 'column' in expr.left && expr.left.column === column && 'literal' in expr.right && expr.right.literal !== null) {
+        const from = instant(expr.right.literal);
+        return Number.isFinite(from) ? { from, nulls: false } : undefined;
+      }
+      return undefined;
+    };
+    return bound(this.where);
+  }
+
   run(rows: DomoValue[][]): { columns: string[]; types: string[]; rows: DomoValue[][] } {
     let selected = this.where ? rows.filter((row) => this.test(this.where!, row) === true) : [...rows];
     const names = this.outputs.map((o) => o.name);
@@ -331,7 +361,7 @@ export class DomoQuery {
   }
 }
 
-function instant(text: string): number {
+export function instant(text: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
   return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) : NaN;
 }

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Emulator, readBody, sendJson, wait } from './server.ts';
 import { DomoQuery, QueryError, type DomoValue } from './domo-query.ts';
+import { CsvFileIndex } from './csv-file-index.ts';
 
 export type DomoFault =
   /** An error answer; `message` replaces the message of Domo's error body (a vendor echoing what it was sent, say). */
@@ -35,6 +36,8 @@ export interface EmulatedDataSet {
   /** Or a CSV file with a header line, for large data (the bench). */
   csvFile?: string;
   rowCount?: number;
+  /** For a csvFile: the DATE or DATETIME column queries are indexed on (they must bound it from below). */
+  index?: string;
   updatedAt?: string;
   /**
    * Row policies (PDP): the rows every emulated client may read. Metadata then says pdpEnabled and `rows`
@@ -75,6 +78,10 @@ export class DomoEmulator extends Emulator<DomoFault> {
   tokensIssued = 0;
   /** The scope parameter of every token request, for tests. */
   readonly scopesAsked: string[] = [];
+  /** The SQL of every query answered, in order. */
+  readonly queries: string[] = [];
+  /** Bytes of DataSet content sent (exports' CSV and queries' JSON), for the bench. */
+  bytesServed = 0;
 
   /** Clients by id: a secret (with the data and user scopes), or a secret and its scopes. */
   constructor(clients: Record<string, string | EmulatedClient> = {}) {
@@ -175,6 +182,26 @@ export class DomoEmulator extends Emulator<DomoFault> {
   }
 
   /** The rows an emulated client may read: all of them, or those the row policy lets through. */
+  private readonly indexes = new Map<string, CsvFileIndex>();
+
+  /** A large file's rows a query can need, through its index: the query must bound the indexed column. */
+  private indexedRows(ds: EmulatedDataSet, query: DomoQuery): DomoValue[][] {
+    const column = ds.columns.findIndex((c) => c.name === ds.index);
+    const bound = column >= 0 ? query.lowerBound(column) : undefined;
+    if (!bound) throw new QueryError(`this emulated DataSet is a large file: a query must bound ${ds.index ?? 'its indexed column'} from below (WHERE ${ds.index ?? 'column'} >= ...)`);
+    let index = this.indexes.get(ds.id);
+    if (!index) this.indexes.set(ds.id, (index = new CsvFileIndex(ds.csvFile!, column)));
+    const rows = index.read(index.candidates(bound.from, bound.nulls));
+    return ds.policy ? rows.filter(ds.policy) : rows;
+  }
+
+  /** Builds the index of a csvFile DataSet now (the bench does, before it times anything). */
+  prepareIndex(id: string): void {
+    const ds = this.datasets.get(id)!;
+    const column = ds.columns.findIndex((c) => c.name === ds.index);
+    if (ds.csvFile && column >= 0 && !this.indexes.has(id)) this.indexes.set(id, new CsvFileIndex(ds.csvFile, column));
+  }
+
   private visibleRows(ds: EmulatedDataSet): DomoValue[][] {
     const rows = ds.rows ?? [];
     return ds.policy ? rows.filter(ds.policy) : rows;
@@ -222,6 +249,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
           data = data.subarray(data.indexOf(10) + 1);
           first = false;
         }
+        this.bytesServed += data.length;
         if (!res.write(data)) await new Promise((resolve) => res.once('drain', resolve));
       }
       return void res.end();
@@ -239,6 +267,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
           return void req.socket.destroy();
         }
         sent += chunk.length;
+        this.bytesServed += Buffer.byteLength(chunk);
         if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
         chunk = '';
       }
@@ -256,12 +285,16 @@ export class DomoEmulator extends Emulator<DomoFault> {
     }
     let answer;
     try {
-      answer = new DomoQuery(sql, ds.columns).run(this.visibleRows(ds));
+      const query = new DomoQuery(sql, ds.columns);
+      answer = query.run(ds.csvFile ? this.indexedRows(ds, query) : this.visibleRows(ds));
     } catch (error) {
       // ASSUMPTION: SQL Domo cannot run is a 400 in its usual error shape (domo-python-sdk issue 62 shows that shape for a bad body).
       if (error instanceof QueryError) return this.error(res, 400, 'Bad Request', error.message);
       throw error;
     }
+    // A short answer (rows changed between the count and the page, a server cutting its answer).
+    if (fault?.kind === 'truncate') answer.rows = answer.rows.slice(0, fault.afterRows);
+    this.queries.push(sql);
     // The answer of specs/domo-dataset-api.openapi.yaml, paths['/v1/datasets/query/execute/{dataset_id}'].post:
     // positional rows, numbers as JSON numbers (written digit for digit, as a Java BigDecimal would be).
     const numeric = answer.types.map((type) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(type));
@@ -273,6 +306,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
       return void res.end(gzipSync(text));
     }
     res.writeHead(200, { 'content-type': 'application/json' });
+    this.bytesServed += Buffer.byteLength(text);
     res.end(text);
   }
 }

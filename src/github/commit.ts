@@ -38,6 +38,29 @@ export interface CommitOptions {
   create?: () => FileChange[];
   /** Blob shas the repository holds already: files with these contents are not uploaded again. */
   knownBlobs?: Set<string>;
+  /**
+   * What the changes were made from (the head and the blob shas of the files, as pulled). When the branch has
+   * moved past it, a file someone else changed since is not overwritten: the commit fails instead (the intent
+   * journal holds any delivery until a run commits). Files in `derived` are rewritten from the rest and may be.
+   */
+  base?: { head?: string; shas: Map<string, string>; derived?: Set<string> };
+}
+
+/** The changes that still apply on `head`, or why they cannot (a file changed there since the base). */
+async function rebase(octokit: Octokit, { owner, repo, branch }: RepoTarget, head: string, changes: FileChange[], base: NonNullable<CommitOptions['base']>): Promise<FileChange[]> {
+  const commit = (await octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data;
+  const tree = (await octokit.rest.git.getTree({ owner, repo, tree_sha: commit.tree.sha, recursive: 'true' })).data.tree;
+  const now = new Map(tree.filter((e) => e.type === 'blob').map((e) => [e.path!, e.sha!]));
+  const kept: FileChange[] = [];
+  for (const change of changes) {
+    const there = now.get(change.path);
+    if (change.content ? there === gitBlobSha(change.content) : there === undefined) continue; // already so (GitHub refuses to delete a missing file)
+    if (there !== base.shas.get(change.path) && !base.derived?.has(change.path)) {
+      throw new WritebackError(`${change.path} changed on ${branch} since this run read it (another run, or an operator's release or baseline): it is not overwritten. The run's deliveries stay recorded in its intent branch; run again.`);
+    }
+    kept.push(change);
+  }
+  return kept;
 }
 
 export async function commitFiles(octokit: Octokit, target: RepoTarget, changes: FileChange[], message: string, options: CommitOptions = {}): Promise<string | undefined> {
@@ -74,16 +97,19 @@ export async function commitFiles(octokit: Octokit, target: RepoTarget, changes:
         log(`created ${branch} with ${files.length} file(s) as ${commit.data.sha.slice(0, 7)}`);
         return commit.data.sha;
       }
-      if (head === undefined) throw Object.assign(new Error(`branch ${branch} does not exist`), { status: 404 });
+      if (head === undefined) throw new WritebackError(`could not commit state and reports to ${branch} (404: no such branch); the files are in the runner's working tree only`);
+      const applied = options.base && head !== options.base.head ? await rebase(octokit, target, head, changes, options.base) : changes;
+      if (!applied.length) return head;
       const baseTree = (await octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha;
-      await upload(changes);
-      const tree = await octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree: entries(changes) });
+      await upload(applied);
+      const tree = await octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree: entries(applied) });
       const commit = await octokit.rest.git.createCommit({ owner, repo, message, tree: tree.data.sha, parents: [head] });
       updating = head;
       await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit.data.sha, force: false });
-      log(`committed ${changes.length} file(s) to ${branch} as ${commit.data.sha.slice(0, 7)}`);
+      log(`committed ${applied.length} file(s) to ${branch} as ${commit.data.sha.slice(0, 7)}`);
       return commit.data.sha;
     } catch (error) {
+      if (error instanceof WritebackError) throw error;
       const code = status(error);
       // Not a fast forward: the branch moved since getRef, or GitHub refuses the branch to this token (a
       // protected branch answers 422 too). Which one, its head says: a new commit on a new head can succeed.

@@ -15,7 +15,7 @@ import type { RepoTarget } from './client.ts';
 const UPDATE_REFS = `mutation ($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }`;
 
 export class BranchSnapshots {
-  private repositoryId: string | undefined;
+  private repository: { id: string; defaultBranch: string } | undefined;
 
   constructor(
     private readonly octokit: Octokit,
@@ -28,14 +28,25 @@ export class BranchSnapshots {
     try {
       const { tree, parents } = (await this.octokit.rest.git.getCommit({ owner, repo, commit_sha: commit })).data;
       if (!parents.length) return commit; // the branch's first commit: nothing to shed
-      this.repositoryId ??= (await this.octokit.rest.repos.get({ owner, repo })).data.node_id;
+      if (!this.repository) {
+        const { node_id, default_branch } = (await this.octokit.rest.repos.get({ owner, repo })).data;
+        this.repository = { id: node_id, defaultBranch: default_branch };
+      }
+      // Checked again here, not only when the state was read: the branch may have been replaced since.
+      const top = (await this.octokit.rest.git.getTree({ owner, repo, tree_sha: tree.sha })).data.tree.map((e) => e.path!.split('/')[0]!);
+      if (branch === this.repository.defaultBranch || top.some((name) => name !== 'state' && name !== 'reports')) {
+        log(`${branch} holds more than state/ and reports/ (or is the default branch): its history is kept`);
+        return undefined;
+      }
       const snapshot = (await this.octokit.rest.git.createCommit({ owner, repo, message, tree: tree.sha, parents: [] })).data.sha;
       await this.octokit.graphql(UPDATE_REFS, {
-        input: { repositoryId: this.repositoryId, refUpdates: [{ name: `refs/heads/${branch}`, beforeOid: commit, afterOid: snapshot, force: true }] },
+        input: { repositoryId: this.repository.id, refUpdates: [{ name: `refs/heads/${branch}`, beforeOid: commit, afterOid: snapshot, force: true }] },
       });
       return snapshot;
     } catch (error) {
-      log(`${branch} keeps its history this time (${describeError(error)}); the next run sheds it`);
+      // A ruleset that blocks force pushes refuses it every time: then say what to change.
+      const blocked = /protected|force|rule/i.test(describeError(error)) ? `; allow github-actions[bot] to force-push to ${branch} (README, "Setting up GitHub Actions"), or it keeps every run's files` : '; the next run sheds it';
+      log(`${branch} keeps its history this time (${describeError(error)})${blocked}`);
       return undefined;
     }
   }

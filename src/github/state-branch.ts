@@ -11,7 +11,7 @@ import type { Octokit } from '@octokit/rest';
 import { WritebackError } from '../errors/index.ts';
 import type { RepoTarget } from './client.ts';
 import { gitBlobSha, localFiles, STATE_DIRS, type FileChange } from './git-files.ts';
-import { readTarball } from './tarball.ts';
+import { BrokenTarballError, readTarball } from './tarball.ts';
 
 const status = (error: unknown) => (error as { status?: number }).status;
 
@@ -52,13 +52,7 @@ export class StateBranch {
       for (const [path, content] of localFiles(root)) this.remember(path, content);
       return false;
     }
-    // By commit, not by name: the archive of a name may be served from a cache a moment behind the branch.
-    const archive = Buffer.from((await this.octokit.rest.repos.downloadTarballArchive({ owner, repo, ref: this.head })).data as ArrayBuffer);
-    const { files, others } = readTarball(archive, STATE_DIRS);
-    if (others.size) {
-      // Its history is replaced at every commit (snapshot.ts): it must hold nothing else.
-      throw new WritebackError(`WRITEBACK_STATE_BRANCH names ${branch}, which holds more than state/ and reports/ (${[...others].sort().slice(0, 5).join(', ')}): name a branch of its own that does not exist yet (such as writeback-state); Writeback creates it at the first run`);
-    }
+    const files = await this.download(this.head);
     for (const path of localFiles(root).keys()) rmSync(join(root, path), { force: true });
     for (const [path, content] of files) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -66,6 +60,40 @@ export class StateBranch {
       this.remember(path, content);
     }
     return true;
+  }
+
+  /**
+   * The state and report files of `commit`: from its tarball (one request), checked file by file against
+   * its tree (one more), so a cut-off or altered download can never stand in for the state. Octokit reads a
+   * body that broke off as an empty one without an error; an empty state would send everything again.
+   */
+  private async download(commit: string): Promise<Map<string, Buffer>> {
+    const { owner, repo, branch } = this.target;
+    const { tree: treeRef } = (await this.octokit.rest.git.getCommit({ owner, repo, commit_sha: commit })).data;
+    const listing = (await this.octokit.rest.git.getTree({ owner, repo, tree_sha: treeRef.sha, recursive: 'true' })).data;
+    if (listing.truncated) throw new WritebackError(`the state branch ${branch} holds more files than GitHub lists in one tree; lower WRITEBACK_REPORTS_KEPT`);
+    const others = [...new Set(listing.tree.map((e) => e.path!.split('/')[0]!).filter((top) => !STATE_DIRS.includes(top)))];
+    if (others.length) {
+      // Its history is replaced at every commit (snapshot.ts): it must hold nothing else.
+      throw new WritebackError(`WRITEBACK_STATE_BRANCH names ${branch}, which holds more than state/ and reports/ (${others.sort().slice(0, 5).join(', ')}): name a branch of its own that does not exist yet (such as writeback-state); Writeback creates it at the first run`);
+    }
+    const expected = new Map(listing.tree.filter((e) => e.type === 'blob').map((e) => [e.path!, e.sha!]));
+    let problem = '';
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        // By commit, not by name: the archive of a name may be served from a cache a moment behind the branch.
+        const archive = Buffer.from((await this.octokit.rest.repos.downloadTarballArchive({ owner, repo, ref: commit })).data as ArrayBuffer);
+        const { files } = readTarball(archive, STATE_DIRS);
+        const wrong = [...expected].filter(([path, sha]) => !files.has(path) || gitBlobSha(files.get(path)!) !== sha).map(([path]) => path);
+        const extra = [...files.keys()].filter((path) => !expected.has(path));
+        if (!wrong.length && !extra.length) return files;
+        problem = `${[...wrong, ...extra].slice(0, 3).join(', ')} differ from the branch's tree`;
+      } catch (error) {
+        if (!(error instanceof BrokenTarballError)) throw error;
+        problem = error.message;
+      }
+    }
+    throw new WritebackError(`could not read the state branch ${branch} whole: ${problem} (3 downloads); nothing was run`);
   }
 
   private remember(path: string, content: Buffer): void {
@@ -90,6 +118,11 @@ export class StateBranch {
   /** The first commit of a branch that does not exist yet: every state and report file of the working tree. */
   everything(root = this.root): FileChange[] {
     return [...localFiles(root)].map(([path, content]) => ({ path, content }));
+  }
+
+  /** What this run's changes were made from, for a commit on a branch that moved meanwhile (commit.ts). */
+  commitBase(): { head?: string; shas: Map<string, string>; derived: Set<string> } {
+    return { head: this.head, shas: this.base, derived: new Set(['reports/README.md']) };
   }
 
   /** Blob shas the branch held at the pull: a commit reuses them instead of uploading the same bytes again. */

@@ -31,7 +31,10 @@ function paxPath(data: Buffer): string | undefined {
   return undefined;
 }
 
-const safe = (path: string) => !path.startsWith('/') && !path.split('/').some((part) => part === '..' || part === '');
+const safe = (path: string) => !path.startsWith('/') && !path.split('/').some((part) => part === '..' || part === '.' || part === '');
+
+/** An archive that is not whole: the state it holds cannot be trusted (a cut-off download, a proxy's page). */
+export class BrokenTarballError extends Error {}
 
 export interface TarballContent {
   /** Files under `dirs`, by path without the archive's top folder. */
@@ -42,14 +45,24 @@ export interface TarballContent {
 
 /** Files under `dirs` (paths without the archive's top folder), from a .tar.gz or a plain .tar. */
 export function readTarball(archive: Buffer, dirs: string[]): TarballContent {
-  const tar = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
+  let tar: Buffer;
+  try {
+    tar = archive[0] === 0x1f && archive[1] === 0x8b ? gunzipSync(archive) : archive;
+  } catch (error) {
+    throw new BrokenTarballError(`the archive does not decompress (${(error as Error).message})`);
+  }
   const files = new Map<string, Buffer>();
   const others = new Set<string>();
   let longName: string | undefined;
+  let ended = false;
   for (let at = 0; at + BLOCK <= tar.length; ) {
     const header = tar.subarray(at, at + BLOCK);
-    if (header.every((b) => b === 0)) break;
+    if (header.every((b) => b === 0)) {
+      ended = true;
+      break;
+    }
     const size = octal(header, 124, 12);
+    if (!Number.isInteger(size) || size < 0 || at + BLOCK + size > tar.length) throw new BrokenTarballError(`an entry at byte ${at} runs past the end of the archive`);
     const type = String.fromCharCode(header[156]!);
     const data = tar.subarray(at + BLOCK, at + BLOCK + size);
     at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
@@ -67,5 +80,7 @@ export function readTarball(archive: Buffer, dirs: string[]): TarballContent {
     if (type !== '0' && type !== '\0') continue; // folders, links and devices carry no state
     if (inside && safe(path)) files.set(path, Buffer.from(data));
   }
+  // git archive ends with zero blocks: without them the archive was cut off (an empty body included).
+  if (!ended) throw new BrokenTarballError('the archive ends before its end marker: the download was cut off');
   return { files, others };
 }

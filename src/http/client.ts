@@ -195,7 +195,8 @@ export async function expectContent(http: HttpClient, req: HttpRequest, res: Htt
 }
 
 /** A JSON answer, or an error naming the call when it is not JSON. */
-export async function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpResponse): Promise<T> {
+/** `parse`: JSON.parse, or a reader that keeps what JSON.parse would lose (numbers' exact digits, say). */
+export async function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpResponse, parse: (text: string) => unknown = JSON.parse): Promise<T> {
   await expectContent(http, req, res, 'JSON');
   let text: string;
   try {
@@ -204,7 +205,7 @@ export async function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpR
     throw http.error(req, res.statusCode, '', `the answer's body could not be read: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    return (text ? JSON.parse(text) : undefined) as T;
+    return (text ? parse(text) : undefined) as T;
   } catch {
     const clean = http.redactor.redact(text); // before the excerpt cuts it: a cut could leave part of a credential
     throw http.error(req, res.statusCode, clean, `a body that is not JSON: "${excerpt(clean)}"`);

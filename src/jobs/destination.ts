@@ -113,6 +113,11 @@ export interface DestinationSession<R extends RunReport = RunReport, S extends S
   /** The Domo columns it reads, with what each needs now it knows the destination (default: the module's). */
   columns?(): ColumnCheck[];
   /**
+   * The rows this run needs, when it needs only some: those whose `column` (the cursor) is at or after `from`
+   * (ms since the epoch). With it, `source.domo.read: auto` reads only them through Domo's query API.
+   */
+  window?: { column: string; from: number };
+  /**
    * Reads the export (a CSV byte stream with its header row) into the files to send. Reject reasons
    * that quote a personal value mask it (reports/personal-data.ts maskReason); in plan mode always.
    */

@@ -15,7 +15,7 @@ import { count as n } from '../reports/count.ts';
 import { maskEmails, planSample } from '../reports/personal-data.ts';
 import { MAX_REJECTS_LISTED, type RunReport } from '../reports/run-report.ts';
 import { formatWorkers } from '../settings.ts';
-import { describeRows, domoClientFor, expectedRows, exportWithRetries, sourceReport } from '../sources/domo/export.ts';
+import { chooseRead, describeRead, describeRows, domoClientFor, expectedRows, exportWithRetries, sourceReport } from '../sources/domo/export.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { JobContext } from './context.ts';
@@ -76,13 +76,17 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
   }
 
   let workers = 0;
+  const columnsRead = (session.columns?.() ?? module.columns(definition)).map((c) => c.column);
   const scan = await exportWithRetries({
     domo,
     datasetId: source.domo.datasetId,
-    onInfo: (info, expected) => {
+    choose: (info) => chooseRead(source.domo.read, info, columnsRead, session.window),
+    pageRows: Number(env.WRITEBACK_DOMO_QUERY_PAGE_ROWS) > 0 ? Number(env.WRITEBACK_DOMO_QUERY_PAGE_ROWS) : undefined,
+    onInfo: (info, expected, read) => {
       workers = module.formatsInWorkers ? formatWorkers(env, expected.rows) : 0;
       report.source = sourceReport(info, expected);
-      if (!plan) ctx.log(`${name}: exporting "${info.name}" (${describeRows(expected)}${workers ? `; formatting in ${workers} worker threads` : ''})`);
+      if (plan) plan.read = describeRead(read);
+      else ctx.log(`${name}: ${read.kind === 'query' ? 'querying' : 'exporting'} "${info.name}" (${describeRows(expected)}${workers ? `; formatting in ${workers} worker threads` : ''})`);
     },
     consume: (csv, _info, expected) => session.scan(csv, expected, workers),
     log: (line) => ctx.log(`${name}: ${line}`),

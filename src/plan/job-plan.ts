@@ -42,6 +42,8 @@ export interface JobPlan {
   definition?: 'new' | 'changed' | 'same';
   dataset?: { id: string; name?: string; rows?: number; /** Under row policies (PDP): what this client reads. */ visibleRows?: number };
   columns: ColumnCheck[];
+  /** How the DataSet is read: the whole export, or the window through the query API, and why. */
+  read?: string;
   rows?: { read: number; toSend: number; rejected: number; skipped: number };
   uploads?: number;
   /** A header line and up to five transformed lines, as they would be sent. */

@@ -88,6 +88,7 @@ export function renderPlanText(plans: JobPlan[]): string {
     if (plan.offlineReason) out.push(`  ${plan.offlineReason}`);
     if (plan.held) out.push(`  held: ${plan.held}`);
     if (plan.dataset?.name) out.push(`  DataSet "${plan.dataset.name}" (${plan.dataset.id}), ${datasetRows(plan)}`);
+    if (plan.read) out.push(`  reads ${plan.read}`);
     for (const c of plan.columns) {
       out.push(`  ${c.verdict === 'ok' ? 'ok' : c.verdict.padEnd(2)}  ${c.field} <- ${c.column}${c.domoType ? ` (${c.domoType})` : ''}${c.note ? `: ${c.note}` : ''}`);
     }
@@ -111,6 +112,7 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
     if (plan.held) out.push(`> Held: ${escapeMarkdown(plan.held)}`, '');
     if (plan.error) out.push(`**Error:** ${escapeMarkdown(plan.error)}`, '');
     if (plan.dataset?.name) out.push(`DataSet "${escapeMarkdown(plan.dataset.name)}" (\`${plan.dataset.id.replace(/`/g, "'")}\`), ${datasetRows(plan)}.`, '');
+    if (plan.read) out.push(`Reads ${escapeMarkdown(plan.read)}.`, '');
     out.push('| field | column | Domo type | check |', '|---|---|---|---|');
     for (const c of plan.columns) {
       out.push(`| ${escapeMarkdown(c.field)} | ${escapeMarkdown(c.column)} | ${escapeMarkdown(c.domoType ?? '-')} | ${c.verdict}${c.note ? `: ${escapeMarkdown(c.note)}` : ''} |`);

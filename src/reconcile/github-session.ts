@@ -20,6 +20,9 @@ export interface GitHubSession {
   snapshots?: BranchSnapshots;
 }
 
+/** The state branch the workflows `init` writes name. */
+export const DEFAULT_STATE_BRANCH = 'writeback-state';
+
 /** WRITEBACK_STATE_BRANCH, without a refs/heads/ prefix; undefined when unset. */
 export function stateBranchName(env: NodeJS.ProcessEnv): string | undefined {
   return env.WRITEBACK_STATE_BRANCH?.trim().replace(/^refs\/heads\//, '') || undefined;

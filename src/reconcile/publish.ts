@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateRepository } from '../definitions/validator.ts';
 import { describeError } from '../errors/index.ts';
-import { insideActions } from '../github/annotations.ts';
+import { insideActions, runWarning } from '../github/annotations.ts';
 import { syncAlert } from '../github/alerts.ts';
 import { changedFiles, commitFiles } from '../github/commit.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
@@ -65,8 +65,17 @@ export async function publish(
   }
   const statuses = reports.map((r) => `${r.name} ${r.status}`).join(', ');
   const message = reports.length ? `writeback: reconcile (${statuses})` : 'writeback: dashboard';
+  // Only a reconcile in the workflow creates the state branch: a laptop command or the dashboard job finding
+  // none is a typo or a deleted branch, and a branch made from the checkout's state/ would send lines again.
+  const creates = Boolean(stateBranch && !stateBranch.head && reports.length && insideActions(env));
   try {
-    result.commit = await commitFiles(octokit, target, changes, message, { log, create: stateBranch && (() => stateBranch.everything()), knownBlobs: stateBranch?.knownBlobs() });
+    result.commit = await commitFiles(octokit, target, changes, message, {
+      log,
+      create: creates ? () => stateBranch!.everything() : undefined,
+      knownBlobs: stateBranch?.knownBlobs(),
+      base: stateBranch?.commitBase(),
+    });
+    if (creates && result.commit) log(runWarning(`writeback: created ${target.branch}`, `the state branch ${target.branch} did not exist, so it was created from this checkout's state/ and reports/. If it existed before (deleted, or WRITEBACK_STATE_BRANCH misspelt), restore it: deliveries since then may be sent again.`));
     if (result.commit && github.snapshots) await github.snapshots.squash(result.commit, `${message}\n\nState and reports only: this branch keeps no history (reports/ keeps the last ${keep} runs of each job).`, log);
     // The branch now holds what the intent branches held.
     for (const name of new Set(reports.map((r) => r.name))) await journal.clear(name);

@@ -14,6 +14,8 @@ import type { JobState } from '../state/job-state.ts';
  * workflow's own pace), a redundant export at every tick for a rarer one, which therefore records its check.
  */
 const FREQUENT_MS = 16 * 60_000;
+/** Even a quiet job records a check this often, so the committed dashboard never shows a live job as long gone. */
+const HEARTBEAT_MS = 6 * 3_600_000;
 
 export function commitUnchanged(env: NodeJS.ProcessEnv, stateBranch: boolean): boolean {
   const value = env.WRITEBACK_COMMIT_UNCHANGED?.trim().toLowerCase();
@@ -34,7 +36,8 @@ const withoutLastRun = (text: string | undefined): string | undefined => {
 
 /**
  * Jobs whose run changed nothing: nothing sent or rejected, the outcome of the run before, the same state
- * apart from the last run's record, and a schedule that runs them again soon (see FREQUENT_MS).
+ * apart from the last run's record, a schedule that runs them again soon (see FREQUENT_MS), and a recorded
+ * check less than HEARTBEAT_MS old.
  * `previous(path)` reads a file as the commit's base holds it.
  */
 export function unchangedJobs(
@@ -55,10 +58,13 @@ export function unchangedJobs(
     }
     if (changes.some((c) => c.path.startsWith(`state/${name}/`))) continue;
     const before = previous(`state/${name}.json`);
-    const after = changes.find((c) => c.path === `state/${name}.json`)?.content?.toString('utf8') ?? before;
-    const last = (text: string | undefined) => (text ? (JSON.parse(text) as JobState).lastRun?.status : undefined);
+    const change = changes.find((c) => c.path === `state/${name}.json`);
+    if (change && !change.content) continue; // deleted: a change
+    const after = change ? change.content!.toString('utf8') : before;
     const kept = withoutLastRun(before);
-    if (kept === undefined || kept !== withoutLastRun(after) || last(before) !== report.status) continue;
+    if (kept === undefined || kept !== withoutLastRun(after)) continue;
+    const lastRun = (JSON.parse(before!) as JobState).lastRun;
+    if (lastRun?.status !== report.status || !(now.getTime() - Date.parse(lastRun.startedAt) < HEARTBEAT_MS)) continue;
     unchanged.add(name);
   }
   return unchanged;

@@ -141,6 +141,21 @@ export const BASE_REPORT_SCHEMA: JsonSchema = {
               "$ref": "#/definitions/count"
             }
           }
+        },
+        "read": {
+          "enum": [
+            "export",
+            "query"
+          ],
+          "description": "How the DataSet was read: its whole CSV export, or only the job's window through Domo's query API."
+        },
+        "rowsInWindow": {
+          "$ref": "#/definitions/count",
+          "description": "For a read through the query API: the rows its COUNT(*) found in the window (rows read must reach it)."
+        },
+        "windowFrom": {
+          "type": "string",
+          "description": "For a read through the query API: the window's first instant, as sent in its WHERE clause."
         }
       }
     },

@@ -26,7 +26,7 @@ export interface RunReport {
   action?: string;
   dryRun?: boolean;
   definitionChanged?: boolean;
-  source?: { datasetId: string; datasetName?: string; rowsAnnounced?: number; updatedAt?: string; rowPolicies?: { visibleRows: number; allRows: number } };
+  source?: { datasetId: string; datasetName?: string; rowsAnnounced?: number; updatedAt?: string; rowPolicies?: { visibleRows: number; allRows: number }; read?: 'export' | 'query'; rowsInWindow?: number; windowFrom?: string };
   /** Rows read but not sent, by reason (the reasons are the destination module's skippedLabels). */
   skipped?: Record<string, number>;
   rejects?: RejectedRow[];

@@ -58,7 +58,8 @@ describe('state and reports on a branch of their own', () => {
     const first = freshClone();
     const one = await runCli(['reconcile'], { root: first, env: env(first) });
     expect(one.code).toBe(0);
-    expect(one.stderr).toContain(`${STATE} does not exist yet; this checkout's state/ and reports/ are its first content`);
+    expect(one.stderr).toContain(`${STATE} does not exist yet; using this checkout's state/ and reports/ (the first reconcile creates the branch from them)`);
+    expect(one.stdout).toContain(`::warning title=writeback%3A created ${STATE}::the state branch ${STATE} did not exist`);
     expect(one.stdout).toMatch(new RegExp(`created ${STATE} with \\d+ file\\(s\\)`));
     expect([...github.files(STATE).keys()].every((path) => /^(state|reports)\//.test(path))).toBe(true);
     expect(stateOn().segments).toHaveLength(1);
@@ -205,6 +206,71 @@ describe('state and reports on a branch of their own', () => {
     await runCli(['reconcile'], { root: after, env: env(after) });
     expect(world.emarsys.uploads).toBe(1);
     expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('a cut-off download of the state is read again, and never taken for an empty state', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(6) });
+    const first = freshClone();
+    await runCli(['reconcile'], { root: first, env: env(first) });
+    github.brokenTarballs = 1;
+    const retried = freshClone();
+    expect((await runCli(['reconcile'], { root: retried, env: env(retried) })).stdout).toContain('Nothing new to send');
+    github.brokenTarballs = 3;
+    const broken = freshClone();
+    const run = await runCli(['reconcile'], { root: broken, env: env(broken) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`could not read the state branch ${STATE} whole: the archive ends before its end marker: the download was cut off (3 downloads); nothing was run`);
+    expect(world.emarsys.accepted).toHaveLength(6);
+  });
+
+  it('a file someone else changed since the pull is not overwritten; the intent keeps the delivery', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(4) });
+    const first = freshClone();
+    await runCli(['reconcile'], { root: first, env: env(first) });
+    world.domo.appendRows(DATASET_ID, lines(3, Date.parse('2026-11-21T08:00:00Z'), 100));
+    github.beforeRefUpdate = (branch) => {
+      if (branch !== STATE) return;
+      github.beforeRefUpdate = undefined; // an operator's release lands first, changing the same state file
+      const head = github.refs.get(STATE)!;
+      const files = new Map(github.trees.get(github.commits.get(head)!.tree));
+      const blob = 'abc0000000000000000000000000000000000005';
+      github.blobs.set(blob, Buffer.from(`${JSON.stringify({ ...stateOn(), note: 'edited' })}\n`));
+      files.set('state/sales.json', blob);
+      github.trees.set('abc0000000000000000000000000000000000006', files);
+      github.commits.set('abc0000000000000000000000000000000000007', { tree: 'abc0000000000000000000000000000000000006', parents: [head], message: 'release' });
+      github.refs.set(STATE, 'abc0000000000000000000000000000000000007');
+    };
+    const second = freshClone();
+    const run = await runCli(['reconcile'], { root: second, env: env(second) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`state/sales.json changed on ${STATE} since this run read it`);
+    expect(github.refs.has('writeback-intent/sales')).toBe(true);
+    const third = freshClone();
+    await runCli(['reconcile'], { root: third, env: env(third) });
+    expect(world.emarsys.accepted).toHaveLength(7);
+    expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('without WRITEBACK_STATE_BRANCH, an existing writeback-state makes the run a dry run; a laptop cannot deliver or create it', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(4) });
+    const first = freshClone();
+    await runCli(['reconcile'], { root: first, env: env(first) });
+    github.protectedBranches.delete('main');
+    const legacy = freshClone();
+    const run = await runCli(['reconcile'], { root: legacy, env: env(legacy, { WRITEBACK_STATE_BRANCH: '' }) });
+    expect(run.stdout).toContain('the branch writeback-state holds this repository\'s state (a state branch), but WRITEBACK_STATE_BRANCH is not set');
+    expect(world.emarsys.accepted).toHaveLength(4);
+    expect(github.commitsOn('main')).toEqual([]);
+
+    const laptop = { ...world.env, GITHUB_TOKEN: 'ghs_canarytoken123', GITHUB_REPOSITORY: 'acme/writeback-jobs', WRITEBACK_STATE_BRANCH: STATE };
+    const here = freshClone();
+    const delivery = await runCli(['reconcile'], { root: here, env: laptop });
+    expect(delivery.code).toBe(1);
+    expect(delivery.stderr).toContain('with a state branch, deliveries run from the workflow only');
+    const typo = await runCli(['release', 'sales', '--delivered'], { root: here, env: { ...laptop, WRITEBACK_STATE_BRANCH: 'writeback-sate' } });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('the state branch writeback-sate does not exist (misspelt, or deleted?): nothing changed');
+    expect(github.refs.has('writeback-sate')).toBe(false);
   });
 
   it('a run on a non-default branch is a dry run that commits nothing anywhere', async () => {

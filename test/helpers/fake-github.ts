@@ -44,6 +44,8 @@ export class FakeGitHub {
   readonly protectedBranches = new Set<string>();
   /** Called before each ref update or creation is applied (a test moves a branch under the runner here). */
   beforeRefUpdate?: (branch: string) => void;
+  /** The next tarballs come back as an empty 200 body: what Octokit makes of a download reset midway. */
+  brokenTarballs = 0;
   /** Requests served, by method and path (for counting what a run costs). */
   readonly served: string[] = [];
   /** Answers for the next requests, whatever they are (a 502, a secondary rate limit...). */
@@ -82,6 +84,7 @@ export class FakeGitHub {
       const ref = decodeURIComponent(uri.slice(`/_codeload/${this.repo}/legacy.tar.gz/`.length));
       const commit = this.commits.has(ref) ? ref : this.refs.get(ref);
       if (!commit) return [404, 'Not Found'];
+      if (this.brokenTarballs > 0 && this.brokenTarballs--) return [200, Buffer.alloc(0), { 'content-type': 'application/x-gzip' }];
       return [200, this.tarball(commit), { 'content-type': 'application/x-gzip' }];
     }
     if (method === 'POST' && uri === '/graphql') return this.graphql(body as { query: string; variables: Record<string, unknown> });

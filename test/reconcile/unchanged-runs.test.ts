@@ -4,7 +4,8 @@ import type { RunReport } from '../../src/reports/run-report.ts';
 import { commitUnchanged, dropUnchanged, unchangedJobs } from '../../src/reconcile/unchanged-runs.ts';
 
 const now = new Date('2026-12-01T10:07:00Z');
-const state = (status: string, extra: Record<string, unknown> = {}) => JSON.stringify({ version: 1, name: 'sales', kind: 'K', cursor: 'c1', lastRun: { status, startedAt: String(Math.random()) }, ...extra });
+const state = (status: string, extra: Record<string, unknown> = {}, startedAt = `2026-12-01T10:0${Math.floor(Math.random() * 7)}:00Z`) =>
+  JSON.stringify({ version: 1, name: 'sales', kind: 'K', cursor: 'c1', lastRun: { status, startedAt }, ...extra });
 const report = (status: RunReport['status'], sent = 0): RunReport => ({ name: 'sales', kind: 'K', runId: 'r2', startedAt: '', finishedAt: '', status, rows: { read: 5, sent, rejected: 0, skipped: 0 }, message: '' });
 const changes = (after: string) => [
   { path: 'reports/README.md', content: Buffer.from('d') },
@@ -21,6 +22,10 @@ describe('runs that changed nothing', () => {
     expect(check(report('failed'), state('succeeded'), state('failed'))).toBe(false); // a new failure is news
     expect(check(report('succeeded'), state('succeeded'), state('succeeded', { cursor: 'c2' }))).toBe(false);
     expect(check(report('succeeded'), 'not json', state('succeeded'))).toBe(false);
+    // A check recorded 6 hours ago or more is recorded again: the dashboard must not show a live job as gone.
+    expect(check(report('succeeded'), state('succeeded', {}, '2026-12-01T04:07:00Z'), state('succeeded'))).toBe(false);
+    const deleted = unchangedJobs([report('succeeded')], [{ path: 'state/sales.json' }], () => state('succeeded'), new Map([['sales', undefined]]), now);
+    expect(deleted.size).toBe(0);
   });
 
   it('is recorded anyway for a job whose schedule would otherwise run it again at the next tick', () => {

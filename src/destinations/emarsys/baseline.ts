@@ -117,7 +117,7 @@ async function recordBaseline(io: CommandOutput, definition: EmarsysSalesDefinit
     state.cursor = cursor === undefined ? undefined : isoUtc(cursor);
     store.save(state);
     for (const old of replaced) if (!segments.some((s) => s.file === old.file)) files.deleteSegment(old.file);
-    io.out(`${name}: recorded ${n(lines)} lines as delivered. Commit state/${name}.json and state/${name}/ so the scheduled runs see it.`);
+    io.out(`${name}: recorded ${n(lines)} lines as delivered.${io.env.WRITEBACK_STATE_BRANCH?.trim() ? '' : ` Commit state/${name}.json and state/${name}/ so the scheduled runs see it.`}`);
     return 0;
   } finally {
     scan.dispose();

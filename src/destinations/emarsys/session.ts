@@ -47,6 +47,7 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
     refusal,
     reportFields: cursor ? { window: { cursor, previousCursor: state.cursor, readFrom: check.windowStart === undefined ? undefined : isoUtc(check.windowStart) } } : {},
     columns: () => salesColumns({ ...spec, fieldOrder: check.fieldOrder }),
+    window: cursor && check.windowStart !== undefined ? { column: cursor, from: check.windowStart } : undefined,
 
     async scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<SalesScan> {
       const lines = await scanSalesExport(csv, {

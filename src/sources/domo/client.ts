@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import { HttpError } from '../../errors/index.ts';
 import { decodedBody, expectContent, readJson, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
+import { parseLossless, type LosslessValue } from './lossless-json.ts';
 
 export const DOMO_DEFAULT_URL = 'https://api.domo.com';
 
@@ -102,11 +103,17 @@ export class DomoClient {
     return decodedBody(res);
   }
 
-  /** Rows a SQL query returns, through Domo's query API (`SELECT ... FROM table`): positional arrays, nulls as null. */
-  async query(id: string, sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+  /**
+   * Rows a SQL query returns, through Domo's query API (`SELECT ... FROM table`): positional arrays, every
+   * value as text (numbers digit for digit as Domo sent them, see lossless-json.ts) or null.
+   * ASSUMPTION: a null cell is JSON null (Domo's Java SDK, QueryResultSet, tests cells for null; no answer
+   * with one is published).
+   */
+  async query(id: string, sql: string): Promise<{ columns: string[]; rows: (string | null)[][] }> {
     const req: HttpRequest = { method: 'POST', path: `/v1/datasets/query/execute/${encodeURIComponent(id)}`, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ sql }) };
-    const answer = await readJson<{ columns?: string[]; rows?: unknown[][] }>(this.http, req, await this.authed(req));
-    return { columns: answer.columns ?? [], rows: answer.rows ?? [] };
+    const answer = await readJson<{ columns?: string[]; rows?: LosslessValue[][] }>(this.http, req, await this.authed(req), parseLossless);
+    const cell = (value: LosslessValue) => (value === null ? null : typeof value === 'string' ? value : typeof value === 'boolean' ? String(value) : JSON.stringify(value));
+    return { columns: answer.columns ?? [], rows: (answer.rows ?? []).map((row) => row.map(cell)) };
   }
 
   /** How many rows this client can read (row policies applied, as in an export). */

@@ -1,4 +1,7 @@
-/** Reading a whole DataSet export, again from the start when the download breaks off or comes back short. */
+/**
+ * Reading a DataSet, again from the start when the download breaks off or comes back short: the whole
+ * export, or only the job's window through the query API (window-query.ts), as chooseRead decides.
+ */
 import { count as n } from '../../reports/count.ts';
 import type { RunReport } from '../../reports/run-report.ts';
 import type { Readable } from 'node:stream';
@@ -10,6 +13,7 @@ import type { DomoSource } from '../../definitions/types.ts';
 import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
 import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from './client.ts';
+import { countSql, windowCsv, windowLiteral, type QueryWindow, type WindowColumn } from './window-query.ts';
 
 
 /** What consuming an export yields: at least how many data rows it read, and a way to drop its files. */
@@ -31,6 +35,38 @@ export interface ExpectedRows {
   rows: number;
   /** Set when row policies (PDP) apply: then `rows` is this client's count, from the query API. */
   pdp?: { visibleRows: number; allRows: number };
+  /** Set for a read through the query API: `rows` is what its COUNT(*) found (of `allRows` in the DataSet). */
+  query?: { from?: string; allRows: number };
+}
+
+/** How a job reads its DataSet (spec.source.domo.read): the export, or the query API with or without a window. */
+export type ReadChoice = { kind: 'export'; why: string } | { kind: 'query'; columns: WindowColumn[]; window?: QueryWindow; why: string };
+
+/**
+ * `auto` reads through the query API when the job has a window (a cursor and a run before this one) on a
+ * DATE or DATETIME column, the whole export otherwise; `query` and `export` are the operator's choice.
+ */
+export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, info: DataSetInfo, columnNames: string[], window?: { column: string; from: number }): ReadChoice {
+  if (setting === 'export') return { kind: 'export', why: 'source.domo.read: export' };
+  const types = new Map(info.schema.columns.map((c) => [c.name, c.type]));
+  const names = [...new Set([...(window ? [window.column] : []), ...columnNames])];
+  const missing = names.filter((name) => !types.has(name));
+  // A missing column is the scanner's to explain, with the export's header in hand.
+  if (missing.length) return { kind: 'export', why: `the DataSet has no column ${missing.join(', ')}` };
+  const columns = names.map((name) => ({ name, type: types.get(name)! }));
+  const cursorType = window && types.get(window.column);
+  const queryWindow = window && (cursorType === 'DATE' || cursorType === 'DATETIME') ? { cursor: { name: window.column, type: cursorType }, from: window.from } : undefined;
+  if (setting === 'query') return { kind: 'query', columns, window: queryWindow, why: 'source.domo.read: query' };
+  if (!window) return { kind: 'export', why: 'no window to read yet (no delivery.cursor, or no delivery before this run)' };
+  if (!queryWindow) return { kind: 'export', why: `the cursor column ${window.column} is ${cursorType}, not DATE or DATETIME, so Domo cannot filter it by time` };
+  return { kind: 'query', columns, window: queryWindow, why: 'the job reads a window' };
+}
+
+/** One line on how the DataSet is read, for the log and the plan. */
+export function describeRead(choice: ReadChoice): string {
+  if (choice.kind === 'export') return `the whole DataSet, exported as CSV (${choice.why})`;
+  const what = choice.window ? `only the rows from ${windowLiteral(choice.window).slice(1, -1)} on (${choice.window.cursor.name})` : 'every row';
+  return `${what}, ${choice.columns.length} columns, through Domo's query API (${choice.why})`;
 }
 
 /**
@@ -51,24 +87,42 @@ export async function expectedRows(domo: DomoClient, info: DataSetInfo): Promise
   return { rows: visible, pdp: { visibleRows: visible, allRows: info.rows } };
 }
 
+/** What a read through the query API must return: its COUNT(*) over the same rows. */
+async function expectedQueryRows(domo: DomoClient, info: DataSetInfo, window: QueryWindow | undefined): Promise<ExpectedRows> {
+  const { rows } = await domo.query(info.id, countSql(window));
+  const count = Number(rows[0]?.[0]);
+  if (!Number.isInteger(count) || count < 0) throw new WritebackError(`Domo's query API answered COUNT(*) of ${info.id} with ${JSON.stringify(rows[0]?.[0])}, not a count`);
+  return { rows: count, query: { from: window && windowLiteral(window).slice(1, -1), allRows: info.rows } };
+}
+
 export async function exportWithRetries<R extends ExportConsumption>(options: {
   domo: DomoClient;
   datasetId: string;
-  onInfo: (info: DataSetInfo, expected: ExpectedRows) => void;
+  /** How to read, once the DataSet's columns are known; the whole export when absent. */
+  choose?: (info: DataSetInfo) => ReadChoice;
+  onInfo: (info: DataSetInfo, expected: ExpectedRows, read: ReadChoice) => void;
   consume: (csv: Readable, info: DataSetInfo, expected: ExpectedRows) => Promise<R>;
   log: (line: string) => void;
+  /** Rows per query page (WRITEBACK_DOMO_QUERY_PAGE_ROWS). */
+  pageRows?: number;
 }): Promise<R> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const info = await options.domo.dataset(options.datasetId);
-    const expected = await expectedRows(options.domo, info);
-    options.onInfo(info, expected);
+    const read = options.choose?.(info) ?? { kind: 'export', why: 'default' };
+    const expected = read.kind === 'query' ? await expectedQueryRows(options.domo, info, read.window) : await expectedRows(options.domo, info);
+    options.onInfo(info, expected, read);
     let result: R | undefined;
     try {
-      result = await options.consume(await options.domo.exportCsv(options.datasetId), info, expected);
+      const csv = read.kind === 'query' ? windowCsv(options.domo, info.id, read.columns, read.window, options.pageRows) : await options.domo.exportCsv(options.datasetId);
+      result = await options.consume(csv, info, expected);
       if (result.read < expected.rows) {
-        const announced = expected.pdp ? `this client can read ${n(expected.rows)} (row policies apply; ${n(expected.pdp.allRows)} in all)` : `the DataSet announces ${n(expected.rows)}`;
-        throw new TruncatedExportError(`the export ended after ${n(result.read)} rows but ${announced}: the download was cut off`);
+        const announced = expected.query
+          ? `its COUNT(*) over the same rows found ${n(expected.rows)}`
+          : expected.pdp
+            ? `this client can read ${n(expected.rows)} (row policies apply; ${n(expected.pdp.allRows)} in all)`
+            : `the DataSet announces ${n(expected.rows)}`;
+        throw new TruncatedExportError(`the ${read.kind === 'query' ? 'query' : 'export'} ended after ${n(result.read)} rows but ${announced}: ${read.kind === 'query' ? 'rows changed or went missing while it was read' : 'the download was cut off'}`);
       }
       return result;
     } catch (error) {
@@ -82,12 +136,13 @@ export async function exportWithRetries<R extends ExportConsumption>(options: {
   throw new WritebackError(`Domo export of ${options.datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);
 }
 
-/** "6,004 rows announced", or what row policies leave this client. */
+/** "6,004 rows announced", or what row policies leave this client, or the window's count. */
 export function describeRows(expected: ExpectedRows): string {
+  if (expected.query) return `${n(expected.rows)} of ${n(expected.query.allRows)} rows${expected.query.from ? ` from ${expected.query.from} on` : ''}, through the query API`;
   return expected.pdp ? `${n(expected.rows)} of ${n(expected.pdp.allRows)} rows visible to this client: row policies (PDP) apply` : `${n(expected.rows)} rows announced`;
 }
 
 /** The report's source section. */
 export function sourceReport(info: DataSetInfo, expected: ExpectedRows): NonNullable<RunReport['source']> {
-  return { datasetId: info.id, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt, rowPolicies: expected.pdp };
+  return { datasetId: info.id, datasetName: info.name, rowsAnnounced: info.rows, updatedAt: info.updatedAt, rowPolicies: expected.pdp, ...(expected.query ? { read: 'query' as const, rowsInWindow: expected.rows, windowFrom: expected.query.from } : { read: 'export' as const }) };
 }

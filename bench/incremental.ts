@@ -1,0 +1,97 @@
+/**
+ * Reading only the window (issue 19's target): one Emarsys job over BENCH_INCREMENTAL_ROWS order lines
+ * (default 5,000,000, spread over 29 days) with a 7-hour lookback, so its window holds about 1% of the
+ * DataSet (50,000 lines). A first run delivers everything (not timed); then, from the same state, the job
+ * runs with `read: export` (the whole CSV export) and with `read: auto` (the window through the query API)
+ * in turns, BENCH_RUNS times each. Both send nothing new; what differs is what they read. Printed: medians
+ * (range) of wall and processor time, peak RSS of the runner's process, and the bytes Domo served for each.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median, timed, type Figures } from './timed.ts';
+
+const here = (file: string) => new URL(file, import.meta.url).pathname;
+const tsx = ['--import', 'tsx'];
+const n = (value: number) => Math.round(value).toLocaleString('en-US');
+
+interface Stats {
+  accepted: number;
+  domoBytes: number;
+}
+
+const stats = async (emulators: ChildProcess, message = 'stats'): Promise<Stats> => {
+  emulators.send(message);
+  return ((await once(emulators, 'message')) as [Stats])[0];
+};
+
+function definition(read: 'auto' | 'export'): string {
+  return `apiVersion: writeback/v1
+kind: EmarsysSalesWriteback
+metadata: { name: bench }
+spec:
+  source: { domo: { datasetId: bench, read: ${read}, clientId: { secret: BENCH_DOMO_ID }, clientSecret: { secret: BENCH_DOMO_SECRET } } }
+  destination: { emarsysSales: { merchantId: 19CAA097101B372A, token: { secret: BENCH_EMARSYS_TOKEN } } }
+  mapping: { order: order_id, timestamp: ordered_at, customer: customer_id, item: sku, price: line_total, quantity: qty, custom: { s_channel: channel } }
+  delivery: { cursor: ordered_at, lookback: 7h }
+`;
+}
+
+export async function measureIncremental(dir: string, repeat: number): Promise<string[]> {
+  const rows = Number(process.env.BENCH_INCREMENTAL_ROWS) || 5_000_000;
+  const csvFile = join(dir, `incremental-${rows}.csv`);
+  execFileSync(process.execPath, [...tsx, here('generate.ts'), csvFile, String(rows)], { stdio: 'inherit' });
+  const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token', 'ordered_at'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const urls = JSON.parse(((await once(emulators.stdout!, 'data')) as [Buffer])[0].toString()) as { domo: string; emarsys: string };
+  const root = join(dir, 'incremental-repo');
+  mkdirSync(join(root, 'connectors'), { recursive: true });
+  const { GITHUB_ACTIONS: _, ...env } = process.env;
+  Object.assign(env, { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys });
+  const run = (read: 'auto' | 'export') => {
+    writeFileSync(join(root, 'connectors', 'bench.yaml'), definition(read));
+    return timed(process.execPath, [here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
+  };
+  try {
+    run('auto'); // the first run: no window yet, so the whole export, and every line delivered
+    const delivered = (await stats(emulators)).accepted;
+    if (delivered !== rows) throw new Error(`the first run delivered ${delivered} of ${rows} lines`);
+    const times = { export: [] as Figures[], query: [] as Figures[] };
+    const bytes = { export: 0, query: 0 };
+    for (let i = 0; i < repeat; i++) {
+      for (const read of ['export', 'auto'] as const) {
+        const before = (await stats(emulators)).domoBytes;
+        times[read === 'auto' ? 'query' : 'export'].push(run(read));
+        bytes[read === 'auto' ? 'query' : 'export'] = (await stats(emulators)).domoBytes - before;
+      }
+    }
+    const after = await stats(emulators);
+    if (after.accepted !== rows) throw new Error(`the timed runs sent ${after.accepted - rows} lines again`);
+    const [full, window] = [median(times.export), median(times.query)];
+    const line = (name: string, f: Figures & { range: string }, served: number) =>
+      `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s ${f.range.padEnd(13)} ${f.cpuSeconds.toFixed(2).padStart(5)} s cpu  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS  ${(served / 1024 / 1024).toFixed(1).padStart(7)} MB from Domo`;
+    return [
+      `incremental: ${n(rows)} order lines (${(statSync(csvFile).size / 1024 / 1024).toFixed(0)} MB of CSV), a 7h window; same job and state, ${repeat} runs of each, taking turns: median (range)`,
+      line('read: export (whole CSV export)', full, bytes.export),
+      line('read: auto (window, query API)', window, bytes.query),
+      `window read vs export: ${((100 * bytes.query) / bytes.export).toFixed(2)}% of the bytes (target <= 3%), ${(full.seconds / window.seconds).toFixed(1)}x faster (target >= 15x), ${(full.cpuSeconds / window.cpuSeconds).toFixed(1)}x less processor time; peak RSS ${(window.maxRssKb / 1024).toFixed(0)} MB (target < 150 MB)`,
+    ];
+  } finally {
+    await stats(emulators, 'stop').catch(() => undefined);
+    rmSync(csvFile, { force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+// `npm run bench:incremental`: this part alone.
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'writeback-incremental-'));
+  try {
+    for (const text of await measureIncremental(dir, Math.max(1, Number(process.env.BENCH_RUNS) || 3))) console.log(text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Jobs with a window read only it, through Domo's query API (source.domo.read: auto), against the Domo
+ * emulator's SQL engine: what reaches Emarsys is what a whole export would have sent, digit for digit.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseLossless } from '../src/sources/domo/lossless-json.ts';
+import { atOrAfter, pageSql } from '../src/sources/domo/window-query.ts';
+import { runCli } from './helpers/repo.ts';
+import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
+
+const WINDOW = '  delivery:\n    cursor: ordered_at\n    lookback: 1d\n';
+const day = (d: number) => Date.parse(`2026-11-${String(20 + d).padStart(2, '0')}T08:00:00Z`);
+
+describe('reading only the window through the query API', () => {
+  const world = useWorld(salesJob(WINDOW));
+
+  it('the first run exports everything; the next ones query only the window, and send each line once', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(40, day(0)) });
+    const first = await world.run();
+    expect(first.source?.read).toBe('export');
+    expect(world.domo.queries).toEqual([]);
+
+    // The window starts a day before the last delivered line (08:39 on the 20th): all 70 rows are in it.
+    world.domo.appendRows(DATASET_ID, lines(30, day(3), 1000));
+    const second = await world.run();
+    expect(second.source).toMatchObject({ read: 'query', rowsAnnounced: 70, rowsInWindow: 70 });
+    expect(second.rows).toMatchObject({ read: 70, sent: 30 });
+    // Now it starts a day before 08:29 on the 23rd: the 40 older rows are no longer read at all.
+    world.domo.appendRows(DATASET_ID, lines(5, day(3) + 3_600_000, 2000));
+    world.domo.queries.length = 0;
+    const third = await world.run();
+    expect(third.source).toMatchObject({ read: 'query', rowsAnnounced: 75, rowsInWindow: 35 });
+    expect(third.rows).toMatchObject({ read: 35, sent: 5 });
+    expect(world.domo.queries[0]).toBe("SELECT COUNT(*) FROM table WHERE (`ordered_at` >= '2026-11-22T08:29:00' OR `ordered_at` IS NULL)");
+    expect(world.domo.queries[1]).toMatch(/^SELECT `ordered_at`, `sku`, .* FROM table WHERE \(`ordered_at` >= '2026-11-22T08:29:00' OR `ordered_at` IS NULL\) ORDER BY `ordered_at`, .* LIMIT 50000$/);
+    expect(acceptedOrders(world)).toHaveLength(75);
+    expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('pages by key: rows that tie across a page boundary are neither lost nor sent twice', async () => {
+    // 25 lines with one timestamp, 5 of them exact copies: pages of 4 rows cut through the ties everywhere.
+    const rows = lines(20, day(0)).map((row) => ((row[1] = '2026-11-20T08:00:00'), row));
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(1, day(0) - 86_400_000 * 3, 900) });
+    await world.run();
+    world.domo.appendRows(DATASET_ID, [...rows, ...rows.slice(0, 5).map((r) => [...r])]);
+    const report = await world.run({ env: { WRITEBACK_DOMO_QUERY_PAGE_ROWS: '4' } });
+    expect(report.source?.read).toBe('query');
+    expect(report.rows.read).toBe(26); // the earlier line is still in the window
+    expect(report.skipped).toMatchObject({ duplicateInExport: 5, alreadyDelivered: 1 });
+    expect(acceptedOrders(world)).toEqual([...new Set(acceptedOrders(world))]);
+    expect(acceptedOrders(world)).toHaveLength(21);
+    const pages = world.domo.queries.filter((q) => q.includes('ORDER BY'));
+    expect(pages).toHaveLength(7);
+    expect(pages.every((q) => !/OFFSET (\d{2,}|[5-9])/.test(q))).toBe(true); // offsets stay within a tie
+  });
+
+  it('numbers reach Emarsys as Domo holds them, nulls as an export gives them', async () => {
+    const columns = COLUMNS.map((c) => (c.name === 'line_total' ? { ...c, type: 'DECIMAL' } : c));
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns, rows: lines(1, day(0) - 86_400_000 * 3) });
+    await world.run();
+    const row = lines(1, day(0), 500)[0]!;
+    row[4] = '12345678901234567.89'; // a double would make it 12345678901234568
+    row[6] = null as unknown as string; // the channel
+    world.domo.appendRows(DATASET_ID, [row]);
+    const report = await world.run();
+    expect(report.source?.read).toBe('query');
+    const line = world.emarsys.accepted.find((l) => l.record.order === 'O-500')!;
+    expect(line.record.price).toBe('12345678901234567.89');
+    expect(line.record.s_channel ?? '').toBe('');
+  });
+
+  it('a short answer is read again; source.domo.read: export never queries; plan says which read it uses', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(10, day(0)) });
+    await world.run();
+    world.domo.appendRows(DATASET_ID, lines(12, day(3), 100));
+    world.domo.inject('query', { kind: 'truncate', afterRows: 5 }, 2); // the count is right; the page comes back short
+    const report = await world.run();
+    expect(report.status).toBe('succeeded');
+    expect(report.rows.sent).toBe(12);
+
+    const plan = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(plan.stdout).toMatch(/reads only the rows from 2026-11-22T\d\d:\d\d:00 on \(ordered_at\), 7 columns, through Domo's query API \(the job reads a window\)/);
+
+    const queried = world.domo.queries.length;
+    world.root && (await import('node:fs')).writeFileSync(`${world.root}/connectors/sales.yaml`, salesJob(WINDOW).replace('      clientSecret', '      read: export\n      clientSecret'));
+    const exported = await world.run();
+    expect(exported.source?.read).toBe('export');
+    expect(world.domo.queries).toHaveLength(queried);
+  });
+
+  it('SQL the emulator cannot run is refused the way Domo answers it, and the run says so', async () => {
+    const unsupported = await fetch(`${world.domo.url}/v1/datasets/query/execute/${DATASET_ID}`, { method: 'POST', body: '{"sql":"SELECT a FROM table GROUP BY a"}' });
+    expect(unsupported.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe('query building blocks', () => {
+  it('keeps every digit of a number and every escape of a string', () => {
+    expect(parseLossless('{"rows":[[9007199254740993,0.1,-1.5e3,"a\\"b\\u00e9",null,true]]}')).toEqual({ rows: [['9007199254740993', '0.1', '-1.5e3', 'a"bé', null, true]] });
+    expect(() => parseLossless('{"rows":[1,]}')).toThrow(/character 11/);
+  });
+
+  it('pages start at or after the last row, nulls first, quoting names and texts', () => {
+    const columns = [
+      { name: 'at', type: 'DATETIME' as const },
+      { name: "o'id", type: 'STRING' as const },
+      { name: 'n`x', type: 'LONG' as const },
+    ];
+    expect(atOrAfter(columns, ['2026-11-20T08:00:00', "it's", '7'])).toBe("(`at` > '2026-11-20T08:00:00' OR (`at` = '2026-11-20T08:00:00' AND (`o'id` > 'it''s' OR (`o'id` = 'it''s' AND `n``x` >= 7))))");
+    expect(atOrAfter(columns, ['2026-11-20T08:00:00', null, null])).toBe("`at` >= '2026-11-20T08:00:00'"); // every row ties or follows on the rest
+    expect(atOrAfter(columns, [null, null, '3'])).toBe('(`at` IS NOT NULL OR (`at` IS NULL AND (`o\'id` IS NOT NULL OR (`o\'id` IS NULL AND `n``x` >= 3))))');
+    expect(pageSql(columns, undefined, undefined, 0, 10)).toBe("SELECT `at`, `o'id`, `n``x` FROM table ORDER BY `at`, `o'id`, `n``x` LIMIT 10");
+  });
+});
