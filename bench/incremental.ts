@@ -48,9 +48,11 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
   mkdirSync(join(root, 'connectors'), { recursive: true });
   const { GITHUB_ACTIONS: _, ...env } = process.env;
   Object.assign(env, { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys });
-  const run = (read: 'auto' | 'export') => {
+  // BENCH_PROFILE_DIR=DIR: a V8 processor profile of every timed run there (node --cpu-prof), to see where the time goes.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const run = (read: 'auto' | 'export', profiled = false) => {
     writeFileSync(join(root, 'connectors', 'bench.yaml'), definition(read));
-    return timed(process.execPath, [here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
+    return timed(process.execPath, [...(profiled ? profile : []), here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
   };
   try {
     run('auto'); // the first run: no window yet, so the whole export, and every line delivered
@@ -61,7 +63,7 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
     for (let i = 0; i < repeat; i++) {
       for (const read of ['export', 'auto'] as const) {
         const before = (await stats(emulators)).domoBytes;
-        times[read === 'auto' ? 'query' : 'export'].push(run(read));
+        times[read === 'auto' ? 'query' : 'export'].push(run(read, true));
         bytes[read === 'auto' ? 'query' : 'export'] = (await stats(emulators)).domoBytes - before;
       }
     }

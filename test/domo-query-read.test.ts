@@ -2,10 +2,12 @@
  * Jobs with a window read only it, through Domo's query API (source.domo.read: auto), against the Domo
  * emulator's SQL engine: what reaches Emarsys is what a whole export would have sent, digit for digit.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLossless } from '../src/sources/domo/lossless-json.ts';
 import { atOrAfter, pageSql } from '../src/sources/domo/window-query.ts';
-import { runCli } from './helpers/repo.ts';
+import { runCli, scratchRepo } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
 
 const WINDOW = '  delivery:\n    cursor: ordered_at\n    lookback: 1d\n';
@@ -91,6 +93,32 @@ describe('reading only the window through the query API', () => {
   it('SQL the emulator cannot run is refused the way Domo answers it, and the run says so', async () => {
     const unsupported = await fetch(`${world.domo.url}/v1/datasets/query/execute/${DATASET_ID}`, { method: 'POST', body: '{"sql":"SELECT a FROM table GROUP BY a"}' });
     expect(unsupported.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe("the emulator's index on a large file DataSet", () => {
+  it('answers a window from the index, as the same rows held in memory would, and refuses an unbounded query', async () => {
+    const { DomoEmulator, domoCsvLine } = await import('../src/emulators/domo.ts');
+    const { DomoClient } = await import('../src/sources/domo/client.ts');
+    const { HttpClient } = await import('../src/http/client.ts');
+    const { Redactor } = await import('../src/http/redact.ts');
+    const rows = lines(300, day(0)).map((row, i) => (i % 50 === 7 ? ((row[1] = null as unknown as string), row) : i % 40 === 3 ? ((row[6] = 'we,b "x"'), row) : row));
+    const file = join(scratchRepo(), 'big.csv');
+    writeFileSync(file, domoCsvLine(COLUMNS.map((c) => c.name)) + rows.map(domoCsvLine).join(''));
+    const domo = new DomoEmulator({ id: 'secret' });
+    await domo.start();
+    try {
+      domo.addDataSet({ id: 'file', name: 'file', columns: COLUMNS, csvFile: file, rowCount: rows.length, index: 'ordered_at' });
+      domo.addDataSet({ id: 'memory', name: 'memory', columns: COLUMNS, rows });
+      const client = new DomoClient(new HttpClient({ service: 'Domo', baseUrl: domo.url, redactor: new Redactor(), timeoutMs: 5000, retryBaseMs: 10, maxRateLimitWaitMs: 1000 }), 'id', 'secret');
+      const sql = "SELECT `order_id`, `ordered_at`, `channel` FROM table WHERE (`ordered_at` >= '2026-11-20T10:00:00' OR `ordered_at` IS NULL) ORDER BY `ordered_at`, `order_id` LIMIT 1000";
+      const [fromFile, fromMemory] = [await client.query('file', sql), await client.query('memory', sql)];
+      expect(fromFile.rows).toHaveLength(180 + 3); // from 10:00 on, and the rows without a time
+      expect(fromFile).toEqual(fromMemory);
+      await expect(client.query('file', 'SELECT COUNT(*) FROM table')).rejects.toThrow(/a query must bound ordered_at from below/);
+    } finally {
+      await domo.stop();
+    }
   });
 });
 

@@ -368,6 +368,8 @@ export function instant(text: string): number {
 
 function compareValues(a: string, b: string, type: string): number {
   if (NUMERIC.has(type)) return Number(a) - Number(b);
+  // Two times written alike (same length and separator) order as their text does: no parsing at each comparison of a sort.
+  if (TIME.has(type) && a.length === b.length && a[4] === '-' && b[4] === '-' && a[10] === b[10]) return a < b ? -1 : a > b ? 1 : 0;
   if (TIME.has(type)) return instant(a) - instant(b);
   return a < b ? -1 : a > b ? 1 : 0;
 }
