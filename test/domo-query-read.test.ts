@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLossless } from '../src/sources/domo/lossless-json.ts';
-import { atOrAfter, pageSql } from '../src/sources/domo/window-query.ts';
+import { countSql, windowCondition } from '../src/sources/domo/window-query.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
 
@@ -34,26 +34,62 @@ describe('reading only the window through the query API', () => {
     expect(third.source).toMatchObject({ read: 'query', rowsAnnounced: 75, rowsInWindow: 35 });
     expect(third.rows).toMatchObject({ read: 35, sent: 5 });
     expect(world.domo.queries[0]).toBe("SELECT COUNT(*) FROM table WHERE (`ordered_at` >= '2026-11-22T08:29:00' OR `ordered_at` IS NULL)");
-    expect(world.domo.queries[1]).toMatch(/^SELECT `ordered_at`, `sku`, .* FROM table WHERE \(`ordered_at` >= '2026-11-22T08:29:00' OR `ordered_at` IS NULL\) ORDER BY `ordered_at`, .* LIMIT 50000$/);
+    expect(world.domo.queries[1]).toMatch(/^SELECT `ordered_at`, `sku`, .* FROM table WHERE \(`ordered_at` >= '2026-11-22T08:29:00' OR `ordered_at` IS NULL\)$/);
     expect(acceptedOrders(world)).toHaveLength(75);
     expect(world.emarsys.duplicates()).toEqual([]);
   });
 
-  it('pages by key: rows that tie across a page boundary are neither lost nor sent twice', async () => {
-    // 25 lines with one timestamp, 5 of them exact copies: pages of 4 rows cut through the ties everywhere.
-    const rows = lines(20, day(0)).map((row) => ((row[1] = '2026-11-20T08:00:00'), row));
+  it('a window larger than a page is read in slices of time, each read whole, so no tie or collation can skip a row', async () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(1, day(0) - 86_400_000 * 3, 900) });
     await world.run();
+    // 25 lines, 5 of them exact copies, 6 sharing one second, and 'web'/'WEB' that a case-insensitive collation ties.
+    const rows = lines(20, day(0)).map((row, i) => ((row[1] = i < 6 ? '2026-11-20T08:00:00' : row[1]!), (row[6] = i % 2 ? 'web' : 'WEB'), row));
     world.domo.appendRows(DATASET_ID, [...rows, ...rows.slice(0, 5).map((r) => [...r])]);
-    const report = await world.run({ env: { WRITEBACK_DOMO_QUERY_PAGE_ROWS: '4' } });
+    world.domo.queries.length = 0;
+    const report = await world.run({ env: { WRITEBACK_DOMO_QUERY_PAGE_ROWS: '12' } });
     expect(report.source?.read).toBe('query');
-    expect(report.rows.read).toBe(26); // the earlier line is still in the window
+    expect(report.rows).toMatchObject({ read: 26, sent: 20 }); // the earlier line is still in the window
     expect(report.skipped).toMatchObject({ duplicateInExport: 5, alreadyDelivered: 1 });
     expect(acceptedOrders(world)).toEqual([...new Set(acceptedOrders(world))]);
     expect(acceptedOrders(world)).toHaveLength(21);
-    const pages = world.domo.queries.filter((q) => q.includes('ORDER BY'));
-    expect(pages).toHaveLength(7);
-    expect(pages.every((q) => !/OFFSET (\d{2,}|[5-9])/.test(q))).toBe(true); // offsets stay within a tie
+    const reads = world.domo.queries.filter((q) => !q.startsWith('SELECT COUNT'));
+    expect(reads.length).toBeGreaterThan(1);
+    expect(reads.every((q) => !/ORDER BY|OFFSET|LIMIT/.test(q))).toBe(true);
+
+    // More rows on one instant than a page holds: auto reads the export instead; read: query fails saying what to change.
+    world.domo.appendRows(DATASET_ID, lines(5, day(0), 3000).map((row) => ((row[1] = '2026-11-20T08:00:00'), row)));
+    const log: string[] = [];
+    const { reconcile } = await import('../src/reconcile/reconciler.ts');
+    const query = salesJob(WINDOW).replace('      clientSecret', '      read: query\n      clientSecret');
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), query);
+    const strict = (await reconcile({ root: world.root, env: { ...world.env, WRITEBACK_DOMO_QUERY_PAGE_ROWS: '4' }, only: [], force: true, dryRun: false, log: (l) => log.push(l) })).reports[0]!;
+    expect(strict.status).toBe('failed');
+    expect(strict.message).toContain("rows have the ordered_at '2026-11-20T08:00:00', more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=4): raise it");
+    expect(acceptedOrders(world)).toHaveLength(21);
+    writeFileSync(join(world.root, 'connectors', 'sales.yaml'), salesJob(WINDOW));
+    const crowded = (await reconcile({ root: world.root, env: { ...world.env, WRITEBACK_DOMO_QUERY_PAGE_ROWS: '4' }, only: [], force: true, dryRun: false, log: (l) => log.push(l) })).reports[0]!;
+    expect(crowded).toMatchObject({ status: 'succeeded', source: { read: 'export' }, rows: { sent: 5 } });
+    expect(log.join('\n')).toMatch(/the query API did not serve the window: .*more than a page.*; reading the whole export instead/);
+    expect(world.emarsys.duplicates()).toEqual([]);
+  });
+
+  it('auto reads the export where the query API could differ from it: a numeric key column, row policies, SQL Domo refuses', async () => {
+    const numericSku = COLUMNS.map((c) => (c.name === 'sku' ? { ...c, type: 'DOUBLE' } : c));
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: numericSku, rows: lines(5, day(0)) });
+    await world.run();
+    world.domo.appendRows(DATASET_ID, lines(2, day(1), 100));
+    expect((await world.run()).source).toMatchObject({ read: 'export' });
+    const plan = await runCli(['plan'], { root: world.root, env: world.env });
+    expect(plan.stdout).toContain('the key column sku is DOUBLE, whose text the query API may write otherwise than the export');
+
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(7, day(0)), policy: () => true });
+    expect((await world.run()).source).toMatchObject({ read: 'export' });
+
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: [...lines(5, day(0)), ...lines(2, day(1), 100)] });
+    world.domo.inject('query', { kind: 'status', status: 400, message: 'Invalid SQL: backticks are not supported' });
+    const refused = await world.run();
+    expect(refused).toMatchObject({ status: 'succeeded', source: { read: 'export' } });
+    expect(world.emarsys.duplicates()).toEqual([]);
   });
 
   it('numbers reach Emarsys as Domo holds them, nulls as an export gives them', async () => {
@@ -128,15 +164,10 @@ describe('query building blocks', () => {
     expect(() => parseLossless('{"rows":[1,]}')).toThrow(/character 11/);
   });
 
-  it('pages start at or after the last row, nulls first, quoting names and texts', () => {
-    const columns = [
-      { name: 'at', type: 'DATETIME' as const },
-      { name: "o'id", type: 'STRING' as const },
-      { name: 'n`x', type: 'LONG' as const },
-    ];
-    expect(atOrAfter(columns, ['2026-11-20T08:00:00', "it's", '7'])).toBe("(`at` > '2026-11-20T08:00:00' OR (`at` = '2026-11-20T08:00:00' AND (`o'id` > 'it''s' OR (`o'id` = 'it''s' AND `n``x` >= 7))))");
-    expect(atOrAfter(columns, ['2026-11-20T08:00:00', null, null])).toBe("`at` >= '2026-11-20T08:00:00'"); // every row ties or follows on the rest
-    expect(atOrAfter(columns, [null, null, '3'])).toBe('(`at` IS NOT NULL OR (`at` IS NULL AND (`o\'id` IS NOT NULL OR (`o\'id` IS NULL AND `n``x` >= 3))))');
-    expect(pageSql(columns, undefined, undefined, 0, 10)).toBe("SELECT `at`, `o'id`, `n``x` FROM table ORDER BY `at`, `o'id`, `n``x` LIMIT 10");
+  it('quotes names and texts, and writes the window start as the cursor column holds it', () => {
+    const at = Date.parse('2026-11-20T08:00:00.750Z');
+    expect(windowCondition({ cursor: { name: "o`d'x", type: 'DATETIME' }, from: at })).toBe("(`o``d'x` >= '2026-11-20T08:00:00' OR `o``d'x` IS NULL)");
+    expect(countSql({ cursor: { name: 'day', type: 'DATE' }, from: at })).toBe("SELECT COUNT(*) FROM table WHERE (`day` >= '2026-11-20' OR `day` IS NULL)");
   });
+
 });

@@ -111,6 +111,7 @@ export class DomoQuery {
         if (c && isNull(expr.left)) return { ...c, nulls: true };
         return undefined;
       }
+      if (expr.kind === 'null' && !expr.negated && 'column' in expr.operand && expr.operand.column === column) return { from: Infinity, nulls: true };
       if (expr.kind === 'cmp' && (expr.op === '>=' || expr.op === '>') && 'column' in expr.left && expr.left.column === column && 'literal' in expr.right && expr.right.literal !== null) {
         const from = instant(expr.right.literal);
         return Number.isFinite(from) ? { from, nulls: false } : undefined;

@@ -20,7 +20,7 @@ import { deliverParts } from './delivery.ts';
 import { salesColumns } from './columns.ts';
 import { heldAction } from './held.ts';
 import { LedgerFiles } from './ledger-files.ts';
-import { describeLedger, ledgerMisfit, pruneSegments, type LedgerCheck } from './ledger.ts';
+import { DEFAULT_KEY, describeLedger, ledgerMisfit, pruneSegments, type LedgerCheck } from './ledger.ts';
 import type { SalesReport } from './report.ts';
 import { scanSalesExport, type ScanResult } from './sales-scanner.ts';
 import type { EmarsysSalesDefinition } from './spec.ts';
@@ -47,7 +47,10 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
     refusal,
     reportFields: cursor ? { window: { cursor, previousCursor: state.cursor, readFrom: check.windowStart === undefined ? undefined : isoUtc(check.windowStart) } } : {},
     columns: () => salesColumns({ ...spec, fieldOrder: check.fieldOrder }),
-    window: cursor && check.windowStart !== undefined ? { column: cursor, from: check.windowStart } : undefined,
+    window:
+      cursor && check.windowStart !== undefined
+        ? { column: cursor, from: check.windowStart, keyColumns: (spec.delivery?.key ?? DEFAULT_KEY).map((field) => (spec.mapping as Record<string, unknown>)[field] ?? spec.mapping.custom?.[field]).filter((c): c is string => typeof c === 'string') }
+        : undefined,
 
     async scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<SalesScan> {
       const lines = await scanSalesExport(csv, {

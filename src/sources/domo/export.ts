@@ -5,7 +5,7 @@
 import { count as n } from '../../reports/count.ts';
 import type { RunReport } from '../../reports/run-report.ts';
 import type { Readable } from 'node:stream';
-import { describeError, TruncatedExportError, WritebackError } from '../../errors/index.ts';
+import { describeError, HttpError, TruncatedExportError, WritebackError } from '../../errors/index.ts';
 import type { Redactor } from '../../http/redact.ts';
 import { isNetworkError, MAX_TRIES } from '../../http/retry.ts';
 import { HttpClient } from '../../http/client.ts';
@@ -13,7 +13,7 @@ import type { DomoSource } from '../../definitions/types.ts';
 import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
 import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from './client.ts';
-import { countSql, windowCsv, windowLiteral, type QueryWindow, type WindowColumn } from './window-query.ts';
+import { countSql, windowCsv, windowLiteral, WindowPagingError, type QueryWindow, type WindowColumn } from './window-query.ts';
 
 
 /** What consuming an export yields: at least how many data rows it read, and a way to drop its files. */
@@ -39,14 +39,24 @@ export interface ExpectedRows {
   query?: { from?: string; allRows: number };
 }
 
-/** How a job reads its DataSet (spec.source.domo.read): the export, or the query API with or without a window. */
-export type ReadChoice = { kind: 'export'; why: string } | { kind: 'query'; columns: WindowColumn[]; window?: QueryWindow; why: string };
+/**
+ * How a job reads its DataSet (spec.source.domo.read): the export, or the query API with or without a window.
+ * `fallback`: `auto` chose the query, so a query Domo refuses, or a window it cannot page, reads the export instead.
+ */
+export type ReadChoice = { kind: 'export'; why: string } | { kind: 'query'; columns: WindowColumn[]; window?: QueryWindow; why: string; fallback?: boolean };
+
+/**
+ * Key columns whose text is the same through the export and the query API. The ledger knows delivered lines
+ * by their key's text, so a key written otherwise by one of them (a DOUBLE 10001.0 against 10001, a DECIMAL
+ * 12.50 against 12.5; no Domo source says how either writes them) would make delivered lines look new.
+ */
+const SAME_TEXT_BOTH_WAYS = new Set(['STRING', 'LONG', 'DATE', 'DATETIME']);
 
 /**
  * `auto` reads through the query API when the job has a window (a cursor and a run before this one) on a
  * DATE or DATETIME column, the whole export otherwise; `query` and `export` are the operator's choice.
  */
-export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, info: DataSetInfo, columnNames: string[], window?: { column: string; from: number }): ReadChoice {
+export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, info: DataSetInfo, columnNames: string[], window?: { column: string; from: number; keyColumns?: string[] }): ReadChoice {
   if (setting === 'export') return { kind: 'export', why: 'source.domo.read: export' };
   const types = new Map(info.schema.columns.map((c) => [c.name, c.type]));
   const names = [...new Set([...(window ? [window.column] : []), ...columnNames])];
@@ -59,7 +69,11 @@ export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, inf
   if (setting === 'query') return { kind: 'query', columns, window: queryWindow, why: 'source.domo.read: query' };
   if (!window) return { kind: 'export', why: 'no window to read yet (no delivery.cursor, or no delivery before this run)' };
   if (!queryWindow) return { kind: 'export', why: `the cursor column ${window.column} is ${cursorType}, not DATE or DATETIME, so Domo cannot filter it by time` };
-  return { kind: 'query', columns, window: queryWindow, why: 'the job reads a window' };
+  const unlike = (window.keyColumns ?? []).filter((name) => !SAME_TEXT_BOTH_WAYS.has(types.get(name) ?? 'STRING'));
+  if (unlike.length) return { kind: 'export', why: `the key column ${unlike.join(', ')} is ${types.get(unlike[0]!)}, whose text the query API may write otherwise than the export, and delivered lines are known by it` };
+  // ASSUMPTION in docs/vendors/domo.md only: under row policies the export is what this client is known to see.
+  if (info.pdpEnabled) return { kind: 'export', why: 'row policies (PDP) apply, and no Domo source says the query API applies them as the export does' };
+  return { kind: 'query', columns, window: queryWindow, why: 'the job reads a window', fallback: true };
 }
 
 /** One line on how the DataSet is read, for the log and the plan. */
@@ -107,33 +121,43 @@ export async function exportWithRetries<R extends ExportConsumption>(options: {
   pageRows?: number;
 }): Promise<R> {
   let lastError: unknown;
+  let exportInstead: string | undefined;
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const info = await options.domo.dataset(options.datasetId);
-    const read = options.choose?.(info) ?? { kind: 'export', why: 'default' };
-    const expected = read.kind === 'query' ? await expectedQueryRows(options.domo, info, read.window) : await expectedRows(options.domo, info);
-    options.onInfo(info, expected, read);
+    const chosen = options.choose?.(info);
+    const read: ReadChoice = exportInstead || !chosen ? { kind: 'export', why: exportInstead ?? 'default' } : chosen;
     let result: R | undefined;
     try {
-      const csv = read.kind === 'query' ? windowCsv(options.domo, info.id, read.columns, read.window, options.pageRows) : await options.domo.exportCsv(options.datasetId);
+      const expected = read.kind === 'query' ? await expectedQueryRows(options.domo, info, read.window) : await expectedRows(options.domo, info);
+      options.onInfo(info, expected, read);
+      const csv = read.kind === 'query' ? windowCsv(options.domo, info.id, read.columns, read.window, expected.rows, options.pageRows) : await options.domo.exportCsv(options.datasetId);
       result = await options.consume(csv, info, expected);
-      if (result.read < expected.rows) {
+      // A query reads each row of its slices once: any other count means rows came, went or moved meanwhile.
+      if (read.kind === 'query' ? result.read !== expected.rows : result.read < expected.rows) {
         const announced = expected.query
           ? `its COUNT(*) over the same rows found ${n(expected.rows)}`
           : expected.pdp
             ? `this client can read ${n(expected.rows)} (row policies apply; ${n(expected.pdp.allRows)} in all)`
             : `the DataSet announces ${n(expected.rows)}`;
-        throw new TruncatedExportError(`the ${read.kind === 'query' ? 'query' : 'export'} ended after ${n(result.read)} rows but ${announced}: ${read.kind === 'query' ? 'rows changed or went missing while it was read' : 'the download was cut off'}`);
+        throw new TruncatedExportError(`the ${read.kind === 'query' ? 'query' : 'export'} ${read.kind === 'query' ? 'read' : 'ended after'} ${n(result.read)} rows but ${announced}: ${read.kind === 'query' ? 'rows changed, came or went while it was read' : 'the download was cut off'}`);
       }
       return result;
     } catch (error) {
       result?.dispose();
+      // auto's query did not work for this DataSet (Domo refused the SQL, or the window cannot be paged): the export will.
+      if (read.kind === 'query' && read.fallback && (error instanceof WindowPagingError || (error instanceof HttpError && error.status === 400))) {
+        exportInstead = `the query API did not serve the window: ${describeError(error)}`;
+        options.log(`${exportInstead}; reading the whole export instead`);
+        attempt--;
+        continue;
+      }
       // A broken or short download is read again from the start; anything else will not change.
       if (!(error instanceof TruncatedExportError || isNetworkError(error) || isCsvError(error))) throw error;
       lastError = error;
-      options.log(`export attempt ${attempt} failed (${describeError(error)})${attempt < MAX_TRIES ? '; retrying' : ''}`);
+      options.log(`read attempt ${attempt} failed (${describeError(error)})${attempt < MAX_TRIES ? '; retrying' : ''}`);
     }
   }
-  throw new WritebackError(`Domo export of ${options.datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);
+  throw new WritebackError(`reading Domo DataSet ${options.datasetId} failed ${MAX_TRIES} times; last: ${describeError(lastError)}.`);
 }
 
 /** "6,004 rows announced", or what row policies leave this client, or the window's count. */

@@ -4,17 +4,24 @@
  * the mapped columns only, in bounded pages. The rows come out as the CSV an export would give (header,
  * `\N` for a null), so the destination's scanner reads either alike.
  *
- * Pages are fetched by key, not by an ever-growing OFFSET: ordered by every selected column (cursor
- * first), each page starts at the last row of the one before (`>=` that row) and skips the rows equal to
- * it already read, so rows that tie in every column are neither lost nor read twice, and a page costs Domo
- * the same at the end as at the start.
- * ASSUMPTIONS (Domo documents only `SELECT * FROM table` and LIMIT, docs/vendors/domo.md): comparisons,
- * AND/OR/parentheses, IS [NOT] NULL, ORDER BY several columns with NULL first (as MySQL, whose dialect
- * Domo's query engine follows), OFFSET, backtick-quoted names and ISO date literals (AWS Glue's Domo
- * connector filters DATETIME columns with ISO values).
+ * Pages are slices of time, not of a sort order: a window larger than a page is split at instants of the
+ * cursor, by COUNT(*), until each slice fits in one page, and each slice is read whole with
+ * `cursor >= a AND cursor < b`. Only comparisons of the cursor (a DATE or DATETIME) decide what a page
+ * holds, never the order of text under a collation Domo does not document (a case-insensitive one would
+ * tie 'a' and 'A' and make any paging by sort order skip or repeat rows), and no page depends on another's
+ * last row. More rows on one instant than a page holds is an error that says what to change, never a guess.
+ * ASSUMPTIONS (Domo documents only `SELECT * FROM table` and LIMIT, docs/vendors/domo.md): comparisons of a
+ * DATE or DATETIME column with ISO literals in UTC (AWS Glue's Domo connector filters them so), AND, OR,
+ * IS NULL, backtick-quoted names, COUNT(*).
  */
 import { Readable } from 'node:stream';
+import { WritebackError } from '../../errors/index.ts';
 import type { DomoClient, DomoColumnType } from './client.ts';
+
+/** A window the query API cannot serve in pages (more rows on one instant than a page holds). */
+export class WindowPagingError extends WritebackError {
+  override name = 'WindowPagingError';
+}
 
 export interface WindowColumn {
   name: string;
@@ -33,20 +40,17 @@ export interface QueryWindow {
  */
 export const PAGE_ROWS = 50_000;
 
-const NUMERIC = new Set<DomoColumnType>(['LONG', 'DOUBLE', 'DECIMAL']);
+const DAY_MS = 86_400_000;
 const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
-function literal(value: string, type: DomoColumnType): string {
-  return NUMERIC.has(type) && NUMBER.test(value) ? value : quoted(value);
+/** An instant as the cursor column's type writes it: a DATE holds days, a DATETIME seconds, both UTC. */
+function instantLiteral(cursor: WindowColumn, at: number): string {
+  const iso = new Date(at).toISOString();
+  return quoted(cursor.type === 'DATE' ? iso.slice(0, 10) : iso.slice(0, 19));
 }
 
-/** The window start as the cursor column's type writes it: a DATE holds days, a DATETIME seconds, both UTC. */
-export function windowLiteral(window: QueryWindow): string {
-  const iso = new Date(window.from).toISOString();
-  return quoted(window.cursor.type === 'DATE' ? iso.slice(0, 10) : iso.slice(0, 19));
-}
+export const windowLiteral = (window: QueryWindow) => instantLiteral(window.cursor, window.from);
 
 /**
  * The rows of the window: from its start on, and rows without a cursor value, which an export would show
@@ -57,28 +61,11 @@ export function windowCondition(window: QueryWindow): string {
   return `(${column} >= ${windowLiteral(window)} OR ${column} IS NULL)`;
 }
 
-/** Rows at or after `row` in the order of `columns` (NULL first); undefined when every row is. */
-export function atOrAfter(columns: WindowColumn[], row: (string | null)[], i = 0): string | undefined {
-  if (i === columns.length) return undefined;
-  const column = ident(columns[i]!.name);
-  const value = row[i] ?? null;
-  const rest = atOrAfter(columns, row, i + 1);
-  if (value === null) return rest === undefined ? undefined : `(${column} IS NOT NULL OR (${column} IS NULL AND ${rest}))`;
-  const v = literal(value, columns[i]!.type);
-  return rest === undefined ? `${column} >= ${v}` : `(${column} > ${v} OR (${column} = ${v} AND ${rest}))`;
+export function countSql(window: QueryWindow | undefined, where = window && windowCondition(window)): string {
+  return `SELECT COUNT(*) FROM table${where ? ` WHERE ${where}` : ''}`;
 }
 
-export function pageSql(columns: WindowColumn[], window: QueryWindow | undefined, from: (string | null)[] | undefined, skip: number, pageRows: number): string {
-  const list = columns.map((c) => ident(c.name)).join(', ');
-  const where = [window && windowCondition(window), from && atOrAfter(columns, from)].filter(Boolean);
-  return `SELECT ${list} FROM table${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${list} LIMIT ${pageRows}${skip ? ` OFFSET ${skip}` : ''}`;
-}
-
-export function countSql(window: QueryWindow | undefined): string {
-  return `SELECT COUNT(*) FROM table${window ? ` WHERE ${windowCondition(window)}` : ''}`;
-}
-
-const same = (a: (string | null)[], b: (string | null)[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+const selectSql = (columns: WindowColumn[], where?: string) => `SELECT ${columns.map((c) => ident(c.name)).join(', ')} FROM table${where ? ` WHERE ${where}` : ''}`;
 
 /** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
 function csvField(value: string | null): string {
@@ -86,25 +73,61 @@ function csvField(value: string | null): string {
   return /[,"\r\n]/.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** The window's rows as an export's CSV bytes, page by page. `onPage` hears of each page's size. */
-export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowColumn[], window: QueryWindow | undefined, pageRows = PAGE_ROWS, onPage?: (rows: number) => void): Readable {
+/** A slice of the window: `cursor >= from` and, unless open-ended, `cursor < to`; or the rows without a cursor. */
+type Slice = { from: number; to?: number } | 'nulls';
+
+async function count(domo: DomoClient, datasetId: string, where: string): Promise<number> {
+  const { rows } = await domo.query(datasetId, countSql(undefined, where));
+  const n = Number(rows[0]?.[0]);
+  if (!Number.isInteger(n) || n < 0) throw new WritebackError(`Domo's query API answered COUNT(*) of ${datasetId} with ${JSON.stringify(rows[0]?.[0])}, not a count`);
+  return n;
+}
+
+/**
+ * The window's rows as an export's CSV bytes, slice by slice. `windowRows` is the COUNT(*) of the whole
+ * window, already asked: when it fits in a page, one query reads it all.
+ */
+export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowColumn[], window: QueryWindow | undefined, windowRows: number, pageRows = PAGE_ROWS, now = Date.now()): Readable {
+  const condition = (slice: Slice): string => {
+    const c = ident(window!.cursor.name);
+    if (slice === 'nulls') return `${c} IS NULL`;
+    return `${c} >= ${instantLiteral(window!.cursor, slice.from)}${slice.to === undefined ? '' : ` AND ${c} < ${instantLiteral(window!.cursor, slice.to)}`}`;
+  };
+  const tooMany = (rows: number, what: string) =>
+    new WindowPagingError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): raise it (Domo answers up to 1,000,000 rows), or set source.domo.read: export`);
   async function* pages(): AsyncGenerator<Buffer> {
     yield Buffer.from(`${columns.map((c) => csvField(c.name)).join(',')}\n`);
-    let from: (string | null)[] | undefined;
-    let skip = 0;
-    for (;;) {
-      const { rows } = await domo.query(datasetId, pageSql(columns, window, from, skip, pageRows));
-      onPage?.(rows.length);
+    const read = async (where: string | undefined) => {
       let text = '';
-      for (const row of rows) text += `${row.map(csvField).join(',')}\n`;
-      if (text) yield Buffer.from(text);
-      if (rows.length < pageRows) return;
-      const last = rows[rows.length - 1]!;
-      let ties = 0;
-      for (let i = rows.length - 1; i >= 0 && same(rows[i]!, last); i--) ties++;
-      // The next page starts at `last`: skip the rows equal to it read so far (all of this page's, if it was all `last`).
-      skip = from && same(from, last) ? skip + ties : ties;
-      from = last;
+      for (const row of (await domo.query(datasetId, selectSql(columns, where))).rows) text += `${row.map(csvField).join(',')}\n`;
+      return Buffer.from(text);
+    };
+    if (windowRows <= pageRows) {
+      yield await read(window && windowCondition(window));
+      return;
+    }
+    if (!window) throw tooMany(windowRows, 'are in the DataSet and there is no window to read it by');
+    // Slices start and end on whole seconds (days for a DATE), as the literals write them: the first starts
+    // at the window's start rounded down, as windowCondition's does. Up to a day ahead of now they are split
+    // at instants; beyond, one open-ended slice holds the rest (rows that far ahead are rare).
+    const step = window.cursor.type === 'DATE' ? DAY_MS : 1000;
+    const start = Math.floor(window.from / step) * step;
+    const horizon = Math.ceil((Math.max(now, start) + DAY_MS) / step) * step;
+    const slices: Slice[] = ['nulls', { from: horizon }, { from: start, to: horizon }];
+    while (slices.length) {
+      const slice = slices.pop()!;
+      const rows = await count(domo, datasetId, condition(slice));
+      if (rows === 0) continue;
+      if (rows <= pageRows) {
+        yield await read(condition(slice));
+        continue;
+      }
+      if (slice === 'nulls') throw tooMany(rows, `have no ${window.cursor.name}`);
+      if (slice.to === undefined || slice.to - slice.from <= step) {
+        throw tooMany(rows, `have the ${window.cursor.name} ${instantLiteral(window.cursor, slice.from)}${slice.to === undefined ? ' or later' : ''}`);
+      }
+      const middle = slice.from + Math.floor((slice.to - slice.from) / 2 / step) * step;
+      slices.push({ from: middle, to: slice.to }, { from: slice.from, to: middle }); // earliest first
     }
   }
   return Readable.from(pages(), { objectMode: false });
