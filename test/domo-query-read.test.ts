@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLossless } from '../src/sources/domo/lossless-json.ts';
+import { parseLossless, queryAnswerRows } from '../src/sources/domo/lossless-json.ts';
 import { countSql, windowCondition } from '../src/sources/domo/window-query.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
@@ -162,6 +162,9 @@ describe('query building blocks', () => {
   it('keeps every digit of a number and every escape of a string', () => {
     expect(parseLossless('{"rows":[[9007199254740993,0.1,-1.5e3,"a\\"b\\u00e9",null,true]]}')).toEqual({ rows: [['9007199254740993', '0.1', '-1.5e3', 'a"bé', null, true]] });
     expect(() => parseLossless('{"rows":[1,]}')).toThrow(/character 11/);
+    const answer = '{"datasource":"d","columns":["id","price","note"],"metadata":[{"type":"LONG"}],"rows":[[9007199254740993,12.50,"a,\\"b\\""],[1,null,""]],"numRows":2,"fromcache":false}';
+    expect(queryAnswerRows(answer, (cells) => `${JSON.stringify(cells)}\n`)).toEqual({ columns: ['id', 'price', 'note'], lines: '["9007199254740993","12.50","a,\\"b\\""]\n["1",null,""]\n', rows: 2 });
+    expect(() => queryAnswerRows('{"rows":[[[1]]]}', () => '')).toThrow(/a cell that is not a value/);
   });
 
   it('quotes names and texts, and writes the window start as the cursor column holds it', () => {

@@ -76,16 +76,20 @@ export class CsvFileIndex {
     }
   }
 
-  /** Row numbers whose value is at or after `from` (and those without one, with `nulls`), in file order. */
-  candidates(from: number, nulls: boolean): number[] {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.instants[this.sorted[mid]!]! < from) lo = mid + 1;
-      else hi = mid;
-    }
-    const ids = Array.from(this.sorted.subarray(lo));
+  /** Row numbers whose value is at or after `from` (and up to `to`, inclusive: the query still filters), and those without one with `nulls`, in file order. */
+  candidates(from: number, nulls: boolean, to = Infinity): number[] {
+    const first = (at: number, after: boolean) => {
+      let lo = 0;
+      let hi = this.sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const v = this.instants[this.sorted[mid]!]!;
+        if (v < at || (after && v === at)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const ids = Array.from(this.sorted.subarray(first(from, false), to === Infinity ? this.sorted.length : first(to, true)));
     if (nulls) ids.push(...this.nulls);
     return ids.sort((a, b) => a - b);
   }

@@ -95,30 +95,35 @@ export class DomoQuery {
    * (`column >= x`, `column > x`, or either OR `column IS NULL`), so an index can skip the rows below it;
    * undefined when the clause sets none. `nulls`: whether rows without a value may pass too.
    */
-  lowerBound(column: number): { from: number; nulls: boolean } | undefined {
-    const bound = (expr: Expr | undefined): { from: number; nulls: boolean } | undefined => {
+  lowerBound(column: number): { from: number; to?: number; nulls: boolean } | undefined {
+    const isColumn = (operand: Operand) => 'column' in operand && operand.column === column;
+    const bound = (expr: Expr | undefined): { from: number; to?: number; nulls: boolean } | undefined => {
       if (!expr) return undefined;
       if (expr.kind === 'and') {
         const [a, b] = [bound(expr.left), bound(expr.right)];
         if (!a || !b) return a ?? b;
-        return { from: Math.max(a.from, b.from), nulls: a.nulls && b.nulls };
+        const to = a.to === undefined ? b.to : b.to === undefined ? a.to : Math.min(a.to, b.to);
+        return { from: Math.max(a.from, b.from), to, nulls: a.nulls && b.nulls };
       }
       if (expr.kind === 'or') {
-        const [a, b] = [bound(expr.left), expr.right];
-        const isNull = (e: Expr) => e.kind === 'null' && !e.negated && 'column' in e.operand && e.operand.column === column;
-        if (a && isNull(b)) return { ...a, nulls: true };
-        const c = bound(expr.right);
-        if (c && isNull(expr.left)) return { ...c, nulls: true };
+        const isNull = (e: Expr) => e.kind === 'null' && !e.negated && isColumn(e.operand);
+        const [a, b] = [bound(expr.left), bound(expr.right)];
+        if (a && isNull(expr.right)) return { ...a, nulls: true };
+        if (b && isNull(expr.left)) return { ...b, nulls: true };
         return undefined;
       }
-      if (expr.kind === 'null' && !expr.negated && 'column' in expr.operand && expr.operand.column === column) return { from: Infinity, nulls: true };
-      if (expr.kind === 'cmp' && (expr.op === '>=' || expr.op === '>') && 'column' in expr.left && expr.left.column === column && 'literal' in expr.right && expr.right.literal !== null) {
-        const from = instant(expr.right.literal);
-        return Number.isFinite(from) ? { from, nulls: false } : undefined;
+      if (expr.kind === 'null' && !expr.negated && isColumn(expr.operand)) return { from: Infinity, nulls: true };
+      if (expr.kind === 'cmp' && isColumn(expr.left) && 'literal' in expr.right && expr.right.literal !== null) {
+        const at = instant(expr.right.literal);
+        if (!Number.isFinite(at)) return undefined;
+        if (expr.op === '>=' || expr.op === '>') return { from: at, nulls: false };
+        // An upper bound alone bounds nothing from below: it narrows a lower one (an AND of both).
+        if (expr.op === '<' || expr.op === '<=') return { from: -Infinity, to: at, nulls: false };
       }
       return undefined;
     };
-    return bound(this.where);
+    const found = bound(this.where);
+    return found && found.from === -Infinity && !found.nulls ? undefined : found;
   }
 
   run(rows: DomoValue[][]): { columns: string[]; types: string[]; rows: DomoValue[][] } {

@@ -191,7 +191,7 @@ export class DomoEmulator extends Emulator<DomoFault> {
     if (!bound) throw new QueryError(`this emulated DataSet is a large file: a query must bound ${ds.index ?? 'its indexed column'} from below (WHERE ${ds.index ?? 'column'} >= ...)`);
     let index = this.indexes.get(ds.id);
     if (!index) this.indexes.set(ds.id, (index = new CsvFileIndex(ds.csvFile!, column)));
-    const rows = index.read(index.candidates(bound.from, bound.nulls));
+    const rows = index.read(index.candidates(bound.from, bound.nulls, bound.to));
     return ds.policy ? rows.filter(ds.policy) : rows;
   }
 

@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { HttpError } from '../../errors/index.ts';
 import { decodedBody, expectContent, readJson, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
-import { parseLossless, type LosslessValue } from './lossless-json.ts';
+import { parseLossless, queryAnswerRows, type LosslessValue } from './lossless-json.ts';
 
 export const DOMO_DEFAULT_URL = 'https://api.domo.com';
 
@@ -114,6 +114,12 @@ export class DomoClient {
     const answer = await readJson<{ columns?: string[]; rows?: LosslessValue[][] }>(this.http, req, await this.authed(req), parseLossless);
     const cell = (value: LosslessValue) => (value === null ? null : typeof value === 'string' ? value : typeof value === 'boolean' ? String(value) : JSON.stringify(value));
     return { columns: answer.columns ?? [], rows: (answer.rows ?? []).map((row) => row.map(cell)) };
+  }
+
+  /** A query's rows written as text lines by `line` as the answer is read, without holding them as arrays (a page of a window). */
+  async queryLines(id: string, sql: string, line: (cells: (string | null)[]) => string): Promise<{ lines: string; rows: number }> {
+    const req: HttpRequest = { method: 'POST', path: `/v1/datasets/query/execute/${encodeURIComponent(id)}`, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ sql }) };
+    return readJson<{ lines: string; rows: number }>(this.http, req, await this.authed(req), (text) => queryAnswerRows(text, line));
   }
 
   /** How many rows this client can read (row policies applied, as in an export). */

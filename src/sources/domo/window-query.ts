@@ -73,6 +73,8 @@ function csvField(value: string | null): string {
   return /[,"\r\n]/.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+const csvLine = (cells: (string | null)[]) => `${cells.map(csvField).join(',')}\n`;
+
 /** A slice of the window: `cursor >= from` and, unless open-ended, `cursor < to`; or the rows without a cursor. */
 type Slice = { from: number; to?: number } | 'nulls';
 
@@ -97,11 +99,7 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
     new WindowPagingError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): raise it (Domo answers up to 1,000,000 rows), or set source.domo.read: export`);
   async function* pages(): AsyncGenerator<Buffer> {
     yield Buffer.from(`${columns.map((c) => csvField(c.name)).join(',')}\n`);
-    const read = async (where: string | undefined) => {
-      let text = '';
-      for (const row of (await domo.query(datasetId, selectSql(columns, where))).rows) text += `${row.map(csvField).join(',')}\n`;
-      return Buffer.from(text);
-    };
+    const read = async (where: string | undefined) => Buffer.from((await domo.queryLines(datasetId, selectSql(columns, where), csvLine)).lines);
     if (windowRows <= pageRows) {
       yield await read(window && windowCondition(window));
       return;
