@@ -3,7 +3,7 @@
  * (domo.com/docs/portal "Query a DataSet": `35000`, `0.0035`); JSON.parse would round a long id past 2^53 or
  * a price such as 0.1 + 0.2 on its way to Emarsys, which must receive them as Domo holds them.
  * `queryAnswerRows` reads a query answer's `rows` straight into CSV lines, without an array per row: a page
- * of 50,000 rows costs its text, not a million small objects.
+ * of 100,000 rows costs its text, not a million small objects.
  */
 export type LosslessValue = string | boolean | null | LosslessValue[] | { [key: string]: LosslessValue };
 
