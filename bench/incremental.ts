@@ -19,6 +19,7 @@ const n = (value: number) => Math.round(value).toLocaleString('en-US');
 interface Stats {
   accepted: number;
   domoBytes: number;
+  cpuSeconds: number;
 }
 
 const stats = async (emulators: ChildProcess, message = 'stats'): Promise<Stats> => {
@@ -60,22 +61,27 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
     if (delivered !== rows) throw new Error(`the first run delivered ${delivered} of ${rows} lines`);
     const times = { export: [] as Figures[], query: [] as Figures[] };
     const bytes = { export: 0, query: 0 };
+    const emulatorCpu = { export: [] as number[], query: [] as number[] };
     for (let i = 0; i < repeat; i++) {
       for (const read of ['export', 'auto'] as const) {
-        const before = (await stats(emulators)).domoBytes;
-        times[read === 'auto' ? 'query' : 'export'].push(run(read, true));
-        bytes[read === 'auto' ? 'query' : 'export'] = (await stats(emulators)).domoBytes - before;
+        const mode = read === 'auto' ? 'query' : 'export';
+        const before = await stats(emulators);
+        times[mode].push(run(read, true));
+        const after = await stats(emulators);
+        bytes[mode] = after.domoBytes - before.domoBytes;
+        emulatorCpu[mode].push(after.cpuSeconds - before.cpuSeconds);
       }
     }
     const after = await stats(emulators);
     if (after.accepted !== rows) throw new Error(`the timed runs sent ${after.accepted - rows} lines again`);
     const [full, window] = [median(times.export), median(times.query)];
-    const line = (name: string, f: Figures & { range: string }, served: number) =>
-      `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s ${f.range.padEnd(13)} ${f.cpuSeconds.toFixed(2).padStart(5)} s cpu  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS  ${(served / 1024 / 1024).toFixed(1).padStart(7)} MB from Domo`;
+    const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+    const line = (name: string, f: Figures & { range: string }, served: number, emulators: number[]) =>
+      `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s ${f.range.padEnd(13)} ${f.cpuSeconds.toFixed(2).padStart(5)} s cpu  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS  ${(served / 1024 / 1024).toFixed(1).padStart(7)} MB from Domo  (emulators: ${mid(emulators).toFixed(2)} s cpu)`;
     return [
       `incremental: ${n(rows)} order lines (${(statSync(csvFile).size / 1024 / 1024).toFixed(0)} MB of CSV), a 7h window; same job and state, ${repeat} runs of each, taking turns: median (range)`,
-      line('read: export (whole CSV export)', full, bytes.export),
-      line('read: auto (window, query API)', window, bytes.query),
+      line('read: export (whole CSV export)', full, bytes.export, emulatorCpu.export),
+      line('read: auto (window, query API)', window, bytes.query, emulatorCpu.query),
       `window read vs export: ${((100 * bytes.query) / bytes.export).toFixed(2)}% of the bytes (target <= 3%), ${(full.seconds / window.seconds).toFixed(1)}x faster (target >= 15x), ${(full.cpuSeconds / window.cpuSeconds).toFixed(1)}x less processor time; peak RSS ${(window.maxRssKb / 1024).toFixed(0)} MB (target < 150 MB)`,
     ];
   } finally {

@@ -56,7 +56,7 @@ function generate(rows: number): { csvFile: string; mb: number } {
 let runs = 0;
 
 /** Serves CSVFILE from fresh emulators and times a reconcile by the compiled CLI into a fresh repository, as a user runs it. */
-async function reconcileRun(csvFile: string, rows: number): Promise<Figures & { lines: number; uploads: number }> {
+async function reconcileRun(csvFile: string, rows: number): Promise<Figures & { lines: number; uploads: number; emulatorCpuSeconds: number }> {
   const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const [urlLine] = (await once(emulators.stdout!, 'data')) as [Buffer];
   const urls = JSON.parse(urlLine.toString()) as { domo: string; emarsys: string };
@@ -79,12 +79,12 @@ spec:
   Object.assign(env, { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys });
   const figures = timed(process.execPath, [here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
   emulators.send('stop');
-  const [received] = (await once(emulators, 'message')) as [{ accepted: number; uploads: number }];
+  const [received] = (await once(emulators, 'message')) as [{ accepted: number; uploads: number; cpuSeconds: number }];
   const reports = join(root, 'reports', 'bench');
   const report = JSON.parse(readFileSync(join(reports, readdirSync(reports).find((f) => f.endsWith('.json'))!), 'utf8')) as { status: string; message: string };
   if (report.status !== 'succeeded' || received.accepted !== rows) throw new Error(`the reconcile did not deliver every line: ${report.message}; the emulator accepted ${received.accepted}`);
   rmSync(root, { recursive: true, force: true });
-  return { ...figures, lines: received.accepted, uploads: received.uploads };
+  return { ...figures, lines: received.accepted, uploads: received.uploads, emulatorCpuSeconds: received.cpuSeconds };
 }
 
 if (!installMiller()) throw new Error('the bench needs Miller and GNU time: apt-get install miller time');
@@ -103,9 +103,11 @@ const renames = BENCH_COLUMNS.flatMap(([column, field]) => [column, field]).join
 const columns = BENCH_COLUMNS.map(([column]) => column).join(',');
 const timings = { writeback: [] as Figures[], passthrough: [] as Figures[], miller: [] as Figures[] };
 let delivered = { lines: 0, uploads: 0 };
+const emulatorCpu: number[] = [];
 for (let run = 0; run < repeat; run++) {
   const result = await reconcileRun(input.csvFile, rows!);
   timings.writeback.push(result);
+  emulatorCpu.push(result.emulatorCpuSeconds);
   delivered = result;
   timings.passthrough.push(timed(process.execPath, [here('passthrough.mjs'), input.csvFile, join(dir, 'passthrough.csv'), JSON.stringify(BENCH_COLUMNS)]));
   timings.miller.push(timed('sh', ['-c', `mlr --csv cut -o -f ${columns} then rename ${renames} '${input.csvFile}' > '${join(dir, 'miller.csv')}'`]));
@@ -117,6 +119,8 @@ console.log(line('miller cut + rename', miller, rows!, input.mb));
 console.log(`writeback vs miller: ${(miller.seconds / writeback.seconds).toFixed(2)}x throughput (target >= 1.5x); ${(miller.cpuSeconds / writeback.cpuSeconds).toFixed(2)}x less processor time`);
 console.log(`writeback vs node pass-through: ${(passthrough.seconds / writeback.seconds).toFixed(2)}x throughput`);
 console.log(`Emarsys emulator accepted ${n(delivered.lines)} lines in ${delivered.uploads} uploads`);
+// The emulators share the 2 processors with the runner (and Miller runs alone): their part of the machine.
+console.log(`the emulators (Domo serving, Emarsys receiving) used ${[...emulatorCpu].sort((a, b) => a - b)[Math.floor((emulatorCpu.length - 1) / 2)]!.toFixed(2)} s cpu per writeback run (median)`);
 rmSync(input.csvFile);
 
 // 2. Memory at larger sizes: the peak must not grow with the export.
