@@ -122,9 +122,9 @@ export class DomoClient {
     return readJson<{ lines: string; rows: number }>(this.http, req, await this.authed(req), (text) => queryAnswerRows(text, line));
   }
 
-  /** How many rows this client can read (row policies applied, as in an export). */
-  async countRows(id: string): Promise<number> {
-    const { rows } = await this.query(id, 'SELECT COUNT(*) FROM table');
+  /** How many rows this client can read (row policies applied, as in an export), of those `where` selects. */
+  async countRows(id: string, where?: string): Promise<number> {
+    const { rows } = await this.query(id, `SELECT COUNT(*) FROM table${where ? ` WHERE ${where}` : ''}`);
     const count = Number(rows[0]?.[0]);
     if (!Number.isInteger(count) || count < 0) throw new HttpError(`Domo's query API answered COUNT(*) of ${id} with ${JSON.stringify(rows[0]?.[0])}, not a count`, 'Domo', 200, undefined);
     return count;

@@ -13,7 +13,7 @@ import type { DomoSource } from '../../definitions/types.ts';
 import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
 import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from './client.ts';
-import { countSql, windowCsv, windowLiteral, WindowPagingError, type QueryWindow, type WindowColumn } from './window-query.ts';
+import { windowCondition, windowCsv, windowLiteral, WindowPagingError, type QueryWindow, type WindowColumn } from './window-query.ts';
 
 
 /** What consuming an export yields: at least how many data rows it read, and a way to drop its files. */
@@ -103,9 +103,7 @@ export async function expectedRows(domo: DomoClient, info: DataSetInfo): Promise
 
 /** What a read through the query API must return: its COUNT(*) over the same rows. */
 async function expectedQueryRows(domo: DomoClient, info: DataSetInfo, window: QueryWindow | undefined): Promise<ExpectedRows> {
-  const { rows } = await domo.query(info.id, countSql(window));
-  const count = Number(rows[0]?.[0]);
-  if (!Number.isInteger(count) || count < 0) throw new WritebackError(`Domo's query API answered COUNT(*) of ${info.id} with ${JSON.stringify(rows[0]?.[0])}, not a count`);
+  const count = await domo.countRows(info.id, window && windowCondition(window));
   return { rows: count, query: { from: window && windowLiteral(window).slice(1, -1), allRows: info.rows } };
 }
 

@@ -62,10 +62,6 @@ export function windowCondition(window: QueryWindow): string {
   return `(${column} >= ${windowLiteral(window)} OR ${column} IS NULL)`;
 }
 
-export function countSql(window: QueryWindow | undefined, where = window && windowCondition(window)): string {
-  return `SELECT COUNT(*) FROM table${where ? ` WHERE ${where}` : ''}`;
-}
-
 const selectSql = (columns: WindowColumn[], where?: string) => `SELECT ${columns.map((c) => ident(c.name)).join(', ')} FROM table${where ? ` WHERE ${where}` : ''}`;
 
 /** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
@@ -78,13 +74,6 @@ const csvLine = (cells: (string | null)[]) => `${cells.map(csvField).join(',')}\
 
 /** A slice of the window: `cursor >= from` and, unless open-ended, `cursor < to`; or the rows without a cursor. */
 type Slice = { from: number; to?: number } | 'nulls';
-
-async function count(domo: DomoClient, datasetId: string, where: string): Promise<number> {
-  const { rows } = await domo.query(datasetId, countSql(undefined, where));
-  const n = Number(rows[0]?.[0]);
-  if (!Number.isInteger(n) || n < 0) throw new WritebackError(`Domo's query API answered COUNT(*) of ${datasetId} with ${JSON.stringify(rows[0]?.[0])}, not a count`);
-  return n;
-}
 
 /**
  * The window's rows as an export's CSV bytes, slice by slice. `windowRows` is the COUNT(*) of the whole
@@ -115,7 +104,7 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
     const slices: Slice[] = ['nulls', { from: horizon }, { from: start, to: horizon }];
     while (slices.length) {
       const slice = slices.pop()!;
-      const rows = await count(domo, datasetId, condition(slice));
+      const rows = await domo.countRows(datasetId, condition(slice));
       if (rows === 0) continue;
       if (rows <= pageRows) {
         yield await read(condition(slice));
