@@ -1,4 +1,5 @@
 import { runWarning } from '../github/annotations.ts';
+import { headOf } from '../github/commit.ts';
 import { deliveryBranchRefusal } from '../github/delivery-branch.ts';
 import { DEFAULT_STATE_BRANCH, githubSession, type GitHubSession } from '../reconcile/github-session.ts';
 import { publish } from '../reconcile/publish.ts';
@@ -14,13 +15,7 @@ export interface ReconcileCommandOptions {
 
 /** The state branch `init`'s workflows name, when it exists although this run does not use one. */
 async function abandonedStateBranch({ octokit, target }: GitHubSession): Promise<string | undefined> {
-  try {
-    await octokit.rest.git.getRef({ owner: target.owner, repo: target.repo, ref: `heads/${DEFAULT_STATE_BRANCH}` });
-    return DEFAULT_STATE_BRANCH;
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return undefined;
-    throw error;
-  }
+  return (await headOf(octokit, { ...target, branch: DEFAULT_STATE_BRANCH })) ? DEFAULT_STATE_BRANCH : undefined;
 }
 
 /** `writeback reconcile`: exit 0 when every job succeeded or was skipped, 1 otherwise. */

@@ -132,7 +132,7 @@ export async function commitFiles(octokit: Octokit, target: RepoTarget, changes:
 }
 
 /** The branch's head commit; undefined when there is no such branch. */
-async function headOf(octokit: Octokit, { owner, repo, branch }: RepoTarget): Promise<string | undefined> {
+export async function headOf(octokit: Octokit, { owner, repo, branch }: RepoTarget): Promise<string | undefined> {
   try {
     return (await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
   } catch (error) {

@@ -10,10 +10,9 @@ import { dirname, join } from 'node:path';
 import type { Octokit } from '@octokit/rest';
 import { WritebackError } from '../errors/index.ts';
 import type { RepoTarget } from './client.ts';
+import { headOf } from './commit.ts';
 import { gitBlobSha, localFiles, STATE_DIRS, type FileChange } from './git-files.ts';
 import { BrokenTarballError, readTarball } from './tarball.ts';
-
-const status = (error: unknown) => (error as { status?: number }).status;
 
 export class StateBranch {
   /** Blob sha of every state and report file at the pull: the branch's, or the checkout's before the branch exists. */
@@ -43,11 +42,12 @@ export class StateBranch {
     this.base.clear();
     this.stateFiles.clear();
     try {
-      this.head = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
+      this.head = await headOf(this.octokit, this.target);
     } catch (error) {
-      if (status(error) !== 404) {
-        throw new WritebackError(`could not read the state branch ${branch} (${status(error) ?? 'network'}: ${(error as Error).message}); nothing was run. Check that the workflow has permissions: contents: read (write to reconcile).`);
-      }
+      const code = (error as { status?: number }).status;
+      throw new WritebackError(`could not read the state branch ${branch} (${code ?? 'network'}: ${(error as Error).message}); nothing was run. Check that the workflow has permissions: contents: read (write to reconcile).`);
+    }
+    if (!this.head) {
       // Changes are what this run adds to the checkout's files, should another job create the branch first.
       for (const [path, content] of localFiles(root)) this.remember(path, content);
       return false;
