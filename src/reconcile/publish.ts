@@ -40,14 +40,14 @@ export async function publish(
   const validation = validateRepository(root, undefined, env);
   // The committed dashboard is a function of the state and reports alone (dated by their newest run), so it
   // changes only when they do: rewriting it at every run would be a commit for nothing.
-  const summaries = jobSummaries(root, dataTime(root, validation), env, validation);
-  writeDurably(join(root, 'reports', 'README.md'), `${renderDashboard(summaries, dataTime(root, validation))}\n`);
+  const updated = dataTime(root, validation);
+  writeDurably(join(root, 'reports', 'README.md'), `${renderDashboard(jobSummaries(root, updated, env, validation), updated)}\n`);
 
   const result: PublishResult = { problems: [], unchanged: [] };
   const stateBranch = github?.stateBranch;
   if (!insideActions(env) && !stateBranch) return result;
   if ((!reports.length && !options.commitAlways) || !github) {
-    writeStepSummary(env, stepSummary(root, env, reports, now, github));
+    writeStepSummary(env, stepSummary(root, env, reports, now, validation, github));
     return result;
   }
   const { octokit, target, journal } = github;
@@ -82,7 +82,7 @@ export async function publish(
   } catch (error) {
     result.problems.push(describeError(error));
   }
-  writeStepSummary(env, stepSummary(root, env, reports, now, github));
+  writeStepSummary(env, stepSummary(root, env, reports, now, validation, github));
   for (const report of reports) {
     try {
       await syncAlert(octokit, target, report, runUrl);
@@ -103,13 +103,13 @@ function committedFile(root: string, path: string): string | undefined {
 }
 
 /** The workflow run's summary: where the dashboard lives, every job as of this run, and this run's reports. */
-function stepSummary(root: string, env: NodeJS.ProcessEnv, reports: RunReport[], now: Date, github?: GitHubSession): string {
+function stepSummary(root: string, env: NodeJS.ProcessEnv, reports: RunReport[], now: Date, validation: ReturnType<typeof validateRepository>, github?: GitHubSession): string {
   const parts: string[] = [];
   if (github && env.GITHUB_REPOSITORY) {
     const url = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/blob/${encodeURI(github.target.branch)}/reports/README.md`;
     parts.push(`Dashboard: [reports/README.md on ${github.target.branch}](${url})`, '');
   }
-  parts.push(renderDashboard(jobSummaries(root, now, env), now));
+  parts.push(renderDashboard(jobSummaries(root, now, env, validation), now));
   for (const report of reports) {
     const file = join(root, 'reports', report.name, `${report.runId}.md`);
     if (existsSync(file)) parts.push('', readFileSync(file, 'utf8'));

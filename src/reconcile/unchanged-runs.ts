@@ -24,11 +24,13 @@ export function commitUnchanged(env: NodeJS.ProcessEnv, stateBranch: boolean): b
   return !stateBranch;
 }
 
-const withoutLastRun = (text: string | undefined): string | undefined => {
+/** A state file's JSON, and the same without its last run; undefined when it is not JSON. */
+const parsed = (text: string | undefined): { state: JobState; rest: string } | undefined => {
   if (text === undefined) return undefined;
   try {
-    const { lastRun: _lastRun, ...rest } = JSON.parse(text) as JobState;
-    return JSON.stringify(rest);
+    const state = JSON.parse(text) as JobState;
+    const { lastRun: _lastRun, ...rest } = state;
+    return { state, rest: JSON.stringify(rest) };
   } catch {
     return undefined;
   }
@@ -60,10 +62,9 @@ export function unchangedJobs(
     const before = previous(`state/${name}.json`);
     const change = changes.find((c) => c.path === `state/${name}.json`);
     if (change && !change.content) continue; // deleted: a change
-    const after = change ? change.content!.toString('utf8') : before;
-    const kept = withoutLastRun(before);
-    if (kept === undefined || kept !== withoutLastRun(after)) continue;
-    const lastRun = (JSON.parse(before!) as JobState).lastRun;
+    const was = parsed(before);
+    if (!was || was.rest !== (change ? parsed(change.content!.toString('utf8'))?.rest : was.rest)) continue;
+    const { lastRun } = was.state;
     if (lastRun?.status !== report.status || !(now.getTime() - Date.parse(lastRun.startedAt) < HEARTBEAT_MS)) continue;
     unchanged.add(name);
   }
