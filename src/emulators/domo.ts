@@ -189,17 +189,23 @@ export class DomoEmulator extends Emulator<DomoFault> {
     const column = ds.columns.findIndex((c) => c.name === ds.index);
     const bound = column >= 0 ? query.lowerBound(column) : undefined;
     if (!bound) throw new QueryError(`this emulated DataSet is a large file: a query must bound ${ds.index ?? 'its indexed column'} from below (WHERE ${ds.index ?? 'column'} >= ...)`);
-    let index = this.indexes.get(ds.id);
-    if (!index) this.indexes.set(ds.id, (index = new CsvFileIndex(ds.csvFile!, column)));
+    const index = this.indexFor(ds)!;
     const rows = index.read(index.candidates(bound.from, bound.nulls, bound.to));
     return ds.policy ? rows.filter(ds.policy) : rows;
   }
 
+  /** The index of a csvFile DataSet on its `index` column, built at the first use. */
+  private indexFor(ds: EmulatedDataSet): CsvFileIndex | undefined {
+    const column = ds.columns.findIndex((c) => c.name === ds.index);
+    if (!ds.csvFile || column < 0) return undefined;
+    let index = this.indexes.get(ds.id);
+    if (!index) this.indexes.set(ds.id, (index = new CsvFileIndex(ds.csvFile, column)));
+    return index;
+  }
+
   /** Builds the index of a csvFile DataSet now (the bench does, before it times anything). */
   prepareIndex(id: string): void {
-    const ds = this.datasets.get(id)!;
-    const column = ds.columns.findIndex((c) => c.name === ds.index);
-    if (ds.csvFile && column >= 0 && !this.indexes.has(id)) this.indexes.set(id, new CsvFileIndex(ds.csvFile, column));
+    this.indexFor(this.datasets.get(id)!);
   }
 
   private visibleRows(ds: EmulatedDataSet): DomoValue[][] {
