@@ -160,15 +160,7 @@ describe('state and reports on a branch of their own', () => {
     github.beforeRefUpdate = (branch) => {
       if (branch !== STATE || moved) return;
       moved = true; // someone else's commit lands first (another job's, an operator's release)
-      const head = github.refs.get(STATE)!;
-      const files = new Map(github.trees.get(github.commits.get(head)!.tree));
-      const blob = '0'.repeat(39) + '1';
-      github.blobs.set(blob, Buffer.from('{"other":true}\n'));
-      files.set('reports/other/run.json', blob);
-      const tree = 'abc0000000000000000000000000000000000002';
-      github.trees.set(tree, files);
-      github.commits.set('abc0000000000000000000000000000000000001', { tree, parents: [head], message: 'someone else' });
-      github.refs.set(STATE, 'abc0000000000000000000000000000000000001');
+      github.push(STATE, { 'reports/other/run.json': '{"other":true}\n' }, 'someone else');
     };
     const second = freshClone();
     const run = await runCli(['reconcile'], { root: second, env: env(second) });
@@ -231,14 +223,7 @@ describe('state and reports on a branch of their own', () => {
     github.beforeRefUpdate = (branch) => {
       if (branch !== STATE) return;
       github.beforeRefUpdate = undefined; // an operator's release lands first, changing the same state file
-      const head = github.refs.get(STATE)!;
-      const files = new Map(github.trees.get(github.commits.get(head)!.tree));
-      const blob = 'abc0000000000000000000000000000000000005';
-      github.blobs.set(blob, Buffer.from(`${JSON.stringify({ ...stateOn(), note: 'edited' })}\n`));
-      files.set('state/sales.json', blob);
-      github.trees.set('abc0000000000000000000000000000000000006', files);
-      github.commits.set('abc0000000000000000000000000000000000007', { tree: 'abc0000000000000000000000000000000000006', parents: [head], message: 'release' });
-      github.refs.set(STATE, 'abc0000000000000000000000000000000000007');
+      github.push(STATE, { 'state/sales.json': `${JSON.stringify({ ...stateOn(), note: 'edited' })}\n` }, 'release');
     };
     const second = freshClone();
     const run = await runCli(['reconcile'], { root: second, env: env(second) });
@@ -302,15 +287,11 @@ describe('state and reports on a branch of their own', () => {
     expect(run.stderr).toContain('the branch this workflow runs on');
 
     // A branch made from main (connectors/ and all) would lose its history at the first commit.
-    const blob = '0'.repeat(39) + '2';
-    github.blobs.set(blob, Buffer.from('kind: x\n'));
-    github.trees.set('abc0000000000000000000000000000000000003', new Map([['connectors/x.yaml', blob]]));
-    github.commits.set('abc0000000000000000000000000000000000004', { tree: 'abc0000000000000000000000000000000000003', parents: [], message: 'copy of main' });
-    github.refs.set('copied', 'abc0000000000000000000000000000000000004');
+    const copy = github.push('copied', { 'connectors/x.yaml': 'kind: x\n' }, 'copy of main', true);
     const copied = await runCli(['reconcile'], { root, env: env(root, { WRITEBACK_STATE_BRANCH: 'copied' }) });
     expect(copied.code).toBe(1);
     expect(copied.stderr).toContain('WRITEBACK_STATE_BRANCH names copied, which holds more than state/ and reports/ (connectors)');
-    expect(github.refs.get('copied')).toBe('abc0000000000000000000000000000000000004');
+    expect(github.refs.get('copied')).toBe(copy);
     expect(world.emarsys.accepted).toHaveLength(0);
   });
 });

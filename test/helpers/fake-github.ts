@@ -151,6 +151,26 @@ export class FakeGitHub {
     return gzipSync(Buffer.concat(blocks));
   }
 
+  /**
+   * Someone else's commit on `branch` (created when absent): `files` over its head's files, or with
+   * `alone` on a commit of its own with nothing else and no parent. Returns the commit's sha.
+   */
+  push(branch: string, files: Record<string, string>, message: string, alone = false): string {
+    const head = this.refs.get(branch);
+    const tree = new Map(head && !alone ? this.trees.get(this.commits.get(head)!.tree) : []);
+    for (const [path, content] of Object.entries(files)) {
+      const blob = gitBlobSha(Buffer.from(content));
+      this.blobs.set(blob, Buffer.from(content));
+      tree.set(path, blob);
+    }
+    const treeSha = sha(`tree:${[...tree].sort().join(';')}`);
+    this.trees.set(treeSha, tree);
+    const commit = sha(`${message}${Math.random()}`);
+    this.commits.set(commit, { tree: treeSha, parents: head && !alone ? [head] : [], message });
+    this.refs.set(branch, commit);
+    return commit;
+  }
+
   /** Every commit of a branch, oldest first (a state branch kept at one commit has one). */
   history(branch: string): Commit[] {
     const out: Commit[] = [];
