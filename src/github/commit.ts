@@ -46,10 +46,9 @@ export interface CommitOptions {
   base?: { head?: string; shas: Map<string, string>; derived?: Set<string> };
 }
 
-/** The changes that still apply on `head`, or why they cannot (a file changed there since the base). */
-async function rebase(octokit: Octokit, { owner, repo, branch }: RepoTarget, head: string, changes: FileChange[], base: NonNullable<CommitOptions['base']>): Promise<FileChange[]> {
-  const commit = (await octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data;
-  const tree = (await octokit.rest.git.getTree({ owner, repo, tree_sha: commit.tree.sha, recursive: 'true' })).data.tree;
+/** The changes that still apply on a head whose tree is `treeSha`, or why they cannot (a file changed there since the base). */
+async function rebase(octokit: Octokit, { owner, repo, branch }: RepoTarget, treeSha: string, changes: FileChange[], base: NonNullable<CommitOptions['base']>): Promise<FileChange[]> {
+  const tree = (await octokit.rest.git.getTree({ owner, repo, tree_sha: treeSha, recursive: 'true' })).data.tree;
   const now = new Map(tree.filter((e) => e.type === 'blob').map((e) => [e.path!, e.sha!]));
   const kept: FileChange[] = [];
   for (const change of changes) {
@@ -98,9 +97,9 @@ export async function commitFiles(octokit: Octokit, target: RepoTarget, changes:
         return commit.data.sha;
       }
       if (head === undefined) throw new WritebackError(`could not commit state and reports to ${branch} (404: no such branch); the files are in the runner's working tree only`);
-      const applied = options.base && head !== options.base.head ? await rebase(octokit, target, head, changes, options.base) : changes;
-      if (!applied.length) return head;
       const baseTree = (await octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha;
+      const applied = options.base && head !== options.base.head ? await rebase(octokit, target, baseTree, changes, options.base) : changes;
+      if (!applied.length) return head;
       await upload(applied);
       const tree = await octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree: entries(applied) });
       const commit = await octokit.rest.git.createCommit({ owner, repo, message, tree: tree.data.sha, parents: [head] });
