@@ -6,26 +6,11 @@
  * in turns, BENCH_RUNS times each. Both send nothing new; what differs is what they read. Printed: medians
  * (range) of wall and processor time, peak RSS of the runner's process, and the bytes Domo served for each.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BENCH_MERCHANT, here, n, startEmulators, tsx } from './harness.ts';
 import { median, timed, type Figures } from './timed.ts';
-
-const here = (file: string) => new URL(file, import.meta.url).pathname;
-const tsx = ['--import', 'tsx'];
-const n = (value: number) => Math.round(value).toLocaleString('en-US');
-
-interface Stats {
-  accepted: number;
-  domoBytes: number;
-  cpuSeconds: number;
-}
-
-const stats = async (emulators: ChildProcess, message = 'stats'): Promise<Stats> => {
-  emulators.send(message);
-  return ((await once(emulators, 'message')) as [Stats])[0];
-};
 
 function definition(read: 'auto' | 'export'): string {
   return `apiVersion: writeback/v1
@@ -33,7 +18,7 @@ kind: EmarsysSalesWriteback
 metadata: { name: bench }
 spec:
   source: { domo: { datasetId: bench, read: ${read}, clientId: { secret: BENCH_DOMO_ID }, clientSecret: { secret: BENCH_DOMO_SECRET } } }
-  destination: { emarsysSales: { merchantId: 19CAA097101B372A, token: { secret: BENCH_EMARSYS_TOKEN } } }
+  destination: { emarsysSales: { merchantId: ${BENCH_MERCHANT}, token: { secret: BENCH_EMARSYS_TOKEN } } }
   mapping: { order: order_id, timestamp: ordered_at, customer: customer_id, item: sku, price: line_total, quantity: qty, custom: { s_channel: channel } }
   delivery: { cursor: ordered_at, lookback: 7h }
 `;
@@ -43,21 +28,18 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
   const rows = Number(process.env.BENCH_INCREMENTAL_ROWS) || 5_000_000;
   const csvFile = join(dir, `incremental-${rows}.csv`);
   execFileSync(process.execPath, [...tsx, here('generate.ts'), csvFile, String(rows)], { stdio: 'inherit' });
-  const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token', 'ordered_at'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const urls = JSON.parse(((await once(emulators.stdout!, 'data')) as [Buffer])[0].toString()) as { domo: string; emarsys: string };
+  const emulators = await startEmulators(csvFile, rows, 'sales', 'ordered_at');
   const root = join(dir, 'incremental-repo');
   mkdirSync(join(root, 'connectors'), { recursive: true });
-  const { GITHUB_ACTIONS: _, ...env } = process.env;
-  Object.assign(env, { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys });
   // BENCH_PROFILE_DIR=DIR: a V8 processor profile of every timed run there (node --cpu-prof), to see where the time goes.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const run = (read: 'auto' | 'export', profiled = false) => {
     writeFileSync(join(root, 'connectors', 'bench.yaml'), definition(read));
-    return timed(process.execPath, [...(profiled ? profile : []), here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
+    return timed(process.execPath, [...(profiled ? profile : []), here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], emulators.env);
   };
   try {
     run('auto'); // the first run: no window yet, so the whole export, and every line delivered
-    const delivered = (await stats(emulators)).accepted;
+    const delivered = (await emulators.stats()).accepted;
     if (delivered !== rows) throw new Error(`the first run delivered ${delivered} of ${rows} lines`);
     const times = { export: [] as Figures[], query: [] as Figures[] };
     const bytes = { export: 0, query: 0 };
@@ -65,14 +47,14 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
     for (let i = 0; i < repeat; i++) {
       for (const read of ['export', 'auto'] as const) {
         const mode = read === 'auto' ? 'query' : 'export';
-        const before = await stats(emulators);
+        const before = await emulators.stats();
         times[mode].push(run(read, true));
-        const after = await stats(emulators);
+        const after = await emulators.stats();
         bytes[mode] = after.domoBytes - before.domoBytes;
         emulatorCpu[mode].push(after.cpuSeconds - before.cpuSeconds);
       }
     }
-    const after = await stats(emulators);
+    const after = await emulators.stats();
     if (after.accepted !== rows) throw new Error(`the timed runs sent ${after.accepted - rows} lines again`);
     const [full, window] = [median(times.export), median(times.query)];
     const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
@@ -85,7 +67,7 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
       `window read vs export: ${((100 * bytes.query) / bytes.export).toFixed(2)}% of the bytes (target <= 3%), ${(full.seconds / window.seconds).toFixed(1)}x faster (target >= 15x), ${(full.cpuSeconds / window.cpuSeconds).toFixed(1)}x less processor time; peak RSS ${(window.maxRssKb / 1024).toFixed(0)} MB (target < 150 MB)`,
     ];
   } finally {
-    await stats(emulators, 'stop').catch(() => undefined);
+    await emulators.stop().catch(() => undefined);
     rmSync(csvFile, { force: true });
     rmSync(root, { recursive: true, force: true });
   }

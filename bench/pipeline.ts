@@ -5,13 +5,13 @@
  * and Miller doing the same column selection, renaming and ordering. Each runs in its own process under
  * GNU time; peak RSS is that process's own. The three take turns BENCH_RUNS times (default 3) and the
  * medians are compared, as a shared machine's speed drifts by a fifth between minutes. Further sizes
- * (default: 1,000,000 then 5,000,000) compare the runner's peak memory with the first. Then the
- * ledger's costs: size for 1M delivered lines, load time, and what a run of 1,000 lines adds.
+ * (default: 1,000,000 then 5,000,000) compare the runner's peak memory with the first. Then reading only
+ * the window (incremental.ts), the Dotdigital path against Miller (contacts.ts), the ledger's costs (size
+ * for 1M delivered lines, load time, what a run of 1,000 lines adds) and gzip uploads on a slow link.
  */
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { median, timed, type Figures } from './timed.ts';
 import { measureIncremental } from './incremental.ts';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ import { availableParallelism } from 'node:os';
 import { formatWorkers } from '../src/settings.ts';
 import { measureLedger } from './ledger.ts';
 import { measureGzip } from './gzip.ts';
+import { measureContacts } from './contacts.ts';
+import { BENCH_MERCHANT, here, n, startEmulators, tsx } from './harness.ts';
 
 /** The benchmark's mapping: Domo column -> Emarsys field, in the file's field order. */
 const BENCH_COLUMNS: [string, string][] = [
@@ -36,9 +38,6 @@ const BENCH_COLUMNS: [string, string][] = [
 const sizes = process.argv.slice(2).map(Number);
 if (!sizes.length) sizes.push(1_000_000, 5_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'writeback-bench-'));
-const tsx = ['--import', 'tsx'];
-const here = (file: string) => new URL(file, import.meta.url).pathname;
-const n = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function installMiller(): boolean {
   if (spawnSync('mlr', ['--version']).status === 0 && spawnSync('/usr/bin/time', ['true']).status === 0) return true;
@@ -57,9 +56,7 @@ let runs = 0;
 
 /** Serves CSVFILE from fresh emulators and times a reconcile by the compiled CLI into a fresh repository, as a user runs it. */
 async function reconcileRun(csvFile: string, rows: number): Promise<Figures & { lines: number; uploads: number; emulatorCpuSeconds: number }> {
-  const emulators = fork(here('emulators.ts'), [csvFile, String(rows), '19CAA097101B372A', 'bench-token'], { execArgv: tsx, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [urlLine] = (await once(emulators.stdout!, 'data')) as [Buffer];
-  const urls = JSON.parse(urlLine.toString()) as { domo: string; emarsys: string };
+  const emulators = await startEmulators(csvFile, rows, 'sales');
   const root = join(dir, `repo-${rows}-${++runs}`);
   mkdirSync(join(root, 'connectors'), { recursive: true });
   const mapping = BENCH_COLUMNS.map(([column, field]) => (field.includes('_') ? null : `${field}: ${column}`)).filter(Boolean).join(', ');
@@ -70,16 +67,13 @@ kind: EmarsysSalesWriteback
 metadata: { name: bench }
 spec:
   source: { domo: { datasetId: bench, clientId: { secret: BENCH_DOMO_ID }, clientSecret: { secret: BENCH_DOMO_SECRET } } }
-  destination: { emarsysSales: { merchantId: 19CAA097101B372A, token: { secret: BENCH_EMARSYS_TOKEN } } }
+  destination: { emarsysSales: { merchantId: ${BENCH_MERCHANT}, token: { secret: BENCH_EMARSYS_TOKEN } } }
   mapping: { ${mapping}, custom: { s_channel: channel, f_discount: discount_amount } }
   delivery: { cursor: ordered_at, lookback: 3d }
 `,
   );
-  const { GITHUB_ACTIONS: _, ...env } = process.env;
-  Object.assign(env, { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', DOMO_API_URL: urls.domo, EMARSYS_SALES_API_URL: urls.emarsys });
-  const figures = timed(process.execPath, [here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], env);
-  emulators.send('stop');
-  const [received] = (await once(emulators, 'message')) as [{ accepted: number; uploads: number; cpuSeconds: number }];
+  const figures = timed(process.execPath, [here('../bin/writeback.js'), 'reconcile', '--root', root, '--force'], emulators.env);
+  const received = await emulators.stop();
   const reports = join(root, 'reports', 'bench');
   const report = JSON.parse(readFileSync(join(reports, readdirSync(reports).find((f) => f.endsWith('.json'))!), 'utf8')) as { status: string; message: string };
   if (report.status !== 'succeeded' || received.accepted !== rows) throw new Error(`the reconcile did not deliver every line: ${report.message}; the emulator accepted ${received.accepted}`);
@@ -136,10 +130,13 @@ for (const size of larger) {
 // 3. Reading only the window through the query API, against the whole export, on the same job and state.
 for (const text of await measureIncremental(dir, repeat)) console.log(text);
 
-// 4. The ledger.
+// 4. The Dotdigital path: a changed-only contacts job against Miller's cut and rename.
+for (const text of await measureContacts(dir, repeat)) console.log(text);
+
+// 5. The ledger.
 const ledger = measureLedger(join(dir, 'ledger'));
 console.log(`ledger for 1,000,000 delivered lines: ${(ledger.bytesFor1M / 1024 / 1024).toFixed(2)} MB in the repository (target < 12 MB), loads in ${ledger.loadSecondsFor1M.toFixed(3)} s (target < 1 s)`);
 console.log(`a run delivering 1,000 new lines adds ${(ledger.bytesAddedFor1k / 1024).toFixed(1)} KB to the repository (target < 50 KB)`);
-// 5. What gzip-compressed uploads save on a slower link.
+// 6. What gzip-compressed uploads save on a slower link.
 for (const text of await measureGzip()) console.log(text);
 rmSync(dir, { recursive: true, force: true });

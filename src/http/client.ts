@@ -2,6 +2,7 @@
  * HTTP for the data plane (the source and the destinations) on undici: base URLs with path prefixes,
  * HTTPS_PROXY/NO_PROXY, timeouts, retries for idempotent calls, and errors that never carry credentials.
  */
+import { createRequire } from 'node:module';
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
@@ -35,17 +36,27 @@ export interface HttpRequest {
 export type HttpResponse = Dispatcher.ResponseData;
 
 /**
- * undici loads on the first request: validate, status and due send none, and loading it took 0.15-0.2 s and
- * 20 MB at every start of those commands.
+ * undici loads on the first request (validate, status and due send none), and only its two parts used here:
+ * its index loads all of it (mock agents, caches, fetch, cookies, WebSocket), 0.15 s of every run's start,
+ * against 0.05 s for these files. undici has no exports map, so its files may be required by path; a moved
+ * file fails every HTTP test at once.
  */
-let undici: Promise<typeof import('undici')> | undefined;
-const loadUndici = () => (undici ??= import('undici'));
+interface UndiciParts {
+  EnvHttpProxyAgent: typeof import('undici').EnvHttpProxyAgent;
+  /** undici's Dispatcher#request, called on a dispatcher with the origin and path apart. */
+  request: (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+}
+let undici: UndiciParts | undefined;
+function loadUndici(): UndiciParts {
+  const load = createRequire(import.meta.url);
+  return (undici ??= { EnvHttpProxyAgent: load('undici/lib/dispatcher/env-http-proxy-agent.js') as UndiciParts['EnvHttpProxyAgent'], request: load('undici/lib/api/api-request.js') as UndiciParts['request'] });
+}
 
 const dispatchers = new Map<number, Dispatcher>();
 
 /** One proxy-aware connection pool per timeout setting, shared by every client. */
-async function dispatcherFor(timeoutMs: number): Promise<Dispatcher> {
-  const { EnvHttpProxyAgent } = await loadUndici();
+function dispatcherFor(timeoutMs: number): Dispatcher {
+  const { EnvHttpProxyAgent } = loadUndici();
   let dispatcher = dispatchers.get(timeoutMs);
   if (!dispatcher) {
     dispatcher = new EnvHttpProxyAgent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 30_000) });
@@ -81,12 +92,14 @@ export class HttpClient {
 
   /** One attempt; the caller owns the response body. */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const { request } = await loadUndici();
-    return request(this.url(req.path, req.query), {
+    const { request } = loadUndici();
+    const url = new URL(this.url(req.path, req.query));
+    return request.call(dispatcherFor(this.timeoutMs), {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: req.method ?? 'GET',
       headers: { 'user-agent': 'writeback', ...req.headers },
       body: req.body,
-      dispatcher: await dispatcherFor(this.timeoutMs),
     });
   }
 

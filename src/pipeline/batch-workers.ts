@@ -29,6 +29,13 @@ export function ownBuffer(size: number, spare?: Uint8Array): Buffer {
   return Buffer.from(new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536), 0, size);
 }
 
+/** A copy of `array` with room for `size` items: a batch's per-line numbers when it has more lines than expected. */
+export function grown<T extends Uint32Array | Float64Array>(array: T, size: number): T {
+  const bigger = new (array.constructor as new (size: number) => T)(size);
+  bigger.set(array);
+  return bigger;
+}
+
 /** Runs the batch function in this thread: for small exports, where a worker costs more than it saves. */
 export class InlineRunner<R> implements BatchRunner<R> {
   private spare: R | undefined;
@@ -61,7 +68,7 @@ type Request<R> = { id: number; batch: Uint8Array; spare?: R };
 type Answer<R> = { id: number; result: R; batch: Uint8Array } | { id: number; failure: string };
 
 /** Worker memory is capped: the runner's peak must stay flat (README, "Performance": under 150 MB at any export size). */
-const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 };
 
 /** Starts a worker on `entry`; a TypeScript entry (the sources run through tsx) loads through tsx too. */
 function startWorker(entry: URL, config: unknown): Worker {

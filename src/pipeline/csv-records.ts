@@ -167,6 +167,28 @@ export function readBatch(bytes: Buffer, record: CsvRecord, columns: number, onR
   return columns;
 }
 
+/** Malformed CSV in a batch read apart (CsvError's code, batch row, detail): data a worker can send back. */
+export interface BatchCsvError {
+  code: string;
+  row: number;
+  detail: string;
+}
+
+/**
+ * readBatch over a batch of data rows read apart from the rest (in a worker, say): rows numbered from 0, and
+ * malformed CSV returned rather than thrown, for the scan to name its row in the export.
+ */
+export function readDataBatch(bytes: Buffer, record: CsvRecord, columns: number, onRecord: (record: CsvRecord) => void): BatchCsvError | undefined {
+  record.row = 0;
+  try {
+    readBatch(bytes, record, columns, onRecord);
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    return { code: error.code, row: error.row, detail: error.detail };
+  }
+  return undefined;
+}
+
 /** The header at the start of a batch: its fields and where the data rows begin (undefined: only empty lines). */
 export function readHeader(bytes: Buffer): { fields: string[]; end: number } | undefined {
   const record = new CsvRecord();

@@ -50,3 +50,10 @@ export function growLine(line: LineBuffer, more: number): void {
   line.bytes.copy(bigger, 0, 0, line.length);
   line.bytes = bigger;
 }
+
+/** Grows the buffer keeping every byte written so far: a batch's lines, all kept until the batch is handed over. */
+export function keepAll(line: LineBuffer, more: number): void {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(line.bytes.length * 2, line.start + line.length + more));
+  line.bytes.copy(bigger, 0, 0, line.start + line.length);
+  line.bytes = bigger;
+}

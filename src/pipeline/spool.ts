@@ -100,9 +100,10 @@ export class Spool {
   /**
    * Appends lines formatted elsewhere: line i is the bytes of `src` from ends[i - 1] (0 for the first)
    * to ends[i], with its fingerprint at keys[2i], keys[2i + 1], its distinctColumn value's at distinct[2i], distinct[2i + 1]
-   * and its cursor at cursors[i] (NaN: none). Lines from..to-1 are added, in as few writes as the parts allow.
+   * its cursor at cursors[i] (NaN or no cursors: none) and, in a spool with extras, its two numbers at
+   * extras[2i], extras[2i + 1]. Lines from..to-1 are added, in as few writes as the parts allow.
    */
-  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array, from: number, to: number, distinct?: Uint32Array): void {
+  addLines(src: Buffer, ends: Uint32Array, keys: Uint32Array, cursors: Float64Array | undefined, from: number, to: number, distinct?: Uint32Array, extras?: Uint32Array): void {
     for (let i = from; i < to; ) {
       const start = i === 0 ? 0 : ends[i - 1]!;
       let part = this.current;
@@ -117,11 +118,12 @@ export class Spool {
       let last = i;
       let maxCursor = part.maxCursor ?? -Infinity;
       const distinctSet = distinct && part.distinct;
+      const extraPairs = extras && part.extras;
       do {
         part.keys.push(keys[last * 2]!, keys[last * 2 + 1]!);
         if (distinctSet) distinctSet.add(distinct[last * 2]!, distinct[last * 2 + 1]!);
-        const cursor = cursors[last]!;
-        if (cursor > maxCursor) maxCursor = cursor;
+        if (extraPairs) extraPairs.push(extras[last * 2]!, extras[last * 2 + 1]!);
+        if (cursors && cursors[last]! > maxCursor) maxCursor = cursors[last]!;
         last++;
       } while (last < to && ends[last]! <= room);
       if (maxCursor !== -Infinity) part.maxCursor = maxCursor;

@@ -104,9 +104,41 @@ export class FingerprintMap {
     this.table[at + 2] = value;
   }
 
-  /** Keeps only the keys `keep` says yes to. */
+  /** Room for `expected` keys in all, made at once rather than by doubling as they come. */
+  reserve(expected: number): void {
+    const capacity = slotsFor(expected);
+    if (capacity > this.mask + 1) this.rebuild(capacity, () => true);
+  }
+
+  /**
+   * Keeps only the keys `keep` says yes to, in place (a second table as large would double the memory):
+   * each removal pulls the keys after it back along their probe, so every key stays findable.
+   */
   retain(keep: (hi: number, lo: number) => boolean): void {
-    this.rebuild(this.mask + 1, keep);
+    const table = this.table;
+    for (let slot = 0; slot <= this.mask; ) {
+      const at = slot * 3;
+      if ((table[at] !== 0 || table[at + 1] !== 0) && !keep(table[at]!, table[at + 1]!)) this.removeAt(slot);
+      else slot++; // after a removal the slot holds the next key of its probe, or nothing: look again
+    }
+  }
+
+  /** Empties `slot`, moving back each later key of the run whose probe starts at or before the hole. */
+  private removeAt(slot: number): void {
+    const table = this.table;
+    let hole = slot;
+    for (let next = (hole + 1) & this.mask; ; next = (next + 1) & this.mask) {
+      const at = next * 3;
+      if (table[at] === 0 && table[at + 1] === 0) break;
+      const home = firstSlot(table[at]!, table[at + 1]!, this.mask);
+      // The key stays when its home lies cyclically after the hole, up to where it is.
+      const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+      if (stays) continue;
+      table.copyWithin(hole * 3, at, at + 3);
+      hole = next;
+    }
+    table.fill(0, hole * 3, hole * 3 + 3);
+    this.size--;
   }
 
   /** Calls `each` for every key and value, in no particular order. */

@@ -79,6 +79,7 @@ export class KeyHasher {
     this.length += end - start;
   }
 
+  /** Writes the fingerprint of the parts so far; the hash is left as it is, so more parts may follow. */
   finish(out: Uint32Array, offset = 0): void {
     finish(this.a, this.b, this.length, out, offset);
   }

@@ -1,21 +1,24 @@
-/** One pass over the Domo export for a Dotdigital job: contacts formatted per data field type, spooled as import files. */
+/**
+ * One pass over the Domo export for a Dotdigital job: contacts formatted per data field type in batches
+ * (in worker threads for large exports, contact-batch.ts), then, in export order, repeated emails, contacts
+ * refused before and unchanged ones left out, and the rest spooled as import files.
+ */
 import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
+import { siblingModule } from '../../pipeline/batch-workers.ts';
+import { scanBatches, type BatchFormatting } from '../../pipeline/batch-scan.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { readCsvRecords } from '../../pipeline/record-batches.ts';
-import type { CsvRecord } from '../../pipeline/csv-records.ts';
+import { CsvError } from '../../pipeline/csv-records.ts';
 import { Spool } from '../../pipeline/spool.ts';
-import { formatEmail, Invalid } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { hashKey } from '../../state/key-hasher.ts';
 import { FingerprintSet } from '../../state/fingerprint-tables.ts';
+import { ContactBatchFormatter, transferables, type ContactBatch, type ContactBatchConfig } from './contact-batch.ts';
+import { ContactLineWriter } from './contact-line.ts';
 import type { FieldResolution } from './fields.ts';
-import { formatFieldValue } from './fields.ts';
 import type { ContactFingerprints } from './fingerprints.ts';
 import type { RefusedContacts } from './refused.ts';
-import { maskReason } from '../../reports/personal-data.ts';
 
 export interface ContactsScanOptions {
   emailColumn: string;
@@ -27,6 +30,12 @@ export interface ContactsScanOptions {
   /** Fields whose values are masked in reject reasons (lower case; undefined: none). */
   personal?: Set<string>;
   maxPartBytes: number;
+  /** Rows the DataSet announces: sizes the table of emails seen. */
+  expectedRows?: number;
+  /** Worker threads that format batches; 0 (the default) formats in this thread. */
+  workers?: number;
+  /** Bytes of export per batch (default 512 KB). */
+  batchBytes?: number;
 }
 
 export interface ContactsScanResult {
@@ -43,9 +52,11 @@ export interface ContactsScanResult {
   dispose(): void;
 }
 
-const SEPARATOR = '\u001f';
-
 export async function scanContactsExport(input: Readable, options: ContactsScanOptions): Promise<ContactsScanResult> {
+  const { previous } = options;
+  const refused = options.refused?.size ? options.refused : undefined;
+  // Emails seen so far: the first row of an email is the one sent. It is also the export's list of contacts.
+  const seen = new FingerprintSet(options.expectedRows);
   const result: ContactsScanResult = {
     spool: undefined as unknown as Spool,
     read: 0,
@@ -53,82 +64,70 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     rejects: [],
     unchanged: 0,
     duplicateInExport: 0,
-    present: options.previous || options.refused?.size ? new FingerprintSet() : undefined,
+    present: previous || refused ? seen : undefined,
     refusedBefore: 0,
     dispose: () => result.spool?.dispose(),
   };
-  const seen = new FingerprintSet();
-  const pair = new Uint32Array(2);
-  const values = new Array<string>(options.fields.length + 1);
-  let indexes: number[] | undefined;
-  let row = 0;
-  const reject = (field: string, column: string, reason: string) => {
+  const reject = (row: number, reason: string) => {
     result.rejected++;
-    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field, column, reason });
+    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field: 'email', column: options.emailColumn, reason });
+  };
+
+  /** Adds a formatted batch, in export order: its rows get their numbers here. */
+  const add = (batch: ContactBatch): void => {
+    const firstRow = result.read + 1;
+    if (batch.error) throw new CsvError(batch.error.code, firstRow + batch.error.row, batch.error.detail);
+    result.read += batch.records;
+    result.rejected += batch.rejected;
+    for (const rejected of batch.rejects) if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ ...rejected, row: firstRow + rejected.row });
+    // Answers from a worker arrive as plain byte arrays.
+    const bytes: Uint8Array = batch.lines;
+    const lines = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const { ends, emails, extras } = batch;
+    let run = 0; // the first line of the lines to spool next
+    for (let i = 0; i < ends.length; i++) {
+      const hi = emails[i * 2]!;
+      const lo = emails[i * 2 + 1]!;
+      const valueHash = extras[i * 2]!;
+      const row = (extras[i * 2 + 1] = firstRow + extras[i * 2 + 1]!);
+      let skip = false;
+      if (!seen.add(hi, lo)) {
+        result.duplicateInExport++;
+        skip = true;
+      } else {
+        const refusedFor = refused?.reasonFor(hi, lo, valueHash);
+        if (refusedFor) {
+          result.refusedBefore++;
+          reject(row, `Dotdigital refused this contact before (${refusedFor}); it is not sent again while its values stay the same`);
+          skip = true;
+        } else if (previous?.unchanged(hi, lo, valueHash)) {
+          result.unchanged++;
+          skip = true;
+        }
+      }
+      if (!skip) continue;
+      if (i > run) result.spool.addLines(lines, ends, emails, undefined, run, i, undefined, extras);
+      run = i + 1;
+    }
+    if (ends.length > run) result.spool.addLines(lines, ends, emails, undefined, run, ends.length, undefined, extras);
+  };
+
+  /** The header row: checks the mapping against it, and opens the spool. */
+  const start = (header: string[]): BatchFormatting<ContactBatch> => {
+    const config: ContactBatchConfig = { emailColumn: options.emailColumn, fields: options.fields, header, personal: options.personal && [...options.personal] };
+    const formatter = new ContactBatchFormatter(config); // names the columns the mapping misses
+    result.spool = new Spool(csvLine(ContactLineWriter.header(options.fields)), options.maxPartBytes, true);
+    return {
+      inline: () => (batch, spare) => formatter.format(batch, spare),
+      worker: { entry: siblingModule(import.meta.url, 'contact-batch-worker'), config, transferables },
+    };
   };
 
   try {
-    const handle = (csv: CsvRecord): void => {
-      // Domo's null (an unquoted \N) is no value: the email is then missing, a data field is sent empty
-      // (and the import's merge option decides whether empty clears the field).
-      const record: (string | null)[] = csv.texts();
-      if (indexes) for (const i of indexes) if (csv.isNull(i)) record[i] = null;
-      if (!indexes) {
-        const columns = [options.emailColumn, ...options.fields.map((f) => f.column)];
-        const missing = columns.filter((c) => !record.includes(c));
-        if (missing.length) throw new DataError(`the DataSet has no column ${missing.join(', ')}; its columns are: ${record.join(', ')}. Fix spec.mapping.`);
-        indexes = columns.map((c) => record.indexOf(c));
-        result.spool = new Spool(csvLine(['Email', ...options.fields.map((f) => f.name)]), options.maxPartBytes, true);
-        return;
-      }
-      row++;
-      result.read++;
-      const rawEmail = record[indexes[0]!] as string | null;
-      const email = rawEmail === null ? new Invalid('is null but required') : formatEmail(rawEmail);
-      if (email instanceof Invalid) {
-        const reason = rawEmail === '' ? 'is empty but required' : options.personal?.has('email') && rawEmail ? maskReason(email.reason, rawEmail) : email.reason;
-        reject('email', options.emailColumn, reason);
-        return;
-      }
-      values[0] = email.toLowerCase(); // Dotdigital lowercases emails: so do fingerprints
-      let bad = false;
-      for (let i = 0; i < options.fields.length; i++) {
-        const field = options.fields[i]!;
-        const raw = record[indexes[i + 1]!] as string | null;
-        const out = raw === null ? '' : formatFieldValue(field.type, raw);
-        if (out instanceof Invalid) {
-          reject(field.name, field.column, options.personal?.has(field.name.toLowerCase()) && raw ? maskReason(out.reason, raw) : out.reason);
-          bad = true;
-          break;
-        }
-        values[i + 1] = out;
-      }
-      if (bad) return;
-      hashKey(values[0], pair);
-      const hi = pair[0]!;
-      const lo = pair[1]!;
-      if (!seen.add(hi, lo)) {
-        result.duplicateInExport++;
-        return;
-      }
-      result.present?.add(hi, lo);
-      hashKey(values.join(SEPARATOR), pair);
-      const valueHash = pair[0]!;
-      const refusedFor = options.refused?.reasonFor(hi, lo, valueHash);
-      if (refusedFor) {
-        result.refusedBefore++;
-        reject('email', options.emailColumn, `Dotdigital refused this contact before (${refusedFor}); it is not sent again while its values stay the same`);
-        return;
-      }
-      if (options.previous?.unchanged(hi, lo, valueHash)) {
-        result.unchanged++;
-        return;
-      }
-      result.spool.add(csvLine(values), hi, lo, undefined, valueHash, row);
-    };
-    await readCsvRecords(input, handle);
-    if (!indexes) throw new DataError('the export was empty: not even a header row came back from Domo');
+    const started = await scanBatches(input, { start, add }, { workers: options.workers, batchBytes: options.batchBytes });
+    if (!started) throw new DataError('the export was empty: not even a header row came back from Domo');
     result.spool.finish();
+    result.rejects.sort((a, b) => a.row - b.row); // refused contacts are listed after a batch's own rejects
   } catch (error) {
     result.dispose();
     throw storageError(error, `could not spool the export to ${tmpdir()}`);

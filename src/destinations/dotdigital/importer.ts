@@ -5,13 +5,13 @@
  * instead of the v2 merge options, failures in the status answer instead of a fault report, and a null
  * data field value clearing the field).
  */
-import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { DotdigitalClient, ImportReport, ImportStatus } from './client.ts';
 
 export interface ImportFile {
-  /** A CSV file with an Email column and one column per data field. */
+  /** A CSV file with an Email column and one column per data field, `bytes` long. */
   path: string;
+  bytes: number;
   /** The file name Dotdigital shows for the import. */
   name: string;
   mergeOption: 'Overwrite' | 'OnlyOverwriteIfNotEmpty' | 'OnlyOverwriteIfContactDataNotPopulated';
@@ -39,8 +39,7 @@ export class V2FileImporter implements ContactImporter {
   constructor(private readonly client: DotdigitalClient) {}
 
   async start(file: ImportFile): Promise<string> {
-    // Parts are bounded by WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES, so one fits in memory.
-    const { id } = await this.client.startImport(readFileSync(file.path), file.name, file.mergeOption, file.addressBookId);
+    const { id } = await this.client.startImport({ path: file.path, bytes: file.bytes }, file.name, file.mergeOption, file.addressBookId);
     return id;
   }
 

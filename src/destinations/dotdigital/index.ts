@@ -30,6 +30,7 @@ export const dotdigitalContacts: DestinationModule<DotdigitalContactsDefinition,
     return ['email', ...(isRecord(mapping.dataFields) ? Object.keys(mapping.dataFields) : [])];
   },
   columns: contactColumns,
+  formatsInWorkers: true,
   // Imports are upserts by email: a state lost in a rename costs a re-import, never a duplicate.
   hasDeliveries: () => false,
   open: openContacts,

@@ -17,6 +17,7 @@ import { MAX_REJECTS_LISTED } from '../../reports/run-report.ts';
 import { httpSettings } from '../../settings.ts';
 import type { JobState } from '../../state/job-state.ts';
 import { hashKey } from '../../state/key-hasher.ts';
+import { FingerprintSet } from '../../state/fingerprint-tables.ts';
 import type { StateStore } from '../../state/store.ts';
 import { connectDotdigital, type ImportStatus } from './client.ts';
 import { contactColumns } from './columns.ts';
@@ -26,6 +27,7 @@ import { ContactFingerprints } from './fingerprints.ts';
 import { V2FileImporter, type ContactImporter } from './importer.ts';
 import { lastingReason, RefusedContacts } from './refused.ts';
 import type { ContactsReport } from './report.ts';
+import type { ExpectedRows } from '../../sources/domo/export.ts';
 import type { DotdigitalContactsDefinition } from './spec.ts';
 
 const FAILED_STATUS: Partial<Record<ImportStatus, string>> = {
@@ -67,8 +69,8 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
     reportFields: { destination: { endpoint: endpoint.url, how: endpoint.how } },
     columns: (): ColumnCheck[] => contactColumns(definition).map((c) => (c.field === 'email' ? c : { ...c, need: NEED[types.get(c.field.toUpperCase()) ?? 'String'] })),
 
-    async scan(csv: Readable): Promise<ContactsScan> {
-      const contacts = await scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, personal, maxPartBytes: maxFileBytes(env) });
+    async scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<ContactsScan> {
+      const contacts = await scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, personal, maxPartBytes: maxFileBytes(env), expectedRows: expected.rows, workers });
       return {
         contacts,
         read: contacts.read,
@@ -104,6 +106,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       if (resolution.toCreate.length) report.fieldsCreated = resolution.toCreate.map((f) => f.name);
 
       const parts = scan.parts;
+      previous?.reserve(scan.toSend);
       report.imports = [];
       for (const part of parts) {
         if (ctx.signal?.aborted) {
@@ -127,17 +130,17 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
           for (let i = 0; i < part.lines; i++) {
             const hi = fingerprints[i * 2]!;
             const lo = fingerprints[i * 2 + 1]!;
-            if (!outcome.faulted.has(`${hi}:${lo}`)) previous.set(hi, lo, extras[i * 2]!);
+            if (!outcome.faulted.has(hi, lo)) previous.set(hi, lo, extras[i * 2]!);
           }
         }
       }
-      if (contacts.present) {
-        refused.retain(contacts.present);
-        if (previous) {
-          previous.retain(contacts.present);
-          previous.save(store.dir);
-        }
+      const present = contacts.present;
+      contacts.present = undefined; // its table (16 MB for 1M contacts) may go before the state is written
+      if (present) {
+        refused.retain(present);
+        previous?.retain(present);
       }
+      previous?.save(store.dir);
       if (refused.changed) refused.save(store.dir);
       report.status = 'succeeded';
       const refusals = contacts.refusedBefore ? `, ${n(contacts.refusedBefore)} of them refused by Dotdigital before and not sent again` : '';
@@ -151,15 +154,15 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
 interface PartOutcome {
   status: ImportStatus;
   failure?: string;
-  /** Email fingerprints ("hi:lo") of contacts the fault report rejected. */
-  faulted: Set<string>;
+  /** Email fingerprints of contacts the fault report rejected. */
+  faulted: FingerprintSet;
   faultsKnown: boolean;
 }
 
 async function importPart(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, refused: RefusedContacts): Promise<PartOutcome> {
   const { definition, runId } = ctx;
   const target = definition.spec.destination.dotdigital;
-  const id = await importer.start({ path: part.path, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId });
+  const id = await importer.start({ path: part.path, bytes: part.bytes, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId });
   const record: NonNullable<ContactsReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
   report.imports!.push(record);
   ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
@@ -167,11 +170,11 @@ async function importPart(ctx: JobContext<DotdigitalContactsDefinition>, importe
   const status = await waitForImport(importer, id, ctx.env);
   record.status = status;
   const failure = FAILED_STATUS[status] ?? (status === 'Finished' ? undefined : `unexpected status ${status}`);
-  if (failure) return { status, failure, faulted: new Set(), faultsKnown: false };
+  if (failure) return { status, failure, faulted: new FingerprintSet(), faultsKnown: false };
 
   const counts = await importer.report(id).catch(() => undefined);
   if (counts) record.report = Object.fromEntries(Object.entries(counts).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-  const faulted = new Set<string>();
+  const faulted = new FingerprintSet();
   try {
     const faults = await importer.faults(id);
     const pair = new Uint32Array(2);
@@ -180,7 +183,7 @@ async function importPart(ctx: JobContext<DotdigitalContactsDefinition>, importe
     for (const fault of faults) {
       hashKey(fault.email.toLowerCase(), pair);
       const [hi, lo] = [pair[0]!, pair[1]!];
-      faulted.add(`${hi}:${lo}`);
+      faulted.add(hi, lo);
       const line = lines.get(`${hi}:${lo}`) ?? -1;
       const lasting = lastingReason(fault.reason);
       if (lasting !== undefined && line >= 0) refused.set(hi, lo, extras[line * 2]!, lasting);

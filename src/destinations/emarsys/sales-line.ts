@@ -5,8 +5,9 @@
  */
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from './spec.ts';
-import { ESCAPED, QUOTED, type CsvRecord } from '../../pipeline/csv-records.ts';
-import { domoTimestampMs, formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
+import type { CsvRecord } from '../../pipeline/csv-records.ts';
+import { SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
+import { formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
 import type { KeyEncoding, KeyHasher } from '../../state/key-hasher.ts';
 import { salesFields, type RowError, type SalesField } from './fields.ts';
@@ -19,9 +20,8 @@ const INTEGER = 2;
 const TIMESTAMP = 3;
 const OTHER = 4;
 
-const SLOW = -1;
 const COMMA = 44;
-const QUOTE = 34;
+const Z = 90;
 
 function byteKind(field: SalesField): number {
   if (field.format === formatTimestamp) return TIMESTAMP;
@@ -48,6 +48,7 @@ export class SalesLineWriter {
   private readonly ascii: Uint8Array;
   private readonly texts: (string | undefined)[];
   private checkedTimestamp = -1;
+  private readonly written = new WrittenValue();
 
   constructor(spec: EmarsysSalesSpec, header: readonly string[], key: readonly string[]) {
     this.fields = salesFields(spec);
@@ -125,69 +126,30 @@ export class SalesLineWriter {
   /** The byte path; returns SLOW (having written nothing) for anything it does not know to be identical. */
   private writeBytes(i: number, src: Buffer, start: number, end: number, kind: number): number {
     const line = this.line;
-    const out = line.bytes;
     const base = line.start;
-    let at = base + line.length;
+    const at = base + line.length;
+    const value = this.written;
+    let after: number;
     switch (this.kinds[i]) {
-      case TEXT: {
-        // Copied as is. A comma needs quotes; a field written with doubled quotes is quoted again exactly
-        // as it came (its quotes are all doubled); a lone quote, CR or LF goes to the text path.
-        let quoted = kind === ESCAPED;
-        if (kind === QUOTED) for (let k = start; k < end && !quoted; k++) quoted = src[k] === COMMA; // a plain field cannot hold one
-        if (quoted) out[at++] = QUOTE;
-        const valueStart = at;
-        let high = 0;
-        for (let k = start; k < end; k++) {
-          const c = src[k]!;
-          // One comparison for most bytes: quote, CR and LF are all below '#'.
-          if (c <= QUOTE && ((c === QUOTE && kind !== ESCAPED) || c === 10 || c === 13)) return SLOW;
-          high |= c;
-          out[at++] = c;
-        }
-        this.valueStarts[i] = valueStart - base;
-        this.valueEnds[i] = at - base;
-        this.ascii[i] = high < 0x80 && kind !== ESCAPED ? 1 : 0;
-        if (quoted) out[at++] = QUOTE;
+      case TEXT:
+        after = writeTextBytes(src, start, end, kind, line.bytes, at, value);
         break;
-      }
       case NUMBER:
-      case INTEGER: {
-        if (kind === ESCAPED) return SLOW;
-        // -?\d+(\.\d+)? (integers without the fraction) passes through unchanged.
-        let k = start;
-        if (src[k] === 45) k++;
-        const digitsFrom = k;
-        while (k < end && src[k]! >= 48 && src[k]! <= 57) k++;
-        if (k === digitsFrom) return SLOW;
-        if (k < end && this.kinds[i] === NUMBER && src[k] === 46) {
-          const fraction = ++k;
-          while (k < end && src[k]! >= 48 && src[k]! <= 57) k++;
-          if (k === fraction) return SLOW;
-        }
-        if (k !== end) return SLOW;
-        this.valueStarts[i] = at - base;
-        for (k = start; k < end; k++) out[at++] = src[k]!;
-        this.valueEnds[i] = at - base;
-        this.ascii[i] = 1;
+      case INTEGER:
+        after = writeDecimalBytes(src, start, end, kind, this.kinds[i] === INTEGER, line.bytes, at, value);
         break;
-      }
-      case TIMESTAMP: {
-        if (this.columns[i] !== this.checkedTimestamp && (kind === ESCAPED || Number.isNaN(domoTimestampMs(src, start, end)))) return SLOW;
-        this.valueStarts[i] = at - base;
-        for (let k = start; k < start + 10; k++) out[at++] = src[k]!;
-        out[at++] = 84; // T
-        if (end - start === 10) at += out.write('00:00:00', at, 'latin1');
-        else for (let k = start + 11; k < end; k++) out[at++] = src[k]!;
-        out[at++] = 90; // Z
-        this.valueEnds[i] = at - base;
-        this.ascii[i] = 1;
+      case TIMESTAMP:
+        after = writeTimestampBytes(src, start, end, kind, this.columns[i] === this.checkedTimestamp, Z, 1, line.bytes, at, value);
         break;
-      }
       default:
         return SLOW;
     }
-    line.length = at - base;
-    return at;
+    if (after === SLOW) return SLOW;
+    this.valueStarts[i] = value.start - base;
+    this.valueEnds[i] = value.end - base;
+    this.ascii[i] = value.ascii ? 1 : 0;
+    line.length = after - base;
+    return after;
   }
 
   /** The text path: the field's formatter decides, and quoting follows RFC 4180. */

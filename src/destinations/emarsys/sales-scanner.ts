@@ -9,10 +9,10 @@ import type { Readable } from 'node:stream';
 import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from './spec.ts';
-import { BatchWorkers, InlineRunner, siblingModule, type BatchRunner } from '../../pipeline/batch-workers.ts';
+import { siblingModule } from '../../pipeline/batch-workers.ts';
+import { scanBatches, type BatchFormatting } from '../../pipeline/batch-scan.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
-import { CsvError, readHeader } from '../../pipeline/csv-records.ts';
-import { recordBatches } from '../../pipeline/record-batches.ts';
+import { CsvError } from '../../pipeline/csv-records.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
 import { ExportDuplicates, KeyFilter } from '../../pipeline/export-duplicates.ts';
@@ -71,21 +71,11 @@ const PROGRESS_EVERY = 100_000;
 /** The duplicate filter's size when the DataSet's is not known (1 MB). */
 const UNKNOWN_SIZE_ROWS = 1_000_000;
 
-function batchRunner(config: SalesBatchConfig, workers: number): BatchRunner<SalesBatch> {
-  if (workers > 0) return new BatchWorkers<SalesBatch>(siblingModule(import.meta.url, 'sales-batch-worker'), config, workers, transferables);
-  const formatter = new SalesBatchFormatter(config);
-  return new InlineRunner<SalesBatch>((batch, spare) => formatter.format(batch, spare));
-}
-
 export async function scanSalesExport(input: Readable, options: ScanOptions): Promise<ScanResult> {
   const { spec, ledger } = options;
   const cursorColumn = spec.delivery?.cursor;
   const result: ScanResult = { spool: undefined as unknown as Spool, dispose: () => result.spool?.dispose(), read: 0, rejected: 0, rejects: [], alreadyDelivered: 0, beforeWindow: 0, afterWindow: 0, duplicateInExport: 0, shouldBeKnown: 0, recognised: 0 };
   const duplicates = new ExportDuplicates();
-  let runner: BatchRunner<SalesBatch> | undefined;
-  /** Batches asked for and not yet added, in export order; a few in flight keep every worker busy. */
-  const inFlight: Promise<SalesBatch>[] = [];
-  const maxInFlight = 2 * Math.max(1, options.workers ?? 0);
 
   /** Adds a formatted batch, in export order: its rows get their numbers here. */
   const add = (batch: SalesBatch): void => {
@@ -123,11 +113,10 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     if (maxCursor !== -Infinity) result.maxCursor = maxCursor;
     const { suspects } = batch;
     for (let i = 0; i < suspects.length; i += 2) duplicates.suspect(suspects[i]!, suspects[i + 1]!);
-    runner!.recycle(batch);
   };
 
   /** The header row: checks the mapping and the cursor against it, and opens the spool. */
-  const start = (header: string[]): void => {
+  const start = (header: string[]): BatchFormatting<SalesBatch> => {
     const key = spec.delivery?.key ?? DEFAULT_KEY;
     const fields = new SalesLineWriter(spec, header, key).fields; // names the columns the mapping misses
     if (cursorColumn !== undefined && !header.includes(cursorColumn)) {
@@ -135,34 +124,25 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     }
     result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes, false, fields.findIndex((f) => f.name === 'order'));
     const keyFilter = new KeyFilter(options.expectedRows ?? UNKNOWN_SIZE_ROWS).memory;
-    runner = batchRunner({ spec, header, key, windowStart: options.windowStart, windowEnd: options.windowEnd, cursorLimit: options.cursorLimit, keyEncoding: options.keyEncoding ?? KEY_ENCODING, keyFilter }, options.workers ?? 0);
+    const config: SalesBatchConfig = { spec, header, key, windowStart: options.windowStart, windowEnd: options.windowEnd, cursorLimit: options.cursorLimit, keyEncoding: options.keyEncoding ?? KEY_ENCODING, keyFilter };
+    return {
+      inline: () => {
+        const formatter = new SalesBatchFormatter(config);
+        return (batch, spare) => formatter.format(batch, spare);
+      },
+      worker: { entry: siblingModule(import.meta.url, 'sales-batch-worker'), config, transferables },
+    };
   };
 
   try {
-    // Batch buffers come from the runner once it gave some back; before the header there is none.
-    for await (let batch of recordBatches(input, (size) => runner?.allocate(size) ?? Buffer.allocUnsafeSlow(size), options.batchBytes)) {
-      if (!runner) {
-        const header = readHeader(batch);
-        if (!header) continue;
-        start(header.fields);
-        batch = batch.subarray(header.end);
-        if (!batch.length) continue;
-      }
-      const answer = runner!.run(batch);
-      answer.catch(() => {}); // awaited in turn below; a failure before its turn must not go unhandled
-      inFlight.push(answer);
-      if (inFlight.length >= maxInFlight) add(await inFlight.shift()!);
-    }
-    while (inFlight.length) add(await inFlight.shift()!);
-    if (!runner) throw new DataError('the export was empty: not even a header row came back from Domo');
+    const started = await scanBatches(input, { start, add }, { workers: options.workers, batchBytes: options.batchBytes });
+    if (!started) throw new DataError('the export was empty: not even a header row came back from Domo');
     result.spool.finish();
     // A later copy of a key was spooled too: it goes now, with the exact check only the flagged keys need.
     result.duplicateInExport = duplicates.removeFrom(result.spool);
   } catch (error) {
     result.dispose();
     throw storageError(error, `could not spool the export to ${tmpdir()}`);
-  } finally {
-    await runner?.close();
   }
   return result;
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { FingerprintMap } from '../../src/state/fingerprint-tables.ts';
+import { random } from '../../src/demo/sample-data.ts';
+
+describe('FingerprintMap', () => {
+  it('keeps exactly the keys retain says yes to, each still found with its value, in a crowded table', () => {
+    const rand = random(3);
+    const keys = Array.from({ length: 760 }, () => [Math.floor(rand() * 2 ** 32), Math.floor(rand() * 64)] as const); // many share a probe start
+    const map = new FingerprintMap(); // 1024 slots: 74% full, long probe runs that wrap around the end
+    keys.forEach(([hi, lo], i) => map.set(hi, lo, i + 1));
+    const distinct = new Map(keys.map(([hi, lo], i) => [`${hi}:${lo}`, i + 1]));
+    expect(map.size).toBe(distinct.size);
+    map.retain((hi, lo) => (hi + lo) % 3 !== 0);
+    const kept = [...distinct].filter(([key]) => key.split(':').map(Number).reduce((a, b) => a + b) % 3 !== 0);
+    expect(map.size).toBe(kept.length);
+    for (const [key, value] of distinct) {
+      const [hi, lo] = key.split(':').map(Number) as [number, number];
+      expect(map.get(hi, lo)).toBe((hi + lo) % 3 !== 0 ? value : undefined);
+    }
+    map.set(1, 2, 99); // a table with holes takes new keys as before
+    expect(map.get(1, 2)).toBe(99);
+  });
+
+  it('reserve makes room once, keeping every key', () => {
+    const map = new FingerprintMap();
+    for (let i = 0; i < 500; i++) map.set(i, i * 7, i);
+    map.reserve(100_000);
+    for (let i = 0; i < 500; i++) expect(map.get(i, i * 7)).toBe(i);
+    expect(map.size).toBe(500);
+  });
+});
