@@ -105,6 +105,13 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       }
       if (resolution.toCreate.length) report.fieldsCreated = resolution.toCreate.map((f) => f.name);
 
+      // Contacts that left the DataSet are forgotten now, before this run's are recorded (they are all in it):
+      // the export's table of contacts (16 MB for 1M) can then go before the state makes room for them.
+      if (contacts.present) {
+        refused.retain(contacts.present);
+        previous?.retain(contacts.present);
+        contacts.present = undefined;
+      }
       const parts = scan.parts;
       previous?.reserve(scan.toSend);
       report.imports = [];
@@ -133,12 +140,6 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
             if (!outcome.faulted.has(hi, lo)) previous.set(hi, lo, extras[i * 2]!);
           }
         }
-      }
-      const present = contacts.present;
-      contacts.present = undefined; // its table (16 MB for 1M contacts) may go before the state is written
-      if (present) {
-        refused.retain(present);
-        previous?.retain(present);
       }
       previous?.save(store.dir);
       if (refused.changed) refused.save(store.dir);

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileMedia } from '../../../src/destinations/dotdigital/client.ts';
+import { DotdigitalClient, fileMedia } from '../../../src/destinations/dotdigital/client.ts';
+import { DotdigitalEmulator } from '../../../src/emulators/dotdigital.ts';
+import { HttpClient } from '../../../src/http/client.ts';
+import { Redactor } from '../../../src/http/redact.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'file-media-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +27,27 @@ describe("the import's JSON file media, streamed from the part file", () => {
       const { text, length } = await body(content, 'loyalty "contacts".csv');
       expect(JSON.parse(text)).toEqual({ fileName: 'loyalty "contacts".csv', data: content.toString('base64') });
       expect(Buffer.byteLength(text)).toBe(length);
+    }
+  });
+
+  it("reaches the emulator whole, which counts a million contacts' worth as they stream in (the bench's count-only mode)", async () => {
+    const dotdigital = new DotdigitalEmulator('user', 'password');
+    dotdigital.keepContacts = false;
+    dotdigital.pollsUntilFinished = 0;
+    await dotdigital.start();
+    try {
+      const client = new DotdigitalClient(new HttpClient({ service: 'Dotdigital', baseUrl: dotdigital.apiEndpoint, redactor: new Redactor(), retryBaseMs: 5 }), 'user', 'password');
+      const lines = Array.from({ length: 60_000 }, (_, i) => `member${i}@example.com,Member ${i}`); // 2 MB: many chunks on both sides
+      for (const [content, contacts] of [[`Email,FIRSTNAME\n${lines.join('\n')}\n`, 60_000], [`Email,FIRSTNAME\n${lines.slice(0, 2).join('\n')}`, 2]] as const) {
+        const path = join(dir, 'import.csv');
+        writeFileSync(path, content);
+        const before = dotdigital.importedCount;
+        const { id } = await client.startImport({ path, bytes: Buffer.byteLength(content) }, 'job-run-1.csv', 'OnlyOverwriteIfNotEmpty');
+        expect((await client.importStatus(id)).status).toBe('Finished');
+        expect(dotdigital.importedCount - before).toBe(contacts);
+      }
+    } finally {
+      await dotdigital.stop();
     }
   });
 });
