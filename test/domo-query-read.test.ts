@@ -165,6 +165,9 @@ describe('query building blocks', () => {
     const answer = '{"datasource":"d","columns":["id","price","note"],"metadata":[{"type":"LONG"}],"rows":[[9007199254740993,12.50,"a,\\"b\\""],[1,null,""]],"numRows":2,"fromcache":false}';
     expect(queryAnswerRows(answer, (cells) => `${JSON.stringify(cells)}\n`)).toEqual({ columns: ['id', 'price', 'note'], lines: '["9007199254740993","12.50","a,\\"b\\""]\n["1",null,""]\n', rows: 2 });
     expect(() => queryAnswerRows('{"rows":[[[1]]]}', () => '')).toThrow(/a cell that is not a value/);
+    // Rows with space around everything, an empty row, numbers at the edges of JSON's grammar.
+    expect(queryAnswerRows('{ "rows" : [ [ -0 , 0.5E+2 , 1e-7 ] , [ ] ] }', (cells) => `${cells.join('|')}\n`)).toEqual({ columns: [], lines: '-0|0.5E+2|1e-7\n\n', rows: 2 });
+    for (const bad of ['{"rows":[[01]]}', '{"rows":[[1.]]}', '{"rows":[[1e]]}', '{"rows":[[-]]}', '{"rows":[[1 2]]}', '{"rows":[[1]']) expect(() => queryAnswerRows(bad, () => ''), bad).toThrow();
   });
 
   it('quotes names and texts, and writes the window start as the cursor column holds it', () => {

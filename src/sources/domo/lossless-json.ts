@@ -9,7 +9,8 @@ export type LosslessValue = string | boolean | null | LosslessValue[] | { [key: 
 
 export class LosslessJsonError extends Error {}
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const [QUOTE, COMMA, MINUS, DOT, ZERO, NINE, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, E, SMALL_E, PLUS] = [34, 44, 45, 46, 48, 57, 91, 93, 123, 69, 101, 43];
+const isDigit = (c: number) => c >= ZERO && c <= NINE;
 
 class Reader {
   at = 0;
@@ -21,7 +22,9 @@ class Reader {
 
   space(): void {
     const { text } = this;
-    while (this.at < text.length && (text[this.at] === ' ' || text[this.at] === '\n' || text[this.at] === '\r' || text[this.at] === '\t')) this.at++;
+    let at = this.at;
+    for (let c = text.charCodeAt(at); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++at));
+    this.at = at;
   }
 
   /** Reads `open`, then items with `item` until `close`, commas between. */
@@ -44,17 +47,37 @@ class Reader {
   scalar(): string | boolean | null | undefined {
     this.space();
     const { text } = this;
-    const c = text[this.at];
-    if (c === '"') return this.string();
-    if (c === '[' || c === '{') return undefined;
+    const c = text.charCodeAt(this.at);
+    if (c === QUOTE) return this.string();
+    if (c === OPEN_ARRAY || c === OPEN_OBJECT) return undefined;
     if (text.startsWith('null', this.at)) return (this.at += 4), null;
     if (text.startsWith('true', this.at)) return (this.at += 4), true;
     if (text.startsWith('false', this.at)) return (this.at += 5), false;
-    NUMBER.lastIndex = this.at;
-    const number = NUMBER.exec(text);
-    if (!number) return this.fail('unexpected input');
-    this.at += number[0].length;
-    return number[0];
+    return this.number();
+  }
+
+  /** A number's text, as JSON's grammar has it: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
+  number(): string {
+    const { text } = this;
+    const start = this.at;
+    let at = start;
+    if (text.charCodeAt(at) === MINUS) at++;
+    if (text.charCodeAt(at) === ZERO) at++;
+    else if (isDigit(text.charCodeAt(at))) while (isDigit(text.charCodeAt(at))) at++;
+    else return this.fail('unexpected input');
+    if (text.charCodeAt(at) === DOT) {
+      if (!isDigit(text.charCodeAt(++at))) return this.fail('a number without digits after its point');
+      while (isDigit(text.charCodeAt(at))) at++;
+    }
+    const e = text.charCodeAt(at);
+    if (e === E || e === SMALL_E) {
+      const sign = text.charCodeAt(++at);
+      if (sign === PLUS || sign === MINUS) at++;
+      if (!isDigit(text.charCodeAt(at))) return this.fail('a number without digits in its exponent');
+      while (isDigit(text.charCodeAt(at))) at++;
+    }
+    this.at = at;
+    return text.slice(start, at);
   }
 
   value(): LosslessValue {
@@ -99,6 +122,26 @@ class Reader {
     return JSON.parse(text.slice(start, ++this.at)) as string;
   }
 
+  /** One row of cells, `[scalar, ...]`, each as text or null (the hot loop of a query answer: no closure per cell). */
+  row(): (string | null)[] {
+    const { text } = this;
+    const cells: (string | null)[] = [];
+    this.space();
+    if (text.charCodeAt(this.at) !== OPEN_ARRAY) this.fail('expected "["');
+    this.at++;
+    this.space();
+    if (text.charCodeAt(this.at) === CLOSE_ARRAY) return this.at++, cells;
+    for (;;) {
+      const cell = this.scalar();
+      if (cell === undefined) this.fail('a cell that is not a value');
+      cells.push(cell === null ? null : String(cell));
+      this.space();
+      const c = text.charCodeAt(this.at++);
+      if (c === CLOSE_ARRAY) return cells;
+      if (c !== COMMA) this.at--, this.fail('expected "," or "]"');
+    }
+  }
+
   end(): void {
     this.space();
     if (this.at !== this.text.length) this.fail('unexpected input after the value');
@@ -125,16 +168,9 @@ export function queryAnswerRows(text: string, line: (cells: (string | null)[]) =
   reader.list('{', '}', () => {
     const key = reader.key();
     reader.space();
-    if (key === 'rows' && reader.text[reader.at] === '[') {
+    if (key === 'rows' && reader.text.charCodeAt(reader.at) === OPEN_ARRAY) {
       reader.list('[', ']', () => {
-        const cells: (string | null)[] = [];
-        reader.space();
-        reader.list('[', ']', () => {
-          const cell = reader.scalar();
-          if (cell === undefined) reader.fail('a cell that is not a value');
-          cells.push(cell === null ? null : String(cell));
-        });
-        lines += line(cells);
+        lines += line(reader.row());
         rows++;
       });
     } else {

@@ -64,13 +64,19 @@ export function windowCondition(window: QueryWindow): string {
 
 const selectSql = (columns: WindowColumn[], where?: string) => `SELECT ${columns.map((c) => ident(c.name)).join(', ')} FROM table${where ? ` WHERE ${where}` : ''}`;
 
-/** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
-function csvField(value: string | null): string {
-  if (value === null) return '\\N';
-  return /[,"\r\n]/.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
-}
+const NEEDS_QUOTES = /[,"\r\n]/;
 
-const csvLine = (cells: (string | null)[]) => `${cells.map(csvField).join(',')}\n`;
+/** A row as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
+function csvLine(cells: (string | null)[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    const value = cells[i]!;
+    if (i > 0) line += ',';
+    if (value === null) line += '\\N';
+    else line += NEEDS_QUOTES.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
+  }
+  return `${line}\n`;
+}
 
 /** A slice of the window: `cursor >= from` and, unless open-ended, `cursor < to`; or the rows without a cursor. */
 type Slice = { from: number; to?: number } | 'nulls';
@@ -88,7 +94,7 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
   const tooMany = (rows: number, what: string) =>
     new WindowPagingError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): raise it (Domo answers up to 1,000,000 rows), or set source.domo.read: export`);
   async function* pages(): AsyncGenerator<Buffer> {
-    yield Buffer.from(`${columns.map((c) => csvField(c.name)).join(',')}\n`);
+    yield Buffer.from(csvLine(columns.map((c) => c.name)));
     const read = async (where: string | undefined) => Buffer.from((await domo.queryLines(datasetId, selectSql(columns, where), csvLine)).lines);
     if (windowRows <= pageRows) {
       yield await read(window && windowCondition(window));
