@@ -66,17 +66,17 @@ const selectSql = (columns: WindowColumn[], where?: string) => `SELECT ${columns
 
 const NEEDS_QUOTES = /[,"\r\n]/;
 
-/** A row as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
-function csvLine(cells: (string | null)[]): string {
-  let line = '';
-  for (let i = 0; i < cells.length; i++) {
-    const value = cells[i]!;
-    if (i > 0) line += ',';
-    if (value === null) line += '\\N';
-    else line += NEEDS_QUOTES.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
-  }
-  return `${line}\n`;
+/** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
+function csvField(value: string | null): string {
+  if (value === null) return '\\N';
+  return NEEDS_QUOTES.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
 }
+
+/**
+ * A row as a CSV line. join() makes one flat string: a line built by `+=` is a tree of a dozen string pieces,
+ * and a page of them held until written took 25 MB more at 50,000 rows.
+ */
+const csvLine = (cells: (string | null)[]) => `${cells.map(csvField).join(',')}\n`;
 
 /** A slice of the window: `cursor >= from` and, unless open-ended, `cursor < to`; or the rows without a cursor. */
 type Slice = { from: number; to?: number } | 'nulls';
