@@ -282,8 +282,8 @@ class CountedFile {
 
 /**
  * Reads `{"fileName": ..., "data": "<base64>"}` as it streams in, decoding the file a chunk at a time and
- * counting its lines (the last may lack its line break). Other shapes of JSON are not expected from a client
- * that sends a million contacts to the count-only emulator: a body without `"data":"` has no file.
+ * counting its lines (the last may lack its line break; blank lines count too). It expects the runner's own
+ * shape, fileName first: a body without `"data":"` has no file. The emulator that keeps contacts parses any JSON.
  */
 async function countFileMedia(req: IncomingMessage): Promise<{ fileName?: string; data?: CountedFile }> {
   const MARK = '"data":"';

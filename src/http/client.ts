@@ -110,8 +110,9 @@ export class HttpClient {
    */
   async call(req: HttpRequest | (() => Promise<HttpRequest>), describe?: (res: HttpResponse, body: string) => Promise<HttpError> | HttpError): Promise<HttpResponse> {
     let lastError: unknown;
+    let spec: HttpRequest | undefined;
     for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
-      const spec = typeof req === 'function' ? await req() : req;
+      spec = typeof req === 'function' ? await req() : req;
       let res: HttpResponse;
       try {
         res = await this.send(spec);
@@ -131,7 +132,7 @@ export class HttpClient {
       await sleep(limited ?? backoffMs(attempt, this.retryBaseMs));
     }
     if (lastError instanceof HttpError) throw lastError;
-    throw this.networkError(typeof req === 'function' ? undefined : req, lastError);
+    throw this.networkError(spec, lastError); // the last try's request: its method and path name the call
   }
 
   /** A rate limit that asks for a longer wait than this client sits out: fail now, saying until when. */

@@ -1,13 +1,16 @@
 /**
  * The byte paths of the line writers: the common values of an export (clean text, plain decimals, Domo's
  * timestamps) checked and copied byte by byte into the line, without a string. Each returns the position
- * after what it wrote, or SLOW having written nothing: the caller then takes the field's text formatter,
- * which defines the result (a byte path only takes values whose output it knows to be identical).
+ * after what it wrote, or SLOW: the caller then takes the field's text formatter, which defines the result
+ * and writes over whatever the byte path had begun (a byte path only takes values whose output it knows to
+ * be identical). The caller makes room first: the value's bytes and BYTE_PATH_ROOM more.
  */
 import { ESCAPED, QUOTED } from './csv-records.ts';
 import { domoTimestampMs } from './values.ts';
 
 export const SLOW = -1;
+/** What a byte path may write beyond the value's own bytes: two quotes, or a timestamp's time and zone. */
+export const BYTE_PATH_ROOM = 12;
 const COMMA = 44;
 const QUOTE = 34;
 

@@ -5,7 +5,7 @@
  * text formatter, which defines the result (formatEmail, formatFieldValue).
  */
 import { DataError } from '../../errors/index.ts';
-import { SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
+import { BYTE_PATH_ROOM, SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
 import { PLAIN, QUOTED, type CsvRecord } from '../../pipeline/csv-records.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
 import { formatEmail, Invalid } from '../../pipeline/values.ts';
@@ -72,14 +72,14 @@ export class ContactLineWriter {
   write(record: CsvRecord, line: LineBuffer): RowError | undefined {
     this.line = line;
     line.length = 0;
-    line.ensure(record.ends[record.count - 1]! - record.starts[0]! + 16 * this.columns.length);
     const problem = this.writeEmail(record);
     if (problem) return problem;
     for (let i = 1; i < this.columns.length; i++) {
       const column = this.columns[i]!;
       const start = record.starts[column]!;
       const end = record.ends[column]!;
-      line.ensure(1); // a value from the text path may have taken the room set aside
+      // Room for this value's byte path, each time: a column may be mapped twice, a text value may grow.
+      line.ensure(1 + end - start + BYTE_PATH_ROOM);
       line.bytes[line.start + line.length++] = COMMA;
       this.texts[i] = undefined;
       // Empty, or Domo's null (an unquoted \N): sent empty, and the import's merge option decides whether that clears the field.
@@ -128,6 +128,7 @@ export class ContactLineWriter {
     if (start === end) return this.emailProblem('is empty but required');
     if (record.isNull(column)) return this.emailProblem('is null but required');
     const kind = record.kinds[column]!;
+    this.line.ensure(end - start);
     if (record.clean && (kind === PLAIN || kind === QUOTED) && this.writeEmailBytes(record.bytes, start, end)) return undefined;
     const raw = record.text(column);
     const email = formatEmail(raw);
@@ -143,7 +144,8 @@ export class ContactLineWriter {
 
   /**
    * formatEmail's rule on bytes: printable ASCII without space, `,`, `;` or `"`, one `@`, and a domain with
-   * a dot that is neither its first nor its last character. Lowercased as written. False: the text path decides.
+   * a dot that is neither its first nor its last character. Lowercased as written. False: the text path
+   * decides (and writes over what this began).
    */
   private writeEmailBytes(src: Uint8Array, start: number, end: number): boolean {
     const line = this.line;

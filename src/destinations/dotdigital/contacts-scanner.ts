@@ -68,10 +68,6 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     refusedBefore: 0,
     dispose: () => result.spool?.dispose(),
   };
-  const reject = (row: number, reason: string) => {
-    result.rejected++;
-    if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ row, field: 'email', column: options.emailColumn, reason });
-  };
 
   /** Adds a formatted batch, in export order: its rows get their numbers here. */
   const add = (batch: ContactBatch): void => {
@@ -79,7 +75,9 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     if (batch.error) throw new CsvError(batch.error.code, firstRow + batch.error.row, batch.error.detail);
     result.read += batch.records;
     result.rejected += batch.rejected;
-    for (const rejected of batch.rejects) if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ ...rejected, row: firstRow + rejected.row });
+    // The batch's rejects and its contacts refused before, listed in row order.
+    const rejects = batch.rejects.map((rejected) => ({ ...rejected, row: firstRow + rejected.row }));
+    const refusals: RejectedRow[] = [];
     // Answers from a worker arrive as plain byte arrays.
     const bytes: Uint8Array = batch.lines;
     const lines = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -98,7 +96,9 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         const refusedFor = refused?.reasonFor(hi, lo, valueHash);
         if (refusedFor) {
           result.refusedBefore++;
-          reject(row, `Dotdigital refused this contact before (${refusedFor}); it is not sent again while its values stay the same`);
+          result.rejected++;
+          const reason = `Dotdigital refused this contact before (${refusedFor}); it is not sent again while its values stay the same`;
+          if (refusals.length < MAX_REJECTS_LISTED) refusals.push({ row, field: 'email', column: options.emailColumn, reason });
           skip = true;
         } else if (previous?.unchanged(hi, lo, valueHash)) {
           result.unchanged++;
@@ -110,6 +110,8 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       run = i + 1;
     }
     if (ends.length > run) result.spool.addLines(lines, ends, emails, undefined, run, ends.length, undefined, extras);
+    const listed = refusals.length ? [...rejects, ...refusals].sort((a, b) => a.row - b.row) : rejects;
+    for (const rejected of listed) if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push(rejected);
   };
 
   /** The header row: checks the mapping against it, and opens the spool. */
@@ -127,7 +129,6 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     const started = await scanBatches(input, { start, add }, { workers: options.workers, batchBytes: options.batchBytes });
     if (!started) throw new DataError('the export was empty: not even a header row came back from Domo');
     result.spool.finish();
-    result.rejects.sort((a, b) => a.row - b.row); // refused contacts are listed after a batch's own rejects
   } catch (error) {
     result.dispose();
     throw storageError(error, `could not spool the export to ${tmpdir()}`);

@@ -6,7 +6,7 @@
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from './spec.ts';
 import type { CsvRecord } from '../../pipeline/csv-records.ts';
-import { SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
+import { BYTE_PATH_ROOM, SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
 import { formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
 import type { KeyEncoding, KeyHasher } from '../../state/key-hasher.ts';
@@ -75,12 +75,12 @@ export class SalesLineWriter {
     this.line = line;
     this.checkedTimestamp = checkedTimestamp;
     line.length = 0;
-    // Room for every byte of the record, quotes, separators and timestamp suffixes; text goes its own way.
-    line.ensure(record.ends[record.count - 1]! - record.starts[0]! + 16 * this.fields.length);
     for (let i = 0; i < this.fields.length; i++) {
       const column = this.columns[i]!;
       const start = record.starts[column]!;
       const end = record.ends[column]!;
+      // Room for this value's byte path, each time: a column may be mapped twice, a text value may grow.
+      line.ensure(1 + end - start + BYTE_PATH_ROOM);
       if (i > 0) line.bytes[line.start + line.length++] = COMMA;
       this.texts[i] = undefined;
       // Empty, or Domo's null (an unquoted \N): a required field rejects the row, an optional one is sent empty.

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scanContactsExport, type ContactsScanResult, type ContactsScanOptions } from '../../../src/destinations/dotdigital/contacts-scanner.ts';
 import { formatFieldValue } from '../../../src/destinations/dotdigital/fields.ts';
 import { ContactFingerprints } from '../../../src/destinations/dotdigital/fingerprints.ts';
+import { RefusedContacts } from '../../../src/destinations/dotdigital/refused.ts';
 import { csvFields } from '../../../src/pipeline/csv-records.ts';
 import { csvLine } from '../../../src/pipeline/csv-line.ts';
 import { formatEmail, Invalid } from '../../../src/pipeline/values.ts';
@@ -118,5 +119,31 @@ describe('formatting an export into Dotdigital import files', () => {
     expect(contents(again)).toContain('anna.1@example.com,Anne,');
     expect(again.present?.size).toBe(4);
     again.dispose();
+  });
+
+  it('writes every value whole when lines grow past their records: a column mapped to several fields, numbers the text path lengthens', async () => {
+    const name = `${'Name'.repeat(30)} "the" 3rd`; // 131 characters, with quotes to double: the text path
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i},member${i}@example.com,"${name.replaceAll('"', '""')}",1e20,2024-03-05,true`);
+    const many: ContactsScanOptions['fields'] = [1, 2, 3].map((n) => ({ name: `NAME${n}`, column: 'first_name', type: 'String' as const, create: false }));
+    const result = await scan(`${HEADER}\n${rows.join('\n')}\n`, { fields: [...many, { name: 'POINTS', column: 'points', type: 'Numeric', create: false }] });
+    const quoted = `"${name.replaceAll('"', '""')}"`;
+    const lines = contents(result).split('\n').filter((line) => line && !line.startsWith('Email,')); // every part has a header
+    expect(lines).toHaveLength(3000);
+    lines.forEach((line, i) => expect(line).toBe(`member${i}@example.com,${quoted},${quoted},${quoted},100000000000000000000`));
+    result.dispose();
+  });
+
+  it('lists a contact refused before in row order among the rows rejected after it', async () => {
+    const rows = [ROWS[0]!, ...Array.from({ length: 120 }, (_, i) => `${i + 2},not-an-email-${i},A,1,2024-01-01,true`)];
+    const first = await scan(`${HEADER}\n${ROWS[0]}\n`);
+    const [emails, values] = [first.spool.parts[0]!.fingerprints(), first.spool.parts[0]!.extras()];
+    first.dispose();
+    const refused = new RefusedContacts();
+    refused.set(emails[0]!, emails[1]!, values[0]!, 0);
+    const result = await scan(`${HEADER}\n${rows.join('\n')}\n`, { refused });
+    expect([result.rejected, result.refusedBefore, result.rejects.length]).toEqual([121, 1, 100]);
+    expect(result.rejects[0]).toMatchObject({ row: 1, reason: expect.stringContaining('refused this contact before (Globally Suppressed)') });
+    expect(result.rejects.slice(1).map((r) => r.row)).toEqual(Array.from({ length: 99 }, (_, i) => i + 2));
+    result.dispose();
   });
 });

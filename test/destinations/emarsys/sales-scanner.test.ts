@@ -125,4 +125,16 @@ describe('formatting an export into Emarsys lines', () => {
     expect(result.spool.parts[0]!.maxCursor).toBe(Date.parse('2026-03-05T00:00:00Z'));
     result.dispose();
   });
+
+  it('writes every value whole when lines grow past their records: a column mapped to several fields', async () => {
+    const channel = `${'shop'.repeat(40)}, "Berlin"`; // quoted on the way out, its quotes doubled
+    const three = { ...spec, mapping: { ...spec.mapping, custom: { s_a: 'channel', s_b: 'channel', s_c: 'channel' } }, fieldOrder: ['order', 'timestamp', 'customer', 'item', 'price', 'quantity', 's_a', 's_b', 's_c'] } as unknown as EmarsysSalesSpec;
+    const rows = Array.from({ length: 3000 }, (_, i) => `WS-${i},2026-03-01,C,SKU,1,1,"${channel.replaceAll('"', '""')}",1`);
+    const result = await scanSalesExport(Readable.from([Buffer.from(`${HEADER}\n${rows.join('\n')}\n`)]), { spec: three, ledger: new FingerprintSet(), maxPartBytes: 1 << 22 });
+    const quoted = `"${channel.replaceAll('"', '""')}"`;
+    const lines = contents(result).split('\n').slice(1, -1);
+    expect(lines).toHaveLength(3000);
+    lines.forEach((line, i) => expect(line).toBe(`WS-${i},2026-03-01T00:00:00Z,C,SKU,1,1,${quoted},${quoted},${quoted}`));
+    result.dispose();
+  });
 });
