@@ -189,10 +189,17 @@ export class DomoEmulator extends Emulator<DomoFault> {
     const column = ds.columns.findIndex((c) => c.name === ds.index);
     const bound = column >= 0 ? query.lowerBound(column) : undefined;
     if (!bound) throw new QueryError(`this emulated DataSet is a large file: a query must bound ${ds.index ?? 'its indexed column'} from below (WHERE ${ds.index ?? 'column'} >= ...)`);
-    const index = this.indexFor(ds)!;
-    const rows = index.read(index.candidates(bound.from, bound.nulls, bound.to));
+    // The file does not change: the last range read serves the next query over it (a window's COUNT(*), then its rows).
+    const range = `${ds.id} ${bound.from} ${bound.nulls} ${bound.to}`;
+    if (this.lastRange?.range !== range) {
+      const index = this.indexFor(ds)!;
+      this.lastRange = { range, rows: index.read(index.candidates(bound.from, bound.nulls, bound.to)) };
+    }
+    const rows = this.lastRange.rows;
     return ds.policy ? rows.filter(ds.policy) : rows;
   }
+
+  private lastRange: { range: string; rows: DomoValue[][] } | undefined;
 
   /** The index of a csvFile DataSet on its `index` column, built at the first use. */
   private indexFor(ds: EmulatedDataSet): CsvFileIndex | undefined {
