@@ -39,7 +39,7 @@ export async function scanBatches<R extends object>(input: Readable, scan: Batch
         if (!header) continue;
         const formatting = scan.start(header.fields);
         const { entry, config, transferables } = formatting.worker;
-        runner = workers > 0 ? new BatchWorkers<R>(entry, config, workers, transferables) : inlineRunner(formatting.inline());
+        runner = workers > 0 ? new BatchWorkers<R>(entry, config, workers, transferables) : new InlineRunner<R>(formatting.inline());
         batch = batch.subarray(header.end);
         if (!batch.length) continue;
       }
@@ -55,4 +55,3 @@ export async function scanBatches<R extends object>(input: Readable, scan: Batch
   return runner !== undefined;
 }
 
-const inlineRunner = <R>(format: BatchFunction<R>) => new InlineRunner<R>(format);
