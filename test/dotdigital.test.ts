@@ -70,12 +70,16 @@ describe('Dotdigital contacts writeback', () => {
   });
 
   it('with changedOnly, a second run sends nothing and a changed contact is sent once', async () => {
+    const { statSync, utimesSync } = await import('node:fs');
+    const state = join(world.root, 'state', 'loyalty', 'contacts.bin');
     dataset(contacts(20));
     await world.run();
+    utimesSync(state, new Date(0), new Date(0));
     const again = await world.run();
     expect(again.rows).toMatchObject({ read: 20, sent: 0, skipped: 20 });
     expect(again.message).toMatch(/^Nothing new to send/);
     expect(world.dd.imports.size).toBe(1);
+    expect(statSync(state).mtimeMs).toBe(0); // nothing changed: the state is not written again
 
     const changed = contacts(20);
     changed[7]![2] = 'platinum';
@@ -84,6 +88,7 @@ describe('Dotdigital contacts writeback', () => {
     expect(third.rows).toMatchObject({ sent: 1, skipped: 19 });
     const last = [...world.dd.imports.values()].at(-1)!;
     expect(last.rows).toEqual([{ Email: 'member8@example.com', FIRSTNAME: 'Name8', LOYALTYTIER: 'platinum', POINTS: '800', JOINED: '2024-02-29T00:00:00', VIP: 'true' }]);
+    expect(statSync(state).mtimeMs).toBeGreaterThan(0);
     expect((await world.run()).rows.sent).toBe(0);
   });
 

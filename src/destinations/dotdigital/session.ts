@@ -141,7 +141,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
           }
         }
       }
-      previous?.save(store.dir);
+      previous?.saveIfChanged(store.dir);
       if (refused.changed) refused.save(store.dir);
       report.status = 'succeeded';
       const refusals = contacts.refusedBefore ? `, ${n(contacts.refusedBefore)} of them refused by Dotdigital before and not sent again` : '';
