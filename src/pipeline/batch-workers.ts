@@ -6,6 +6,7 @@
  * (New buffers for every batch made the garbage collector run a full collection 45 times per 1M rows.)
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { keepAll, LineBuffer } from './line-buffer.ts';
 
 /** Formats one batch, writing into `spare` (an answer given back) when it is large enough. */
 export type BatchFunction<R> = (batch: Buffer, spare: R | undefined) => R;
@@ -29,8 +30,34 @@ export function ownBuffer(size: number, spare?: Uint8Array): Buffer {
   return Buffer.from(new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536), 0, size);
 }
 
+/**
+ * Where a batch's lines are written: room for about as much as its records (values grow by a few bytes on
+ * the way), in the buffer of a used answer's lines when that is large enough. It grows keeping every line.
+ */
+export function batchLineBuffer(bytes: Buffer, spareLines?: Uint8Array): LineBuffer {
+  const room = Math.ceil(bytes.length * 1.25) + 4096;
+  return new LineBuffer(spareLines && spareLines.buffer.byteLength >= room ? Buffer.from(spareLines.buffer) : ownBuffer(room), keepAll);
+}
+
+/**
+ * How many lines a batch's per-line arrays hold at first: a line per 32 bytes of records (at least 64), or
+ * more when the used answer's arrays (`spareEnds` among them) are that large, which are then written over.
+ */
+export function perLineCapacity(bytes: Buffer, spareEnds?: Uint32Array): { capacity: number; reuse: boolean } {
+  const expected = bytes.length >> 5;
+  const spare = spareEnds ? spareEnds.buffer.byteLength / 4 : 0;
+  return spareEnds && spare >= expected ? { capacity: spare, reuse: true } : { capacity: Math.max(64, expected), reuse: false };
+}
+
+type PerLineArray = Uint32Array | Float64Array;
+
+/** A per-line array of `length` items, over the buffer of `spare` (a used answer's, see perLineCapacity) or a new one. */
+export function perLine<T extends PerLineArray>(kind: { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number }, length: number, spare?: T): T {
+  return new kind((spare?.buffer as ArrayBuffer | undefined) ?? new ArrayBuffer(length * kind.BYTES_PER_ELEMENT), 0, length);
+}
+
 /** A copy of `array` with room for `size` items: a batch's per-line numbers when it has more lines than expected. */
-export function grown<T extends Uint32Array | Float64Array>(array: T, size: number): T {
+export function grown<T extends PerLineArray>(array: T, size: number): T {
   const bigger = new (array.constructor as new (size: number) => T)(size);
   bigger.set(array);
   return bigger;

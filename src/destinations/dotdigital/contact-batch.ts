@@ -3,9 +3,8 @@
  * work of a contacts scan, which needs nothing from the rows before it, so batches may be formatted in
  * worker threads. What depends on order (repeated emails, changed-only, refused contacts, the spool) stays with the scan.
  */
-import { grown, ownBuffer } from '../../pipeline/batch-workers.ts';
+import { batchLineBuffer, grown, perLine, perLineCapacity } from '../../pipeline/batch-workers.ts';
 import { CsvRecord, readDataBatch, type BatchCsvError } from '../../pipeline/csv-records.ts';
-import { keepAll, LineBuffer } from '../../pipeline/line-buffer.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
 import { ContactLineWriter, type ContactField } from './contact-line.ts';
 
@@ -51,15 +50,13 @@ export class ContactBatchFormatter {
   /** Formats `bytes`, writing into the buffers of `spare` (a batch already used) where they are large enough. */
   format(bytes: Buffer, spare?: ContactBatch): ContactBatch {
     const { writer, record } = this;
-    // Lines are at most about as long as their records (dates grow by a few bytes): room for all of them.
-    const room = Math.ceil(bytes.length * 1.25) + 4096;
-    const out = new LineBuffer(spare && spare.lines.buffer.byteLength >= room ? Buffer.from(spare.lines.buffer) : ownBuffer(room), keepAll);
-    const spareCapacity = spare ? spare.ends.buffer.byteLength / 4 : 0;
-    const reuse = spare && spareCapacity >= bytes.length >> 5;
-    let capacity = reuse ? spareCapacity : Math.max(64, bytes.length >> 5);
-    let ends = reuse ? new Uint32Array(spare.ends.buffer, 0, capacity) : new Uint32Array(capacity);
-    let emails = reuse ? new Uint32Array(spare.emails.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
-    let extras = reuse ? new Uint32Array(spare.extras.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
+    const out = batchLineBuffer(bytes, spare?.lines);
+    const first = perLineCapacity(bytes, spare?.ends);
+    let capacity = first.capacity;
+    const used = first.reuse ? spare : undefined;
+    let ends = perLine(Uint32Array, capacity, used?.ends);
+    let emails = perLine(Uint32Array, capacity * 2, used?.emails);
+    let extras = perLine(Uint32Array, capacity * 2, used?.extras);
     const batch: ContactBatch = { records: 0, lines: out.bytes, ends, emails, extras, rejected: 0, rejects: [] };
     let count = 0;
 

@@ -6,8 +6,7 @@
 import type { EmarsysSalesSpec } from './spec.ts';
 import { CsvRecord, PLAIN, readDataBatch, type BatchCsvError } from '../../pipeline/csv-records.ts';
 import { KeyFilter } from '../../pipeline/export-duplicates.ts';
-import { grown, ownBuffer } from '../../pipeline/batch-workers.ts';
-import { keepAll, LineBuffer } from '../../pipeline/line-buffer.ts';
+import { batchLineBuffer, grown, perLine, perLineCapacity } from '../../pipeline/batch-workers.ts';
 import { clip, cursorMs, domoTimestampMs, Invalid, isoUtc } from '../../pipeline/values.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
 import { KeyHasher, type KeyEncoding } from '../../state/key-hasher.ts';
@@ -79,16 +78,14 @@ export class SalesBatchFormatter {
     const { writer, record, hasher, pair, orderPair, cursorIndex } = this;
     const { windowStart, windowEnd, cursorLimit, keyEncoding } = this.config;
     const cursorColumn = this.config.spec.delivery?.cursor;
-    // Lines are about as long as their records (timestamps grow by a few bytes): room for all of them.
-    const room = Math.ceil(bytes.length * 1.25) + 4096;
-    const out = new LineBuffer(spare && spare.lines.buffer.byteLength >= room ? Buffer.from(spare.lines.buffer) : ownBuffer(room), keepAll);
-    const spareCapacity = spare ? spare.ends.buffer.byteLength / 4 : 0;
-    const reuse = spare && spareCapacity >= bytes.length >> 5;
-    let capacity = reuse ? spareCapacity : Math.max(64, bytes.length >> 5);
-    let ends = reuse ? new Uint32Array(spare.ends.buffer, 0, capacity) : new Uint32Array(capacity);
-    let keys = reuse ? new Uint32Array(spare.keys.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
-    let orders = reuse ? new Uint32Array(spare.orders.buffer, 0, capacity * 2) : new Uint32Array(capacity * 2);
-    let cursors = reuse ? new Float64Array(spare.cursors.buffer, 0, capacity) : new Float64Array(capacity);
+    const out = batchLineBuffer(bytes, spare?.lines);
+    const first = perLineCapacity(bytes, spare?.ends);
+    let capacity = first.capacity;
+    const used = first.reuse ? spare : undefined;
+    let ends = perLine(Uint32Array, capacity, used?.ends);
+    let keys = perLine(Uint32Array, capacity * 2, used?.keys);
+    let orders = perLine(Uint32Array, capacity * 2, used?.orders);
+    let cursors = perLine(Float64Array, capacity, used?.cursors);
     const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, orders, cursors, beforeWindow: 0, afterWindow: 0, rejected: 0, rejects: [], suspects: [] };
     let count = 0;
 
