@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTACT_MAPPING } from './contacts-data.ts';
-import { here, n, startEmulators, tsx } from './harness.ts';
-import { median, timed, type Figures } from './timed.ts';
+import { here, n, runAlone, startEmulators, tsx } from './harness.ts';
+import { median, middleOf, timed, type Figures } from './timed.ts';
 
 const DEFINITION = `apiVersion: writeback/v1
 kind: DotdigitalContactsWriteback
@@ -65,7 +65,6 @@ export async function measureContacts(dir: string, repeat: number): Promise<stri
     rmSync(csvFile, { force: true });
   }
   const [first, again, miller] = [median(times.first), median(times.again), median(times.miller)];
-  const mid = [...emulatorCpu].sort((a, b) => a - b)[Math.floor((emulatorCpu.length - 1) / 2)]!;
   const line = (name: string, f: Figures & { range: string }) =>
     `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s ${f.range.padEnd(13)} ${n(rows / f.seconds).padStart(10)} rows/s  ${f.cpuSeconds.toFixed(2).padStart(5)} s cpu  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS`;
   return [
@@ -74,7 +73,7 @@ export async function measureContacts(dir: string, repeat: number): Promise<stri
     line('second run (nothing changed)', again),
     line('miller cut + rename', miller),
     `writeback vs miller: first run ${(miller.seconds / first.seconds).toFixed(2)}x throughput, second run ${(miller.seconds / again.seconds).toFixed(2)}x (target >= 1.5x); peak RSS ${(Math.max(first.maxRssKb, again.maxRssKb) / 1024).toFixed(0)} MB (target < 150 MB)`,
-    `the emulators (Domo serving, Dotdigital importing) used ${mid.toFixed(2)} s cpu per first run (median); ${imports} import file(s) per first run`,
+    `the emulators (Domo serving, Dotdigital importing) used ${middleOf(emulatorCpu).toFixed(2)} s cpu per first run (median); ${imports} import file(s) per first run`,
   ];
 }
 
@@ -84,14 +83,4 @@ function lastReport(root: string): { status: string; message: string } {
 }
 
 // `npm run bench:contacts`: this part alone.
-if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  const dir = mkdtempSync(join(tmpdir(), 'writeback-contacts-'));
-  try {
-    for (const text of await measureContacts(dir, Math.max(1, Number(process.env.BENCH_RUNS) || 3))) console.log(text);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+await runAlone(import.meta.url, 'contacts', measureContacts);

@@ -1,10 +1,28 @@
 /** What the bench's parts share: the emulators' process, its figures, the runner's environment. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const here = (file: string) => new URL(file, import.meta.url).pathname;
 export const tsx = ['--import', 'tsx'];
 export const n = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** How many times each side runs, taking turns (BENCH_RUNS, default 3). */
+export const benchTurns = () => Math.max(1, Number(process.env.BENCH_RUNS) || 3);
+
+/** `npm run bench:<part>`: runs one part of the bench alone when its module is the entry point, in a temporary folder. */
+export async function runAlone(moduleUrl: string, name: string, measure: (dir: string, turns: number) => Promise<string[]>): Promise<void> {
+  if (process.argv[1] !== new URL(moduleUrl).pathname) return;
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), `writeback-${name}-`));
+  try {
+    for (const text of await measure(dir, benchTurns())) console.log(text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export const BENCH_MERCHANT = '19CAA097101B372A';
 export const BENCH_SECRETS = { BENCH_DOMO_ID: 'bench-client', BENCH_DOMO_SECRET: 'bench-secret', BENCH_EMARSYS_TOKEN: 'bench-token', BENCH_DOTDIGITAL_USER: 'bench-user', BENCH_DOTDIGITAL_PASSWORD: 'bench-password' };

@@ -9,8 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_MERCHANT, here, n, startEmulators, tsx } from './harness.ts';
-import { median, timed, type Figures } from './timed.ts';
+import { BENCH_MERCHANT, here, n, runAlone, startEmulators, tsx } from './harness.ts';
+import { median, middleOf, timed, type Figures } from './timed.ts';
 
 function definition(read: 'auto' | 'export'): string {
   return `apiVersion: writeback/v1
@@ -57,9 +57,8 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
     const after = await emulators.stats();
     if (after.accepted !== rows) throw new Error(`the timed runs sent ${after.accepted - rows} lines again`);
     const [full, window] = [median(times.export), median(times.query)];
-    const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
     const line = (name: string, f: Figures & { range: string }, served: number, emulators: number[]) =>
-      `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s ${f.range.padEnd(13)} ${f.cpuSeconds.toFixed(2).padStart(5)} s cpu  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS  ${(served / 1024 / 1024).toFixed(1).padStart(7)} MB from Domo  (emulators: ${mid(emulators).toFixed(2)} s cpu)`;
+      `${name.padEnd(34)} ${f.seconds.toFixed(2).padStart(6)} s ${f.range.padEnd(13)} ${f.cpuSeconds.toFixed(2).padStart(5)} s cpu  ${(f.maxRssKb / 1024).toFixed(0).padStart(4)} MB peak RSS  ${(served / 1024 / 1024).toFixed(1).padStart(7)} MB from Domo  (emulators: ${middleOf(emulators).toFixed(2)} s cpu)`;
     return [
       `incremental: ${n(rows)} order lines (${(statSync(csvFile).size / 1024 / 1024).toFixed(0)} MB of CSV), a 7h window; same job and state, ${repeat} runs of each, taking turns: median (range)`,
       line('read: export (whole CSV export)', full, bytes.export, emulatorCpu.export),
@@ -74,14 +73,4 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
 }
 
 // `npm run bench:incremental`: this part alone.
-if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  const dir = mkdtempSync(join(tmpdir(), 'writeback-incremental-'));
-  try {
-    for (const text of await measureIncremental(dir, Math.max(1, Number(process.env.BENCH_RUNS) || 3))) console.log(text);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+await runAlone(import.meta.url, 'incremental', measureIncremental);

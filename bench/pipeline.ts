@@ -10,7 +10,7 @@
  * for 1M delivered lines, load time, what a run of 1,000 lines adds) and gzip uploads on a slow link.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { median, timed, type Figures } from './timed.ts';
+import { median, middleOf, timed, type Figures } from './timed.ts';
 import { measureIncremental } from './incremental.ts';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import { formatWorkers } from '../src/settings.ts';
 import { measureLedger } from './ledger.ts';
 import { measureGzip } from './gzip.ts';
 import { measureContacts } from './contacts.ts';
-import { BENCH_MERCHANT, here, n, startEmulators, tsx } from './harness.ts';
+import { BENCH_MERCHANT, benchTurns, here, n, startEmulators, tsx } from './harness.ts';
 
 /** The benchmark's mapping: Domo column -> Emarsys field, in the file's field order. */
 const BENCH_COLUMNS: [string, string][] = [
@@ -89,7 +89,7 @@ const line = (name: string, f: Figures & { range?: string }, rows: number, mb: n
 
 // 1. Writeback at the first size, and the two references on the same file, taking turns.
 const [rows, ...larger] = sizes;
-const repeat = Math.max(1, Number(process.env.BENCH_RUNS) || 3);
+const repeat = benchTurns();
 const input = generate(rows!);
 console.log(`input: ${n(rows!)} order lines, ${input.mb.toFixed(1)} MB of CSV; ${repeat} runs of each, taking turns: median (range)`);
 console.log(`this machine: ${availableParallelism()} processors; the runner formats in ${formatWorkers(process.env, rows) || 'no'} worker thread(s) (WRITEBACK_WORKERS)`);
@@ -114,7 +114,7 @@ console.log(`writeback vs miller: ${(miller.seconds / writeback.seconds).toFixed
 console.log(`writeback vs node pass-through: ${(passthrough.seconds / writeback.seconds).toFixed(2)}x throughput`);
 console.log(`Emarsys emulator accepted ${n(delivered.lines)} lines in ${delivered.uploads} uploads`);
 // The emulators share the 2 processors with the runner (and Miller runs alone): their part of the machine.
-console.log(`the emulators (Domo serving, Emarsys receiving) used ${[...emulatorCpu].sort((a, b) => a - b)[Math.floor((emulatorCpu.length - 1) / 2)]!.toFixed(2)} s cpu per writeback run (median)`);
+console.log(`the emulators (Domo serving, Emarsys receiving) used ${middleOf(emulatorCpu).toFixed(2)} s cpu per writeback run (median)`);
 rmSync(input.csvFile);
 
 // 2. Memory at larger sizes: the peak must not grow with the export.

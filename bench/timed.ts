@@ -16,6 +16,11 @@ export function timed(command: string, args: string[], env: NodeJS.ProcessEnv = 
   return { seconds: seconds!, cpuSeconds: user! + system!, maxRssKb: rss! };
 }
 
+/** The middle of some figures (the lower of the two middle ones for an even count, as median() takes). */
+export function middleOf(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+}
+
 /** The run of median time (and, for memory, the highest peak seen), with the range of times. */
 export function median(all: Figures[]): Figures & { range: string } {
   const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
