@@ -70,17 +70,17 @@ export class DotdigitalClient {
 
   private json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const req = { method, path, headers: { ...this.headers(), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined };
-    return this.answer<T>(req);
+    return this.answer<T>(req, req);
   }
 
-  /** Sends the request (a function: called before each try, for a body streamed anew) and reads its JSON answer. */
-  private async answer<T>(req: HttpRequest | (() => Promise<HttpRequest>), described = typeof req === 'function' ? undefined : req): Promise<T> {
+  /** Sends the request (a function: called before each try, for a body streamed anew) and reads its JSON answer; errors name `described`. */
+  private async answer<T>(req: HttpRequest | (() => Promise<HttpRequest>), described: HttpRequest): Promise<T> {
     const res = await this.http.call(req, (r, text) => this.error(described, r, text));
     const text = await res.body.text(); // 201 Created answers with no body
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  error(req: HttpRequest | undefined, res: HttpResponse, body: string): HttpError {
+  error(req: HttpRequest, res: HttpResponse, body: string): HttpError {
     const { detail, code } = describeDotdigitalError(body);
     const hint: Record<number, string> = {
       401: ' Check the API user and password (Dotdigital > Settings > Access > API users).',

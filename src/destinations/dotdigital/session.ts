@@ -106,7 +106,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       if (resolution.toCreate.length) report.fieldsCreated = resolution.toCreate.map((f) => f.name);
 
       // Contacts that left the DataSet are forgotten now, before this run's are recorded (they are all in it):
-      // the export's table of contacts (16 MB for 1M) can then go before the state makes room for them.
+      // the export's table of contacts (11 MB for 1M) can then go before the state makes room for them.
       if (contacts.present) {
         refused.retain(contacts.present);
         previous?.retain(contacts.present);
