@@ -41,13 +41,27 @@ export function readPairs(path: string | undefined): Uint32Array {
  * Reads a PairFile back in chunks of up to 8,192 pairs, through one reused array (valid until the next
  * chunk): a pass over a million lines' pairs then costs 64 KB, not 16 MB of short-lived arrays.
  */
-export function* pairChunks(path: string | undefined): Generator<Uint32Array> {
+export function pairChunks(path: string | undefined): Generator<Uint32Array> {
+  return wordChunks(path, 2, 8192);
+}
+
+/**
+ * Reads a file of little-endian uint32 records (`recordWords` words each) in chunks of up to `records` whole
+ * records, through one reused array valid until the next chunk. Nothing when the file is missing.
+ */
+export function* wordChunks(path: string | undefined, recordWords: number, records: number): Generator<Uint32Array> {
   if (!path || !existsSync(path)) return;
-  const pairs = new Uint32Array(2 * 8192);
-  const bytes = new Uint8Array(pairs.buffer);
+  const words = new Uint32Array(recordWords * records);
+  const bytes = new Uint8Array(words.buffer);
   const fd = openSync(path, 'r');
   try {
-    for (let read; (read = readSync(fd, bytes, 0, bytes.length, null)) > 0; ) yield pairs.subarray(0, read / 4);
+    // A chunk is filled up to its end (a short read would cut a record), and short only at the file's end.
+    for (;;) {
+      let read = 0;
+      for (let got; read < bytes.length && (got = readSync(fd, bytes, read, bytes.length - read, null)) > 0; ) read += got;
+      if (!read) return;
+      yield words.subarray(0, Math.floor(read / 4 / recordWords) * recordWords);
+    }
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,8 @@
  * of its mapped values) in `state/<name>/contacts.bin`, sorted by email fingerprint. Its size is bounded
  * by the number of contacts in the DataSet: contacts no longer exported are dropped at each run.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
 import { FingerprintMap, type FingerprintSet } from '../../state/fingerprint-tables.ts';
 import { writeDurably } from '../../state/durable.ts';
@@ -12,13 +13,6 @@ export const CONTACTS_FILE = 'contacts.bin';
 const RECORD = 12;
 /** Records read or written at a time. */
 const CHUNK_RECORDS = 64 * 1024;
-
-/** Fills `chunk` from the file, short only at its end; returns the bytes read. */
-function readFully(fd: number, chunk: Buffer): number {
-  let read = 0;
-  for (let got; read < chunk.length && (got = readSync(fd, chunk, read, chunk.length - read, null)) > 0; ) read += got;
-  return read;
-}
 
 export class ContactFingerprints {
   private readonly values: FingerprintMap;
@@ -34,15 +28,8 @@ export class ContactFingerprints {
     const file = join(stateDir, CONTACTS_FILE);
     if (!existsSync(file)) return new ContactFingerprints();
     const set = new ContactFingerprints(statSync(file).size / RECORD);
-    const words = new Uint32Array(3 * CHUNK_RECORDS); // the file is little-endian, as every machine Node runs on
-    const chunk = Buffer.from(words.buffer);
-    const fd = openSync(file, 'r');
-    try {
-      for (let read; (read = readFully(fd, chunk)) > 0; ) {
-        for (let i = 0; i + 3 <= read / 4; i += 3) set.values.set(words[i]!, words[i + 1]!, words[i + 2]!);
-      }
-    } finally {
-      closeSync(fd);
+    for (const words of wordChunks(file, RECORD / 4, CHUNK_RECORDS)) {
+      for (let i = 0; i < words.length; i += 3) set.values.set(words[i]!, words[i + 1]!, words[i + 2]!);
     }
     set.changed = false;
     return set;
@@ -58,7 +45,7 @@ export class ContactFingerprints {
   }
 
   set(hi: number, lo: number, valueHash: number): void {
-    if (this.changed || this.values.get(hi, lo) !== valueHash) this.changed = true;
+    if (!this.changed && this.values.get(hi, lo) !== valueHash) this.changed = true;
     this.values.set(hi, lo, valueHash);
   }
 

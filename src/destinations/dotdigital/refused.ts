@@ -4,7 +4,8 @@
  * reason). They are not sent again, and are counted as rejected with that reason, while their values
  * stay the same; contacts that left the DataSet are forgotten.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
 import { writeDurably } from '../../state/durable.ts';
 import { FingerprintMap, type FingerprintSet } from '../../state/fingerprint-tables.ts';
@@ -33,11 +34,11 @@ export class RefusedContacts {
     const refused = new RefusedContacts();
     const file = join(stateDir, REFUSED_FILE);
     if (!existsSync(file)) return refused;
-    const buffer = readFileSync(file);
-    for (let at = 0; at + RECORD <= buffer.length; at += RECORD) {
-      const [hi, lo] = [buffer.readUInt32LE(at), buffer.readUInt32LE(at + 4)];
-      refused.values.set(hi, lo, buffer.readUInt32LE(at + 8));
-      refused.reasons.set(hi, lo, buffer.readUInt32LE(at + 12));
+    for (const words of wordChunks(file, RECORD / 4, 16 * 1024)) {
+      for (let i = 0; i < words.length; i += 4) {
+        refused.values.set(words[i]!, words[i + 1]!, words[i + 2]!);
+        refused.reasons.set(words[i]!, words[i + 1]!, words[i + 3]!);
+      }
     }
     return refused;
   }
