@@ -56,6 +56,11 @@ export function perLine<T extends PerLineArray>(kind: { new (buffer: ArrayBuffer
   return new kind((spare?.buffer as ArrayBuffer | undefined) ?? new ArrayBuffer(length * kind.BYTES_PER_ELEMENT), 0, length);
 }
 
+/** A batch's lines as a Buffer: answers from a worker arrive as plain byte arrays. */
+export function linesOf(lines: Uint8Array): Buffer {
+  return Buffer.isBuffer(lines) ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+}
+
 /** A copy of `array` with room for `size` items: a batch's per-line numbers when it has more lines than expected. */
 export function grown<T extends PerLineArray>(array: T, size: number): T {
   const bigger = new (array.constructor as new (size: number) => T)(size);

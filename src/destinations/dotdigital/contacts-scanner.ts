@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
-import { siblingModule } from '../../pipeline/batch-workers.ts';
+import { linesOf, siblingModule } from '../../pipeline/batch-workers.ts';
 import { scanBatches, type BatchFormatting } from '../../pipeline/batch-scan.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
 import { CsvError } from '../../pipeline/csv-records.ts';
@@ -78,9 +78,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     // The batch's rejects and its contacts refused before, listed in row order.
     const rejects = batch.rejects.map((rejected) => ({ ...rejected, row: firstRow + rejected.row }));
     const refusals: RejectedRow[] = [];
-    // Answers from a worker arrive as plain byte arrays.
-    const bytes: Uint8Array = batch.lines;
-    const lines = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const lines = linesOf(batch.lines);
     const { ends, emails, extras } = batch;
     let run = 0; // the first line of the lines to spool next
     for (let i = 0; i < ends.length; i++) {

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { storageError } from '../../state/durable.ts';
 import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from './spec.ts';
-import { siblingModule } from '../../pipeline/batch-workers.ts';
+import { linesOf, siblingModule } from '../../pipeline/batch-workers.ts';
 import { scanBatches, type BatchFormatting } from '../../pipeline/batch-scan.ts';
 import { csvLine } from '../../pipeline/csv-line.ts';
 import { CsvError } from '../../pipeline/csv-records.ts';
@@ -88,9 +88,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     result.afterWindow += batch.afterWindow;
     result.rejected += batch.rejected;
     for (const reject of batch.rejects) if (result.rejects.length < MAX_REJECTS_LISTED) result.rejects.push({ ...reject, row: firstRow + reject.row });
-    // Answers from a worker arrive as plain byte arrays.
-    const bytes: Uint8Array = batch.lines;
-    const lines = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const lines = linesOf(batch.lines);
     const { ends, keys, cursors, orders } = batch;
     let maxCursor = result.maxCursor ?? -Infinity;
     let run = 0; // the first line of the lines to spool next
