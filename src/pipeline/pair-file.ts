@@ -16,6 +16,17 @@ export class PairFile {
     this.buffer[this.used++] = b;
   }
 
+  /** Appends pairs given flat ([a, b, a, b, ...]), copied in bulk. */
+  pushAll(pairs: Uint32Array): void {
+    for (let from = 0; from < pairs.length; ) {
+      if (this.used === this.buffer.length) this.flush();
+      const take = Math.min(pairs.length - from, this.buffer.length - this.used);
+      this.buffer.set(pairs.subarray(from, from + take), this.used);
+      this.used += take;
+      from += take;
+    }
+  }
+
   close(): void {
     this.flush();
     closeSync(this.fd);

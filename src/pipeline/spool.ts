@@ -120,12 +120,12 @@ export class Spool {
       const distinctSet = distinct && part.distinct;
       const extraPairs = extras && part.extras;
       do {
-        part.keys.push(keys[last * 2]!, keys[last * 2 + 1]!);
         if (distinctSet) distinctSet.add(distinct[last * 2]!, distinct[last * 2 + 1]!);
-        if (extraPairs) extraPairs.push(extras[last * 2]!, extras[last * 2 + 1]!);
         if (cursors && cursors[last]! > maxCursor) maxCursor = cursors[last]!;
         last++;
       } while (last < to && ends[last]! <= room);
+      part.keys.pushAll(keys.subarray(i * 2, last * 2));
+      if (extraPairs) extraPairs.pushAll(extras!.subarray(i * 2, last * 2));
       if (maxCursor !== -Infinity) part.maxCursor = maxCursor;
       const bytes = src.subarray(start, ends[last - 1]);
       writeSync(part.fd, bytes);
@@ -209,7 +209,8 @@ export class Spool {
       hash,
       keys: new PairFile(`${path}.keys`),
       extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
-      distinct: this.distinctColumn === undefined ? undefined : new FingerprintSet(),
+      // Sized for as many values as the part before had: parts are alike, and a set grown from small rehashes every value several times.
+      distinct: this.distinctColumn === undefined ? undefined : new FingerprintSet(this.parts.at(-1)?.distinctValues),
       firstLine,
       lastLine: '',
     };

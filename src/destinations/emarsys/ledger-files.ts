@@ -4,11 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { storageError, writeDurably } from '../../state/durable.ts';
 import { FingerprintSet } from '../../state/fingerprint-tables.ts';
 import { CorruptStateError, restoreHint, type StateStore } from '../../state/store.ts';
 import type { LedgerSegment } from './state.ts';
+
+/**
+ * On a little-endian processor (x86 and ARM as Node runs on them) a Uint32Array's memory is the file's
+ * format, so pairs are written and read as they lie: 2M conversions a call cost 70 ms per 1M lines.
+ */
+const NATIVE_IS_FILE_ORDER = endianness() === 'LE';
 
 export class LedgerFiles {
   constructor(private readonly store: StateStore) {}
@@ -23,9 +30,13 @@ export class LedgerFiles {
       join(this.store.dir, file),
       (function* () {
         for (const pairs of chunks) {
-          if (buffer.length < pairs.length * 4) buffer = Buffer.alloc(pairs.length * 4);
-          for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
-          const chunk = buffer.subarray(0, pairs.length * 4);
+          let chunk: Buffer;
+          if (NATIVE_IS_FILE_ORDER) chunk = Buffer.from(pairs.buffer, pairs.byteOffset, pairs.byteLength);
+          else {
+            if (buffer.length < pairs.length * 4) buffer = Buffer.alloc(pairs.length * 4);
+            for (let i = 0; i < pairs.length; i++) buffer.writeUInt32LE(pairs[i]!, i * 4);
+            chunk = buffer.subarray(0, pairs.length * 4);
+          }
           hash.update(chunk);
           bytes += chunk.length;
           yield chunk;
@@ -60,7 +71,8 @@ export class LedgerFiles {
     // A segment of an earlier version, its size right: its checksum is recorded from now on (saved with the state).
     if (segment.sha256 === undefined) Object.assign(segment, { bytes: buffer.length, sha256: createHash('sha256').update(buffer).digest('hex') });
     const pairs = new Uint32Array(buffer.length / 4);
-    for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
+    if (NATIVE_IS_FILE_ORDER) new Uint8Array(pairs.buffer).set(buffer); // copied: a Buffer may not sit on a 4-byte boundary
+    else for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
     return pairs;
   }
 
