@@ -220,9 +220,12 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
     try {
       const contacts = new ContactFingerprints();
       const keys: [number, number, number][] = Array.from({ length: 5000 }, (_, i) => [(i * 2654435761) >>> 0, (i * 40503 + 7) >>> 0, i]);
+      // Keys that share their first 16 bits, many or a few, and some their whole high half: ordered by their low half.
+      keys.push(...Array.from({ length: 300 }, (_, i): [number, number, number] => [0xabcd0000 + ((i * 7919) % 64), (0xffffffff - i * 104729) >>> 0, 5000 + i]));
+      keys.push(...Array.from({ length: 20 }, (_, i): [number, number, number] => [0x00010000 + (i % 3), i % 2 ? i : 0xf0000000 + i, 5300 + i]));
       for (const [hi, lo, value] of keys) contacts.set(hi, lo, value + 1);
       for (const [hi, lo, value] of keys) contacts.set(hi, lo, value); // overwrites, not adds
-      expect(contacts.size).toBe(5000);
+      expect(contacts.size).toBe(5320);
       contacts.save(dir);
 
       const file = readFileSync(join(dir, 'contacts.bin'));
@@ -234,7 +237,7 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
       const stillExported = new FingerprintSet();
       keys.filter(([, , value]) => value % 2 === 0).forEach(([hi, lo]) => stillExported.add(hi, lo));
       loaded.retain(stillExported);
-      expect(loaded.size).toBe(2500);
+      expect(loaded.size).toBe(2660);
       expect(keys.every(([hi, lo, value]) => loaded.unchanged(hi, lo, value) === (value % 2 === 0))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });

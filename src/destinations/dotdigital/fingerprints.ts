@@ -11,6 +11,7 @@ import { writeDurably } from '../../state/durable.ts';
 
 export const CONTACTS_FILE = 'contacts.bin';
 const RECORD = 12;
+const RECORD_WORDS = RECORD / 4;
 /** Records read or written at a time. */
 const CHUNK_RECORDS = 64 * 1024;
 
@@ -28,7 +29,7 @@ export class ContactFingerprints {
     const file = join(stateDir, CONTACTS_FILE);
     if (!existsSync(file)) return new ContactFingerprints();
     const set = new ContactFingerprints(statSync(file).size / RECORD);
-    for (const words of wordChunks(file, RECORD / 4, CHUNK_RECORDS)) {
+    for (const words of wordChunks(file, RECORD_WORDS, CHUNK_RECORDS)) {
       for (let i = 0; i < words.length; i += 3) set.values.set(words[i]!, words[i + 1]!, words[i + 2]!);
     }
     set.changed = false;
@@ -68,27 +69,10 @@ export class ContactFingerprints {
 
   /** Writes the records sorted by email fingerprint, so that an unchanged address book writes the same file; in chunks. */
   save(stateDir: string): void {
-    // Each key as one 64-bit number (hi above lo) to sort, written and read through its two 32-bit halves: no BigInt per key.
-    const keys = new BigUint64Array(this.values.size);
-    const halves = new Uint32Array(keys.buffer);
-    let n = 0;
-    this.values.forEach((hi, lo) => {
-      halves[n++] = lo;
-      halves[n++] = hi;
-    });
-    keys.sort();
-    const values = this.values;
+    const records = this.values.sortedRecords();
     function* chunks(): Generator<Buffer> {
-      const words = new Uint32Array(3 * CHUNK_RECORDS);
-      for (let first = 0; first < keys.length; first += CHUNK_RECORDS) {
-        const last = Math.min(keys.length, first + CHUNK_RECORDS);
-        for (let i = first, at = 0; i < last; i++, at += 3) {
-          const [lo, hi] = [halves[i * 2]!, halves[i * 2 + 1]!];
-          words[at] = hi;
-          words[at + 1] = lo;
-          words[at + 2] = values.get(hi, lo)!;
-        }
-        yield Buffer.from(words.buffer, 0, (last - first) * RECORD);
+      for (let at = 0; at < records.length; at += RECORD_WORDS * CHUNK_RECORDS) {
+        yield Buffer.from(records.buffer, at * 4, Math.min(records.length - at, RECORD_WORDS * CHUNK_RECORDS) * 4);
       }
     }
     writeDurably(join(stateDir, CONTACTS_FILE), chunks());
