@@ -92,6 +92,16 @@ describe('Dotdigital contacts writeback', () => {
     expect((await world.run()).rows.sent).toBe(0);
   });
 
+  it('with changedOnly, records every contact of an import larger than one chunk of its fingerprints (8,192)', async () => {
+    const rows = contacts(20_000);
+    dataset(rows);
+    expect((await world.run()).rows).toMatchObject({ sent: 20_000 });
+    expect((await world.run()).rows).toMatchObject({ sent: 0, skipped: 20_000 });
+    rows[15_000]![2] = 'platinum'; // past the first two chunks: its value must have been recorded with its own email
+    expect((await world.run()).rows).toMatchObject({ sent: 1, skipped: 19_999 });
+    expect([...world.dd.imports.values()].at(-1)!.rows).toEqual([expect.objectContaining({ Email: 'member15001@example.com', LOYALTYTIER: 'platinum' })]);
+  });
+
   it('keeps the changed-only state bounded: 12 bytes per contact still in the DataSet', async () => {
     const { statSync } = await import('node:fs');
     dataset(contacts(50));

@@ -24,6 +24,8 @@ export interface SpoolPart {
   fingerprintChunks(): Iterable<Uint32Array>;
   /** Per line: a destination-specific 32-bit value and the export row number (flat pairs). */
   extras(): Uint32Array;
+  /** The same, in chunks of as many lines as fingerprintChunks' (one small reused array). */
+  extraChunks(): Iterable<Uint32Array>;
   /** Latest cursor value (ms) among the part's lines. */
   maxCursor?: number;
   /** Distinct values of the spool's distinctColumn among the part's lines, when it counts them. */
@@ -247,6 +249,7 @@ export class Spool {
       fingerprints: () => readPairs(keysPath),
       fingerprintChunks: () => pairChunks(keysPath),
       extras: () => readPairs(extrasPath),
+      extraChunks: () => pairChunks(extrasPath),
       maxCursor: c.maxCursor,
       distinctValues: c.distinct?.size,
       firstLine: c.firstLine,

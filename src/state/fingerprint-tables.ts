@@ -149,28 +149,37 @@ export class FingerprintMap {
   }
 
   /**
-   * Every key and its value as [hi, lo, value] records sorted by key (hi, then lo): dealt into buckets by
-   * hi's top 16 bits in two passes over the table, then each bucket (16 keys at 1M) put in order. Sorting
-   * the keys alone and looking each value up again took twice as long: a lookup in key order is a cache miss.
+   * Every key and its value as [hi, lo, value] records sorted by key (hi, then lo), a quarter of the key
+   * space at a time through one reused array (valid until the next): the keys are counted into buckets by
+   * hi's top 16 bits, then each quarter is dealt into its buckets and each bucket (16 keys at 1M) put in
+   * order. Sorting the keys alone and looking each value up again took twice as long (a lookup in key order
+   * is a cache miss), and all the records at once would be 12 MB more at the run's peak for 1M keys.
    */
-  sortedRecords(): Uint32Array {
+  *sortedRecords(): Generator<Uint32Array> {
     const table = this.table;
     const starts = new Uint32Array(BUCKETS + 1);
     for (let at = 0; at < table.length; at += 3) if (table[at] !== 0 || table[at + 1] !== 0) starts[(table[at]! >>> 16) + 1] = starts[(table[at]! >>> 16) + 1]! + 1;
     for (let b = 1; b <= BUCKETS; b++) starts[b] = starts[b]! + starts[b - 1]!;
-    const records = new Uint32Array(this.size * 3);
-    const next = starts.slice(0, BUCKETS);
-    for (let at = 0; at < table.length; at += 3) {
-      const hi = table[at]!;
-      if (hi === 0 && table[at + 1] === 0) continue;
-      const to = next[hi >>> 16]! * 3;
-      next[hi >>> 16] = next[hi >>> 16]! + 1;
-      records[to] = hi;
-      records[to + 1] = table[at + 1]!;
-      records[to + 2] = table[at + 2]!;
+    const quarter = BUCKETS / 4;
+    let largest = 0;
+    for (let b = 0; b < BUCKETS; b += quarter) largest = Math.max(largest, starts[b + quarter]! - starts[b]!);
+    const records = new Uint32Array(largest * 3);
+    for (let first = 0; first < BUCKETS; first += quarter) {
+      const base = starts[first]!;
+      const next = starts.slice(first, first + quarter);
+      for (let at = 0; at < table.length; at += 3) {
+        const hi = table[at]!;
+        const bucket = hi >>> 16;
+        if (bucket < first || bucket >= first + quarter || (hi === 0 && table[at + 1] === 0)) continue;
+        const to = (next[bucket - first]! - base) * 3;
+        next[bucket - first] = next[bucket - first]! + 1;
+        records[to] = hi;
+        records[to + 1] = table[at + 1]!;
+        records[to + 2] = table[at + 2]!;
+      }
+      for (let b = first; b < first + quarter; b++) sortBucket(records, starts[b]! - base, starts[b + 1]! - base);
+      yield records.subarray(0, (starts[first + quarter]! - base) * 3);
     }
-    for (let b = 0; b < BUCKETS; b++) sortBucket(records, starts[b]!, starts[b + 1]!);
-    return records;
   }
 
   /** The slot holding [hi, lo], or the empty slot where it would go. */

@@ -12,7 +12,7 @@ import { writeDurably } from '../../state/durable.ts';
 export const CONTACTS_FILE = 'contacts.bin';
 const RECORD = 12;
 const RECORD_WORDS = RECORD / 4;
-/** Records read or written at a time. */
+/** Records read at a time. */
 const CHUNK_RECORDS = 64 * 1024;
 
 export class ContactFingerprints {
@@ -69,11 +69,9 @@ export class ContactFingerprints {
 
   /** Writes the records sorted by email fingerprint, so that an unchanged address book writes the same file; in chunks. */
   save(stateDir: string): void {
-    const records = this.values.sortedRecords();
+    const values = this.values;
     function* chunks(): Generator<Buffer> {
-      for (let at = 0; at < records.length; at += RECORD_WORDS * CHUNK_RECORDS) {
-        yield Buffer.from(records.buffer, at * 4, Math.min(records.length - at, RECORD_WORDS * CHUNK_RECORDS) * 4);
-      }
+      for (const records of values.sortedRecords()) yield Buffer.from(records.buffer, records.byteOffset, records.byteLength);
     }
     writeDurably(join(stateDir, CONTACTS_FILE), chunks());
     this.changed = false;

@@ -131,13 +131,20 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
         }
         report.rows.sent += part.lines - outcome.faulted.size;
         report.rows.rejected += outcome.faulted.size;
+        // Read in chunks: a part's two arrays whole are 9 MB at 586,000 contacts, at the run's peak.
         if (previous && outcome.faultsKnown) {
-          const fingerprints = part.fingerprints();
-          const extras = part.extras();
-          for (let i = 0; i < part.lines; i++) {
-            const hi = fingerprints[i * 2]!;
-            const lo = fingerprints[i * 2 + 1]!;
-            if (!outcome.faulted.has(hi, lo)) previous.set(hi, lo, extras[i * 2]!);
+          const extraChunks = part.extraChunks()[Symbol.iterator]();
+          try {
+            for (const fingerprints of part.fingerprintChunks()) {
+              const extras = extraChunks.next().value as Uint32Array; // as many lines as the fingerprints' chunk
+              for (let i = 0; i < fingerprints.length; i += 2) {
+                const hi = fingerprints[i]!;
+                const lo = fingerprints[i + 1]!;
+                if (!outcome.faulted.has(hi, lo)) previous.set(hi, lo, extras[i]!);
+              }
+            }
+          } finally {
+            extraChunks.return?.(); // closes its file
           }
         }
       }
