@@ -233,9 +233,12 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
       // Keys that share their first 16 bits, many or a few, and some their whole high half: ordered by their low half.
       keys.push(...Array.from({ length: 300 }, (_, i): [number, number, number] => [0xabcd0000 + ((i * 7919) % 64), (0xffffffff - i * 104729) >>> 0, 5000 + i]));
       keys.push(...Array.from({ length: 20 }, (_, i): [number, number, number] => [0x00010000 + (i % 3), i % 2 ? i : 0xf0000000 + i, 5300 + i]));
+      // Either side of the quarters of the key space it is written in, and the smallest keys.
+      const edges = [0, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000, 0xffffffff];
+      keys.push(...edges.flatMap((hi, e): [number, number, number][] => [[hi, 1, 5320 + e * 2], [hi, 0xffffffff, 5321 + e * 2]]));
       for (const [hi, lo, value] of keys) contacts.set(hi, lo, value + 1);
       for (const [hi, lo, value] of keys) contacts.set(hi, lo, value); // overwrites, not adds
-      expect(contacts.size).toBe(5320);
+      expect(contacts.size).toBe(5336);
       contacts.save(dir);
 
       const file = readFileSync(join(dir, 'contacts.bin'));
@@ -247,8 +250,24 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
       const stillExported = new FingerprintSet();
       keys.filter(([, , value]) => value % 2 === 0).forEach(([hi, lo]) => stillExported.add(hi, lo));
       loaded.retain(stillExported);
-      expect(loaded.size).toBe(2660);
+      expect(loaded.size).toBe(2668);
       expect(keys.every(([hi, lo, value]) => loaded.unchanged(hi, lo, value) === (value % 2 === 0))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('saves an empty file once every contact left, and reads it back as empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writeback-contacts-'));
+    try {
+      const contacts = new ContactFingerprints();
+      contacts.set(0, 0, 9); // the one key the table cannot hold as it is (0,0 marks an empty slot)
+      contacts.save(dir);
+      expect(readFileSync(join(dir, 'contacts.bin')).toString('hex')).toBe('00000000' + '01000000' + '09000000');
+      contacts.retain(new FingerprintSet());
+      contacts.save(dir);
+      expect(readFileSync(join(dir, 'contacts.bin')).length).toBe(0);
+      expect(ContactFingerprints.load(dir).size).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

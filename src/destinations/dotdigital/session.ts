@@ -136,7 +136,8 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
           const extraChunks = part.extraChunks()[Symbol.iterator]();
           try {
             for (const fingerprints of part.fingerprintChunks()) {
-              const extras = extraChunks.next().value as Uint32Array; // as many lines as the fingerprints' chunk
+              const extras = extraChunks.next().value as Uint32Array | undefined; // as many lines as the fingerprints' chunk
+              if (extras?.length !== fingerprints.length) throw new Error(`the spool of import ${part.index} has fewer values than contacts: ${part.path}`);
               for (let i = 0; i < fingerprints.length; i += 2) {
                 const hi = fingerprints[i]!;
                 const lo = fingerprints[i + 1]!;

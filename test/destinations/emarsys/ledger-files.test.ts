@@ -16,15 +16,14 @@ describe('ledger segment files', () => {
 
   it('are little-endian uint32 pairs, whatever the chunks, and read back as written', () => {
     const { files: ledger, dir } = files();
-    // A chunk that starts inside a larger array (offset 4 bytes), as the spool's chunk reader gives them.
-    const whole = new Uint32Array([0xdeadbeef, 0x01020304, 0xa0b0c0d0, 1, 0xffffffff, 0]);
+    // Chunks that start inside a larger array (offset 4 bytes), as the spool's chunk reader gives them.
+    const whole = new Uint32Array([0xdeadbeef, 0x01020304, 0xa0b0c0d0, 1, 0xffffffff, 0, 7]);
     const segment = ledger.writeSegment('run', 1, [whole.subarray(1, 3), whole.subarray(3)]);
     const bytes = readFileSync(join(dir, segment.file));
-    expect(bytes.toString('hex')).toBe('04030201' + 'd0c0b0a0' + '01000000' + 'ffffffff' + '00000000');
-    expect(segment.bytes).toBe(20);
-    // A segment holds whole pairs in the state; this one is read back through the same check.
-    const two = ledger.writeSegment('run', 2, [new Uint32Array([0x01020304, 0xa0b0c0d0, 7, 8])]);
-    const read = ledger.readSegment({ file: two.file, lines: 2, bytes: two.bytes, sha256: two.sha256, runId: 'run', acceptedAt: '2026-12-01T00:00:00Z' });
-    expect([...read]).toEqual([0x01020304, 0xa0b0c0d0, 7, 8]);
+    expect(bytes.toString('hex')).toBe('04030201' + 'd0c0b0a0' + '01000000' + 'ffffffff' + '00000000' + '07000000');
+    expect(segment.bytes).toBe(24);
+    // Read back through the check of its recorded size and sha256.
+    const read = ledger.readSegment({ file: segment.file, lines: 3, bytes: segment.bytes, sha256: segment.sha256, runId: 'run', acceptedAt: '2026-12-01T00:00:00Z' });
+    expect([...read]).toEqual([0x01020304, 0xa0b0c0d0, 1, 0xffffffff, 0, 7]);
   });
 });
