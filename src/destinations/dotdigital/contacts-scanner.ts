@@ -47,6 +47,8 @@ export interface ContactsScanResult {
   duplicateInExport: number;
   /** Every contact the export holds (to forget contacts that left the DataSet). */
   present?: FingerprintSet;
+  /** How many of the changed-only state's contacts the export still holds: all of them, and none has left. */
+  previousPresent: number;
   /** Contacts not sent because Dotdigital refused them before (counted in rejected too). */
   refusedBefore: number;
   dispose(): void;
@@ -65,6 +67,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     unchanged: 0,
     duplicateInExport: 0,
     present: previous || refused ? seen : undefined,
+    previousPresent: 0,
     refusedBefore: 0,
     dispose: () => result.spool?.dispose(),
   };
@@ -91,6 +94,8 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
         result.duplicateInExport++;
         skip = true;
       } else {
+        const recorded = previous?.recorded(hi, lo);
+        if (recorded !== undefined) result.previousPresent++;
         const refusedFor = refused?.reasonFor(hi, lo, valueHash);
         if (refusedFor) {
           result.refusedBefore++;
@@ -98,7 +103,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
           const reason = `Dotdigital refused this contact before (${refusedFor}); it is not sent again while its values stay the same`;
           if (refusals.length < MAX_REJECTS_LISTED) refusals.push({ row, field: 'email', column: options.emailColumn, reason });
           skip = true;
-        } else if (previous?.unchanged(hi, lo, valueHash)) {
+        } else if (recorded === valueHash) {
           result.unchanged++;
           skip = true;
         }

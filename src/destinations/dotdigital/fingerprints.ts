@@ -40,6 +40,11 @@ export class ContactFingerprints {
     return this.values.size;
   }
 
+  /** The fingerprint of the values the contact was delivered with, or undefined for a contact it does not hold. */
+  recorded(hi: number, lo: number): number | undefined {
+    return this.values.get(hi, lo);
+  }
+
   /** Whether the contact was delivered with exactly these values. */
   unchanged(hi: number, lo: number, valueHash: number): boolean {
     return this.values.get(hi, lo) === valueHash;

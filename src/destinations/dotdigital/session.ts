@@ -109,7 +109,8 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       // the export's table of contacts (11 MB for 1M) can then go before the state makes room for them.
       if (contacts.present) {
         refused.retain(contacts.present);
-        previous?.retain(contacts.present);
+        // When the export still holds every contact of the state (most runs), there is nothing to forget: no lookup per contact.
+        if (previous && contacts.previousPresent < previous.size) previous.retain(contacts.present);
         contacts.present = undefined;
       }
       const parts = scan.parts;

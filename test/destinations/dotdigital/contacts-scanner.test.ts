@@ -118,7 +118,13 @@ describe('formatting an export into Dotdigital import files', () => {
     expect([again.unchanged, again.spool.lines]).toEqual([3, 1]);
     expect(contents(again)).toContain('anna.1@example.com,Anne,');
     expect(again.present?.size).toBe(4);
+    expect(again.previousPresent).toBe(4); // every contact of the state is still exported: none to forget
     again.dispose();
+    // One contact gone, one repeated, one new: the state's contacts still exported are counted once each.
+    const fewer = [changed[0]!, changed[0]!, changed[2]!, changed[5]!, '7,new.contact@example.com,New,1,2024-03-05,true'];
+    const later = await scan(`${HEADER}\n${fewer.join('\n')}\n`, { previous });
+    expect([later.previousPresent, later.duplicateInExport, later.present?.size]).toEqual([3, 1, 4]);
+    later.dispose();
   });
 
   it('writes every value whole when lines grow past their records: a column mapped to several fields, numbers the text path lengthens', async () => {
