@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLossless, queryAnswerRows } from '../src/sources/domo/lossless-json.ts';
+import { parseLossless } from '../src/sources/domo/lossless-json.ts';
+import { csvLine, queryAnswerCsv } from '../src/sources/domo/query-csv.ts';
 import { windowCondition } from '../src/sources/domo/window-query.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
@@ -163,11 +164,38 @@ describe('query building blocks', () => {
     expect(parseLossless('{"rows":[[9007199254740993,0.1,-1.5e3,"a\\"b\\u00e9",null,true]]}')).toEqual({ rows: [['9007199254740993', '0.1', '-1.5e3', 'a"bé', null, true]] });
     expect(() => parseLossless('{"rows":[1,]}')).toThrow(/character 11/);
     const answer = '{"datasource":"d","columns":["id","price","note"],"metadata":[{"type":"LONG"}],"rows":[[9007199254740993,12.50,"a,\\"b\\""],[1,null,""]],"numRows":2,"fromcache":false}';
-    expect(queryAnswerRows(answer, (cells) => `${JSON.stringify(cells)}\n`)).toEqual({ columns: ['id', 'price', 'note'], lines: '["9007199254740993","12.50","a,\\"b\\""]\n["1",null,""]\n', rows: 2 });
-    expect(() => queryAnswerRows('{"rows":[[[1]]]}', () => '')).toThrow(/a cell that is not a value/);
-    // Rows with space around everything, an empty row, numbers at the edges of JSON's grammar.
-    expect(queryAnswerRows('{ "rows" : [ [ -0 , 0.5E+2 , 1e-7 ] , [ ] ] }', (cells) => `${cells.join('|')}\n`)).toEqual({ columns: [], lines: '-0|0.5E+2|1e-7\n\n', rows: 2 });
-    for (const bad of ['{"rows":[[01]]}', '{"rows":[[1.]]}', '{"rows":[[1e]]}', '{"rows":[[-]]}', '{"rows":[[1 2]]}', '{"rows":[[1]']) expect(() => queryAnswerRows(bad, () => ''), bad).toThrow();
+    const csv = (json: string) => {
+      const { csv: bytes, ...rest } = queryAnswerCsv(Buffer.from(json));
+      return { ...rest, csv: bytes.toString() };
+    };
+    expect(csv(answer)).toEqual({ columns: ['id', 'price', 'note'], csv: '9007199254740993,12.50,"a,""b"""\n1,\\N,\n', rows: 2 });
+    expect(() => csv('{"rows":[[[1]]]}')).toThrow(/a cell that is not a value/);
+    // Rows with space around everything, an empty row, numbers at the edges of JSON's grammar, the literals.
+    expect(csv('{ "rows" : [ [ -0 , 0.5E+2 , 1e-7 , true,false ] , [ ] ] }')).toEqual({ columns: [], csv: '-0,0.5E+2,1e-7,true,false\n\n', rows: 2 });
+    const bad = ['{"rows":[[01]]}', '{"rows":[[1.]]}', '{"rows":[[1e]]}', '{"rows":[[-]]}', '{"rows":[[1 2]]}', '{"rows":[[1]', '{"rows":[[nul]]}', '{"rows":[["a]]}', '{"rows":[[1]]} x', '{"columns":[1,],"rows":[]}', '[1]'];
+    for (const json of bad) expect(() => csv(json), json).toThrow();
+  });
+
+  it("writes an answer's cells as csvLine writes them, whatever their text: escapes, quotes, commas, line breaks, \\N, Unicode", () => {
+    // Cells as Domo might send them (numbers as their own digits), each beside the value csvLine writes.
+    const texts = ['', 'plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\r', '\\N', '\\', 'tab\there', 'Zoë', '東京', '😀', '\u0000', '/'];
+    const numbers = ['9007199254740993', '-0.10', '1E+2', '0'];
+    let seed = 1;
+    const next = (n: number) => (seed = (seed * 48271) % 2147483647) % n; // each choice drawn on its own
+    const pick = (): { json: string; value: string | null } => {
+      const kind = next(5);
+      if (kind === 0) return { json: 'null', value: null };
+      if (kind === 1) return ((n) => ({ json: n, value: n }))(numbers[next(numbers.length)]!);
+      const text = texts[next(texts.length)]! + (next(3) ? '' : texts[next(texts.length)]!);
+      // Escaped as JSON.stringify writes it, or with every UTF-16 unit as \uXXXX.
+      const units = Array.from({ length: text.length }, (_, i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`);
+      return { json: next(2) ? JSON.stringify(text) : `"${units.join('')}"`, value: text };
+    };
+    const rows = Array.from({ length: 300 }, () => Array.from({ length: next(4) }, pick));
+    const json = `{"columns":["a","b","c"],"rows":[${rows.map((row) => `[${row.map((c) => c.json).join(',')}]`).join(', ')}],"numRows":${rows.length}}`;
+    const answer = queryAnswerCsv(Buffer.from(json));
+    expect(answer).toMatchObject({ columns: ['a', 'b', 'c'], rows: 300 });
+    expect(answer.csv.toString()).toBe(rows.map((row) => csvLine(row.map((c) => c.value))).join(''));
   });
 
   it('quotes names and texts, and writes the window start as the cursor column holds it', () => {

@@ -174,11 +174,16 @@ export function decodedBody(res: HttpResponse): Readable {
   return pipeline(res.body, decoder, () => {}); // an error on either side reaches the reader
 }
 
-/** The whole body as text; throws when it cannot be read or decoded. */
-async function readAll(res: HttpResponse): Promise<string> {
+/** The whole body; throws when it cannot be read or decoded. */
+async function readBody(res: HttpResponse): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of decodedBody(res)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The whole body as text; throws when it cannot be read or decoded. */
+async function readAll(res: HttpResponse): Promise<string> {
+  return (await readBody(res)).toString('utf8');
 }
 
 /** The body as text for an error message: what could be read, or nothing. */
@@ -208,20 +213,27 @@ export async function expectContent(http: HttpClient, req: HttpRequest, res: Htt
   throw http.error(req, res.statusCode, body, `${type.split(';')[0]} where ${expected} was expected (a proxy, firewall or sign-in page may have answered instead of the vendor)${body ? `: "${excerpt(body)}"` : ''}`);
 }
 
-/** A JSON answer, or an error naming the call when it is not JSON. */
-/** `parse`: JSON.parse, or a reader that keeps what JSON.parse would lose (numbers' exact digits, say). */
-export async function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpResponse, parse: (text: string) => unknown = JSON.parse): Promise<T> {
+/**
+ * A JSON answer, or an error naming the call when it is not JSON. `parse`: JSON.parse, or a reader that
+ * keeps what JSON.parse would lose (numbers' exact digits, say).
+ */
+export function readJson<T>(http: HttpClient, req: HttpRequest, res: HttpResponse, parse: (text: string) => unknown = JSON.parse): Promise<T> {
+  return readJsonBytes<T>(http, req, res, (body) => parse(body.toString('utf8')));
+}
+
+/** readJson for a reader of the answer's bytes: a large answer read without a string of it. */
+export async function readJsonBytes<T>(http: HttpClient, req: HttpRequest, res: HttpResponse, parse: (body: Buffer) => unknown): Promise<T> {
   await expectContent(http, req, res, 'JSON');
-  let text: string;
+  let body: Buffer;
   try {
-    text = await readAll(res);
+    body = await readBody(res);
   } catch (error) {
     throw http.error(req, res.statusCode, '', `the answer's body could not be read: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    return (text ? parse(text) : undefined) as T;
+    return (body.length ? parse(body) : undefined) as T;
   } catch {
-    const clean = http.redactor.redact(text); // before the excerpt cuts it: a cut could leave part of a credential
+    const clean = http.redactor.redact(body.toString('utf8')); // before the excerpt cuts it: a cut could leave part of a credential
     throw http.error(req, res.statusCode, clean, `a body that is not JSON: "${excerpt(clean)}"`);
   }
 }

@@ -1,8 +1,9 @@
 /** Domo platform API client: OAuth client credentials, DataSet metadata, streamed CSV export. */
 import type { Readable } from 'node:stream';
 import { HttpError } from '../../errors/index.ts';
-import { decodedBody, expectContent, readJson, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
-import { parseLossless, queryAnswerRows, type LosslessValue } from './lossless-json.ts';
+import { decodedBody, expectContent, readJson, readJsonBytes, type HttpClient, type HttpRequest, type HttpResponse } from '../../http/client.ts';
+import { parseLossless, type LosslessValue } from './lossless-json.ts';
+import { queryAnswerCsv } from './query-csv.ts';
 
 export const DOMO_DEFAULT_URL = 'https://api.domo.com';
 
@@ -116,10 +117,10 @@ export class DomoClient {
     return { columns: answer.columns ?? [], rows: (answer.rows ?? []).map((row) => row.map(cell)) };
   }
 
-  /** A query's rows written as text lines by `line` as the answer is read, without holding them as arrays (a page of a window). */
-  async queryLines(id: string, sql: string, line: (cells: (string | null)[]) => string): Promise<{ lines: string; rows: number }> {
+  /** A query's rows as the CSV lines an export would give, read from the answer's bytes (a page of a window). */
+  async queryCsv(id: string, sql: string): Promise<{ csv: Buffer; rows: number }> {
     const req: HttpRequest = { method: 'POST', path: `/v1/datasets/query/execute/${encodeURIComponent(id)}`, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ sql }) };
-    return readJson<{ lines: string; rows: number }>(this.http, req, await this.authed(req), (text) => queryAnswerRows(text, line));
+    return readJsonBytes<{ csv: Buffer; rows: number }>(this.http, req, await this.authed(req), queryAnswerCsv);
   }
 
   /** How many rows this client can read (row policies applied, as in an export), of those `where` selects. */

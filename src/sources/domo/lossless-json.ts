@@ -1,9 +1,8 @@
 /**
  * JSON whose numbers stay the text they were sent as. Domo's query API answers numbers as JSON numbers
  * (domo.com/docs/portal "Query a DataSet": `35000`, `0.0035`); JSON.parse would round a long id past 2^53 or
- * a price such as 0.1 + 0.2 on its way to Emarsys, which must receive them as Domo holds them.
- * `queryAnswerRows` reads a query answer's `rows` straight into CSV lines, without an array per row: a page
- * of 100,000 rows costs its text, not a million small objects.
+ * a price such as 0.1 + 0.2 on its way to Emarsys, which must receive them as Domo holds them. A window's
+ * pages are read from their bytes by query-csv.ts; this reader takes the small answers (COUNT(*), schemas).
  */
 export type LosslessValue = string | boolean | null | LosslessValue[] | { [key: string]: LosslessValue };
 
@@ -122,26 +121,6 @@ class Reader {
     return JSON.parse(text.slice(start, ++this.at)) as string;
   }
 
-  /** One row of cells, `[scalar, ...]`, each as text or null (the hot loop of a query answer: no closure per cell). */
-  row(): (string | null)[] {
-    const { text } = this;
-    const cells: (string | null)[] = [];
-    this.space();
-    if (text.charCodeAt(this.at) !== OPEN_ARRAY) this.fail('expected "["');
-    this.at++;
-    this.space();
-    if (text.charCodeAt(this.at) === CLOSE_ARRAY) return this.at++, cells;
-    for (;;) {
-      const cell = this.scalar();
-      if (cell === undefined) this.fail('a cell that is not a value');
-      cells.push(cell === null ? null : String(cell));
-      this.space();
-      const c = text.charCodeAt(this.at++);
-      if (c === CLOSE_ARRAY) return cells;
-      if (c !== COMMA) this.at--, this.fail('expected "," or "]"');
-    }
-  }
-
   end(): void {
     this.space();
     if (this.at !== this.text.length) this.fail('unexpected input after the value');
@@ -153,31 +132,4 @@ export function parseLossless(text: string): LosslessValue {
   const result = reader.value();
   reader.end();
   return result;
-}
-
-/**
- * A query answer's column names, and its rows as lines written by `line` (each cell as text, or null);
- * every other field is read and left. A cell that is an array or an object is refused: Domo's are scalars.
- */
-export function queryAnswerRows(text: string, line: (cells: (string | null)[]) => string): { columns: string[]; lines: string; rows: number } {
-  const reader = new Reader(text);
-  let columns: string[] = [];
-  let lines = '';
-  let rows = 0;
-  reader.space();
-  reader.list('{', '}', () => {
-    const key = reader.key();
-    reader.space();
-    if (key === 'rows' && reader.text.charCodeAt(reader.at) === OPEN_ARRAY) {
-      reader.list('[', ']', () => {
-        lines += line(reader.row());
-        rows++;
-      });
-    } else {
-      const value = reader.value();
-      if (key === 'columns' && Array.isArray(value)) columns = value.map(String);
-    }
-  });
-  reader.end();
-  return { columns, lines, rows };
 }

@@ -17,6 +17,7 @@
 import { Readable } from 'node:stream';
 import { WritebackError } from '../../errors/index.ts';
 import type { DomoClient, DomoColumnType } from './client.ts';
+import { csvLine } from './query-csv.ts';
 
 /** A window the query API cannot serve in pages (more rows on one instant than a page holds). */
 export class WindowPagingError extends WritebackError {
@@ -64,20 +65,6 @@ export function windowCondition(window: QueryWindow): string {
 
 const selectSql = (columns: WindowColumn[], where?: string) => `SELECT ${columns.map((c) => ident(c.name)).join(', ')} FROM table${where ? ` WHERE ${where}` : ''}`;
 
-const NEEDS_QUOTES = /[,"\r\n]/;
-
-/** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
-function csvField(value: string | null): string {
-  if (value === null) return '\\N';
-  return NEEDS_QUOTES.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/**
- * A row as a CSV line. join() makes one flat string: a line built by `+=` is a tree of a dozen string pieces,
- * and a page of them held until written took 25 MB more at 50,000 rows.
- */
-const csvLine = (cells: (string | null)[]) => `${cells.map(csvField).join(',')}\n`;
-
 /** A slice of the window: `cursor >= from` and, unless open-ended, `cursor < to`; or the rows without a cursor. */
 type Slice = { from: number; to?: number } | 'nulls';
 
@@ -95,7 +82,7 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
     new WindowPagingError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): raise it (Domo answers up to 1,000,000 rows), or set source.domo.read: export`);
   async function* pages(): AsyncGenerator<Buffer> {
     yield Buffer.from(csvLine(columns.map((c) => c.name)));
-    const read = async (where: string | undefined) => Buffer.from((await domo.queryLines(datasetId, selectSql(columns, where), csvLine)).lines);
+    const read = async (where: string | undefined) => (await domo.queryCsv(datasetId, selectSql(columns, where))).csv;
     if (windowRows <= pageRows) {
       yield await read(window && windowCondition(window));
       return;
