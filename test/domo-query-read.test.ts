@@ -127,6 +127,18 @@ describe('reading only the window through the query API', () => {
     expect(world.domo.queries).toHaveLength(queried);
   });
 
+  it('an empty answer from the query API fails the run, naming the call, and sends nothing', async () => {
+    world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(10, day(0)) });
+    await world.run();
+    world.domo.appendRows(DATASET_ID, lines(3, day(3), 1000));
+    world.domo.inject('query', { kind: 'empty' });
+    const report = await world.run();
+    expect(report.status).toBe('failed');
+    expect(report.message).toContain('an empty body where the answer of the query was expected');
+    expect(acceptedOrders(world)).toHaveLength(10);
+    expect((await world.run()).rows).toMatchObject({ sent: 3 }); // the next run, answered, sends them
+  });
+
   it('SQL the emulator cannot run is refused the way Domo answers it, and the run says so', async () => {
     const unsupported = await fetch(`${world.domo.url}/v1/datasets/query/execute/${DATASET_ID}`, { method: 'POST', body: '{"sql":"SELECT a FROM table GROUP BY a"}' });
     expect(unsupported.status).toBeGreaterThanOrEqual(400);
@@ -196,6 +208,11 @@ describe('query building blocks', () => {
     const answer = queryAnswerCsv(Buffer.from(json));
     expect(answer).toMatchObject({ columns: ['a', 'b', 'c'], rows: 300 });
     expect(answer.csv.toString()).toBe(rows.map((row) => csvLine(row.map((c) => c.value))).join(''));
+  });
+
+  it('reads an answer as its text would read: bytes that are not UTF-8 as U+FFFD, keys as they are', () => {
+    const answer = Buffer.concat([Buffer.from('{"col\tumns":1,"rows":[["a'), Buffer.from([0xff, 0xc3]), Buffer.from('b","\\u00e9', 'latin1'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"]]}')]);
+    expect(queryAnswerCsv(answer).csv.toString()).toBe('a\uFFFD\uFFFDb,é\uFFFD\uFFFD\uFFFD\n');
   });
 
   it('quotes names and texts, and writes the window start as the cursor column holds it', () => {

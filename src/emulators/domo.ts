@@ -21,7 +21,9 @@ export type DomoFault =
   /** The answer comes gzip-encoded (ASSUMPTION: Domo documents no compression; a proxy may add it). */
   | { kind: 'gzip' }
   /** A 200 answer with an HTML page (a proxy's or firewall's sign-in page) where CSV or JSON was due. */
-  | { kind: 'html' };
+  | { kind: 'html' }
+  /** ASSUMPTION (no Domo source shows one): a 200 JSON answer with no body, as a failing gateway may send. */
+  | { kind: 'empty' };
 
 export type DomoRoute = 'token' | 'metadata' | 'export' | 'query';
 
@@ -172,6 +174,10 @@ export class DomoEmulator extends Emulator<DomoFault> {
       });
     }
     if (fault?.kind === 'status') return this.error(res, fault.status, 'Error', fault.message ?? 'Injected failure', retryHeader(fault.retryAfter));
+    if (fault?.kind === 'empty') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end();
+    }
     if (fault?.kind === 'html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return void res.end('<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>Corporate proxy: please sign in</form></body></html>');

@@ -233,7 +233,8 @@ export async function readJsonBytes<T>(http: HttpClient, req: HttpRequest, res: 
   try {
     return (body.length ? parse(body) : undefined) as T;
   } catch {
-    const clean = http.redactor.redact(body.toString('utf8')); // before the excerpt cuts it: a cut could leave part of a credential
+    // Redacted before the excerpt cuts it (a cut could leave part of a credential); its first MB is all a message shows.
+    const clean = http.redactor.redact(body.toString('utf8', 0, Math.min(body.length, 1 << 20)));
     throw http.error(req, res.statusCode, clean, `a body that is not JSON: "${excerpt(clean)}"`);
   }
 }

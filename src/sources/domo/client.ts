@@ -111,16 +111,23 @@ export class DomoClient {
    * with one is published).
    */
   async query(id: string, sql: string): Promise<{ columns: string[]; rows: (string | null)[][] }> {
-    const req: HttpRequest = { method: 'POST', path: `/v1/datasets/query/execute/${encodeURIComponent(id)}`, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ sql }) };
-    const answer = await readJson<{ columns?: string[]; rows?: LosslessValue[][] }>(this.http, req, await this.authed(req), parseLossless);
+    const answer = await this.answer(id, sql, (body) => parseLossless(body.toString('utf8')) as { columns?: string[]; rows?: LosslessValue[][] });
     const cell = (value: LosslessValue) => (value === null ? null : typeof value === 'string' ? value : typeof value === 'boolean' ? String(value) : JSON.stringify(value));
     return { columns: answer.columns ?? [], rows: (answer.rows ?? []).map((row) => row.map(cell)) };
   }
 
   /** A query's rows as the CSV lines an export would give, read from the answer's bytes (a page of a window). */
-  async queryCsv(id: string, sql: string): Promise<{ csv: Buffer; rows: number }> {
+  queryCsv(id: string, sql: string): Promise<{ csv: Buffer; rows: number }> {
+    return this.answer(id, sql, queryAnswerCsv);
+  }
+
+  /** A query's answer as `parse` reads its bytes; an empty body is refused, naming the call. */
+  private async answer<T>(id: string, sql: string, parse: (body: Buffer) => T): Promise<T> {
     const req: HttpRequest = { method: 'POST', path: `/v1/datasets/query/execute/${encodeURIComponent(id)}`, headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify({ sql }) };
-    return readJsonBytes<{ csv: Buffer; rows: number }>(this.http, req, await this.authed(req), queryAnswerCsv);
+    const res = await this.authed(req);
+    const answer = await readJsonBytes<T | undefined>(this.http, req, res, parse);
+    if (answer === undefined) throw this.http.error(req, res.statusCode, '', 'an empty body where the answer of the query was expected');
+    return answer;
   }
 
   /** How many rows this client can read (row policies applied, as in an export), of those `where` selects. */
