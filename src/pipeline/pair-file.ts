@@ -39,13 +39,16 @@ export class PairFile {
   }
 }
 
-/** Reads a PairFile back (copied: a Buffer may not sit on a 4-byte boundary). */
+/** Reads a PairFile back. */
 export function readPairs(path: string | undefined): Uint32Array {
-  if (!path) return new Uint32Array(0);
-  const bytes = readFileSync(path);
-  const pairs = new Uint32Array(bytes.length / 4);
-  new Uint8Array(pairs.buffer).set(bytes);
-  return pairs;
+  return path ? wordsOf(readFileSync(path)) : new Uint32Array(0);
+}
+
+/** A file's bytes as the uint32 words they hold in this processor's order (copied: a Buffer may not sit on a 4-byte boundary). */
+export function wordsOf(bytes: Uint8Array): Uint32Array {
+  const words = new Uint32Array(bytes.length / 4);
+  new Uint8Array(words.buffer).set(bytes);
+  return words;
 }
 
 /**

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { storageError, writeDurably } from '../../state/durable.ts';
+import { wordsOf } from '../../pipeline/pair-file.ts';
 import { FingerprintSet } from '../../state/fingerprint-tables.ts';
 import { CorruptStateError, restoreHint, type StateStore } from '../../state/store.ts';
 import type { LedgerSegment } from './state.ts';
@@ -70,9 +71,9 @@ export class LedgerFiles {
     }
     // A segment of an earlier version, its size right: its checksum is recorded from now on (saved with the state).
     if (segment.sha256 === undefined) Object.assign(segment, { bytes: buffer.length, sha256: createHash('sha256').update(buffer).digest('hex') });
+    if (NATIVE_IS_FILE_ORDER) return wordsOf(buffer);
     const pairs = new Uint32Array(buffer.length / 4);
-    if (NATIVE_IS_FILE_ORDER) new Uint8Array(pairs.buffer).set(buffer); // copied: a Buffer may not sit on a 4-byte boundary
-    else for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
+    for (let i = 0; i < pairs.length; i++) pairs[i] = buffer.readUInt32LE(i * 4);
     return pairs;
   }
 
