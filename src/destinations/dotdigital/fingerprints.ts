@@ -45,11 +45,6 @@ export class ContactFingerprints {
     return this.values.get(hi, lo);
   }
 
-  /** Whether the contact was delivered with exactly these values. */
-  unchanged(hi: number, lo: number, valueHash: number): boolean {
-    return this.values.get(hi, lo) === valueHash;
-  }
-
   set(hi: number, lo: number, valueHash: number): void {
     if (!this.changed && this.values.get(hi, lo) !== valueHash) this.changed = true;
     this.values.set(hi, lo, valueHash);
