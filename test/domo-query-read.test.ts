@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLossless } from '../src/sources/domo/lossless-json.ts';
-import { csvLine, queryAnswerCsv } from '../src/sources/domo/query-csv.ts';
+import { exportCsvLine, queryAnswerCsv } from '../src/sources/domo/query-csv.ts';
 import { windowCondition } from '../src/sources/domo/window-query.ts';
 import { runCli, scratchRepo } from './helpers/repo.ts';
 import { acceptedOrders, COLUMNS, DATASET_ID, lines, salesJob, useWorld } from './helpers/world.ts';
@@ -188,8 +188,8 @@ describe('query building blocks', () => {
     for (const json of bad) expect(() => csv(json), json).toThrow();
   });
 
-  it("writes an answer's cells as csvLine writes them, whatever their text: escapes, quotes, commas, line breaks, \\N, Unicode", () => {
-    // Cells as Domo might send them (numbers as their own digits), each beside the value csvLine writes.
+  it("writes an answer's cells as exportCsvLine writes them, whatever their text: escapes, quotes, commas, line breaks, \\N, Unicode", () => {
+    // Cells as Domo might send them (numbers as their own digits), each beside the value exportCsvLine writes.
     const texts = ['', 'plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\r', '\\N', '\\', 'tab\there', 'Zoë', '東京', '😀', '\u0000', '/'];
     const numbers = ['9007199254740993', '-0.10', '1E+2', '0'];
     let seed = 1;
@@ -207,7 +207,7 @@ describe('query building blocks', () => {
     const json = `{"columns":["a","b","c"],"rows":[${rows.map((row) => `[${row.map((c) => c.json).join(',')}]`).join(', ')}],"numRows":${rows.length}}`;
     const answer = queryAnswerCsv(Buffer.from(json));
     expect(answer).toMatchObject({ columns: ['a', 'b', 'c'], rows: 300 });
-    expect(answer.csv.toString()).toBe(rows.map((row) => csvLine(row.map((c) => c.value))).join(''));
+    expect(answer.csv.toString()).toBe(rows.map((row) => exportCsvLine(row.map((c) => c.value))).join(''));
   });
 
   it('reads an answer as its text would read: bytes that are not UTF-8 as U+FFFD, keys as they are', () => {

@@ -4,9 +4,11 @@ const NEEDS_QUOTES = /[,"\r\n]/;
 export function csvLine(fields: readonly string[]): string {
   let line = '';
   for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
     if (i > 0) line += ',';
-    line += NEEDS_QUOTES.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+    line += csvQuoted(fields[i]!);
   }
   return `${line}\n`;
 }
+
+/** One field, quoted when it holds a comma, a quote or a line break. */
+export const csvQuoted = (field: string): string => (NEEDS_QUOTES.test(field) ? `"${field.replace(/"/g, '""')}"` : field);

@@ -7,18 +7,17 @@
  * reading it as text into cells, joining them into lines and encoding those.
  */
 import { isUtf8 } from 'node:buffer';
+import { csvQuoted } from '../../pipeline/csv-line.ts';
 import { LosslessJsonError, parseLossless } from './lossless-json.ts';
 
-const NEEDS_QUOTES = /[,"\r\n]/;
-
 /** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
-export function csvField(value: string | null): string {
+export function exportCsvField(value: string | null): string {
   if (value === null) return '\\N';
-  return NEEDS_QUOTES.test(value) || value === '\\N' ? `"${value.replace(/"/g, '""')}"` : value;
+  return value === '\\N' ? '"\\N"' : csvQuoted(value);
 }
 
-/** Cells as a CSV line. join() makes one flat string, not a tree of a dozen pieces as `+=` does. */
-export const csvLine = (cells: (string | null)[]) => `${cells.map(csvField).join(',')}\n`;
+/** Cells as a line of Domo's export. join() makes one flat string, not a tree of a dozen pieces as `+=` does. */
+export const exportCsvLine = (cells: (string | null)[]) => `${cells.map(exportCsvField).join(',')}\n`;
 
 const [QUOTE, BACKSLASH, COMMA, MINUS, PLUS, DOT, ZERO, NINE, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT, COLON, E, SMALL_E, LF, CR] =
   [34, 92, 44, 45, 43, 46, 48, 57, 91, 93, 123, 125, 58, 69, 101, 10, 13];
@@ -36,6 +35,9 @@ class AnswerReader {
   csv: Buffer;
   length = 0;
   rows = 0;
+  /** Of the string stringEnd() last read: whether it holds an escape, and a comma or line break (to be quoted in CSV). */
+  escaped = false;
+  needsQuotes = false;
 
   constructor(readonly json: Buffer) {
     this.csv = Buffer.allocUnsafe(json.length + 64);
@@ -82,7 +84,7 @@ class AnswerReader {
         const open = this.at;
         const close = this.stringEnd();
         // As a plain string cell is taken: its bytes, unless it holds an escape.
-        const key = this.json.subarray(open + 1, close).includes(BACKSLASH) ? this.decoded(open, close) : this.json.toString('utf8', open + 1, close);
+        const key = this.escaped ? this.decoded(open, close) : this.json.toString('utf8', open + 1, close);
         this.space();
         if (this.json[this.at++] !== COLON) this.fail('expected ":"');
         this.space();
@@ -156,23 +158,10 @@ class AnswerReader {
 
   stringCell(): void {
     const start = this.at;
-    const { json } = this;
-    let quote = false;
-    let escaped = false;
-    let at = start + 1;
-    for (let c = json[at]; c !== QUOTE; c = json[at]) {
-      if (c === undefined) this.fail('unterminated string');
-      if (c === BACKSLASH) {
-        escaped = true;
-        at += 2;
-        continue;
-      }
-      if (c === COMMA || c === LF || c === CR) quote = true;
-      at++;
-    }
-    this.at = at + 1;
-    if (escaped) {
-      const field = csvField(this.decoded(start, at));
+    const at = this.stringEnd();
+    const quote = this.needsQuotes;
+    if (this.escaped) {
+      const field = exportCsvField(this.decoded(start, at));
       this.room(Buffer.byteLength(field));
       this.length += this.csv.write(field, this.length);
       return;
@@ -184,14 +173,24 @@ class AnswerReader {
     if (quote) this.csv[this.length++] = QUOTE;
   }
 
-  /** Where the string at `at` ends (its closing quote), moving past it. */
+  /** Where the string at `at` ends (its closing quote), moving past it; sets `escaped` and `needsQuotes` for it. */
   stringEnd(): number {
     const { json } = this;
+    let escaped = false;
+    let needsQuotes = false;
     let at = this.at + 1;
     for (let c = json[at]; c !== QUOTE; c = json[at]) {
       if (c === undefined) this.fail('unterminated string');
-      at += c === BACKSLASH ? 2 : 1;
+      if (c === BACKSLASH) {
+        escaped = true;
+        at += 2;
+        continue;
+      }
+      if (c === COMMA || c === LF || c === CR) needsQuotes = true;
+      at++;
     }
+    this.escaped = escaped;
+    this.needsQuotes = needsQuotes;
     this.at = at + 1;
     return at;
   }
@@ -244,7 +243,7 @@ class AnswerReader {
 }
 
 /**
- * A query answer's column names, and its rows as CSV lines (as csvLine writes them), with their count; every
+ * A query answer's column names, and its rows as CSV lines (as exportCsvLine writes them), with their count; every
  * other field is read and left. A cell that is an array or an object is refused: Domo's are scalars.
  */
 export function queryAnswerCsv(json: Buffer): { columns: string[]; csv: Buffer; rows: number } {

@@ -17,7 +17,7 @@
 import { Readable } from 'node:stream';
 import { WritebackError } from '../../errors/index.ts';
 import type { DomoClient, DomoColumnType } from './client.ts';
-import { csvLine } from './query-csv.ts';
+import { exportCsvLine } from './query-csv.ts';
 
 /** A window the query API cannot serve in pages (more rows on one instant than a page holds). */
 export class WindowPagingError extends WritebackError {
@@ -81,7 +81,7 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
   const tooMany = (rows: number, what: string) =>
     new WindowPagingError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): raise it (Domo answers up to 1,000,000 rows), or set source.domo.read: export`);
   async function* pages(): AsyncGenerator<Buffer> {
-    yield Buffer.from(csvLine(columns.map((c) => c.name)));
+    yield Buffer.from(exportCsvLine(columns.map((c) => c.name)));
     const read = async (where: string | undefined) => (await domo.queryCsv(datasetId, selectSql(columns, where))).csv;
     if (windowRows <= pageRows) {
       yield await read(window && windowCondition(window));
