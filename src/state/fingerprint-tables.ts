@@ -62,6 +62,12 @@ export class FingerprintSet {
     for (let i = 0; i + 1 < pairs.length; i += 2) this.add(pairs[i]!, pairs[i + 1]!);
   }
 
+  /** Empties the set, keeping its table (and its size in memory) for the keys to come. */
+  clear(): void {
+    this.table.fill(0);
+    this.size = 0;
+  }
+
   private grow(): void {
     const old = this.table;
     this.capacity *= 2;

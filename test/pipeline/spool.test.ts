@@ -206,6 +206,15 @@ describe('what a part keeps per line', () => {
     expect(s.finish().map((p) => p.distinctValues)).toEqual([2, 1, 3]);
   });
 
+  it('counts a value again in each part it appears in (an order split over two uploads is in both)', () => {
+    const s = spool(HEADER, THREE_A_PART, false, 2);
+    const orders = ['a', 'b', 'c', 'a', 'b', 'c', 'c', 'd', 'd'];
+    const lines = orders.map((order, i) => row(i, order));
+    const b = batch(lines, [], orders);
+    s.addLines(b.src, b.ends, b.keys, b.cursors, 0, lines.length, b.distinct);
+    expect(s.finish().map((p) => p.distinctValues)).toEqual([3, 3, 2]);
+  });
+
   it('counts nothing without a distinctColumn', () => {
     const s = spool(HEADER, 100);
     s.add(row(0), 1, 2, undefined);
