@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { ContactFingerprints } from '../src/destinations/dotdigital/fingerprints.ts';
+import { ContactFingerprints, SEEN_BEFORE } from '../src/destinations/dotdigital/fingerprints.ts';
 import { rateLimitWaitMs } from '../src/http/retry.ts';
-import { FingerprintSet } from '../src/state/fingerprint-tables.ts';
 import { runCli } from './helpers/repo.ts';
 import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
 
@@ -247,9 +246,13 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
 
       const loaded = ContactFingerprints.load(dir);
       expect(keys.every(([hi, lo, value]) => loaded.recorded(hi, lo) === value)).toBe(true);
-      const stillExported = new FingerprintSet();
-      keys.filter(([, , value]) => value % 2 === 0).forEach(([hi, lo]) => stillExported.add(hi, lo));
-      loaded.retain(stillExported);
+      // An export that still has the contacts of even values, one of them twice.
+      const stillExported = keys.filter(([, , value]) => value % 2 === 0);
+      expect(stillExported.every(([hi, lo, value]) => loaded.see(hi, lo) === value)).toBe(true);
+      expect(loaded.see(stillExported[0]![0], stillExported[0]![1])).toBe(SEEN_BEFORE);
+      expect(loaded.see(0x12345678, 0x9abcdef0)).toBeUndefined(); // a contact it does not hold
+      expect(keys.every(([hi, lo, value]) => loaded.seen(hi, lo) === (value % 2 === 0))).toBe(true);
+      loaded.retainSeen();
       expect(loaded.size).toBe(2668);
       expect(keys.every(([hi, lo, value]) => (loaded.recorded(hi, lo) === value) === (value % 2 === 0))).toBe(true);
     } finally {
@@ -264,7 +267,7 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
       contacts.set(0, 0, 9); // the one key the table cannot hold as it is (0,0 marks an empty slot)
       contacts.save(dir);
       expect(readFileSync(join(dir, 'contacts.bin')).toString('hex')).toBe('00000000' + '01000000' + '09000000');
-      contacts.retain(new FingerprintSet());
+      contacts.retainSeen(); // an export without it
       contacts.save(dir);
       expect(readFileSync(join(dir, 'contacts.bin')).length).toBe(0);
       expect(ContactFingerprints.load(dir).size).toBe(0);

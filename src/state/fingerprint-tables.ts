@@ -15,8 +15,13 @@ const full = (size: number, capacity: number): boolean => (size + 1) * 4 > capac
 /** Where a fingerprint's probe starts: its mixed bits scaled to the table (exact in doubles, always below capacity). */
 const firstSlot = (hi: number, lo: number, capacity: number): number => Math.floor((((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) / 4294967296) * capacity);
 
+/** Whether a fingerprint is among some: a FingerprintSet, or keys kept another way. */
+export interface FingerprintLookup {
+  has(hi: number, lo: number): boolean;
+}
+
 /** Open-addressing set of 64-bit fingerprints in one typed array: 16 bytes a key at most. */
-export class FingerprintSet {
+export class FingerprintSet implements FingerprintLookup {
   private table: Uint32Array;
   private capacity: number;
   size = 0;
@@ -97,6 +102,22 @@ export class FingerprintMap {
     return this.table[slot * 3] === 0 && this.table[slot * 3 + 1] === 0 ? undefined : this.table[slot * 3 + 2];
   }
 
+  /** Slots in its table: what `slotOf` numbers (they stay put until a key is set or removed). */
+  get slots(): number {
+    return this.capacity;
+  }
+
+  /** The slot holding [hi, lo], or -1. */
+  slotOf(hi: number, lo: number): number {
+    const slot = this.find(hi, lo);
+    return this.table[slot * 3] === 0 && this.table[slot * 3 + 1] === 0 ? -1 : slot;
+  }
+
+  /** The value in a slot slotOf found. */
+  valueAt(slot: number): number {
+    return this.table[slot * 3 + 2]!;
+  }
+
   set(hi: number, lo: number, value: number): void {
     if (full(this.size, this.capacity)) this.rebuild(this.capacity * 2, () => true);
     const slot = this.find(hi, lo);
@@ -129,8 +150,18 @@ export class FingerprintMap {
     }
   }
 
-  /** Empties `slot`, moving back each later key of the run whose probe starts at or before the hole. */
-  private removeAt(slot: number): void {
+  /** Keeps only the keys whose slot is marked (non-zero) in `marks` (one byte per slot), whose marks move with them. */
+  retainMarked(marks: Uint8Array): void {
+    const table = this.table;
+    for (let slot = 0; slot < this.capacity; ) {
+      const at = slot * 3;
+      if ((table[at] !== 0 || table[at + 1] !== 0) && !marks[slot]) this.removeAt(slot, marks);
+      else slot++;
+    }
+  }
+
+  /** Empties `slot`, moving back each later key of the run whose probe starts at or before the hole (and its mark, if any). */
+  private removeAt(slot: number, marks?: Uint8Array): void {
     const table = this.table;
     const capacity = this.capacity;
     let hole = slot;
@@ -142,9 +173,11 @@ export class FingerprintMap {
       const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next;
       if (stays) continue;
       table.copyWithin(hole * 3, at, at + 3);
+      if (marks) marks[hole] = marks[next]!;
       hole = next;
     }
     table.fill(0, hole * 3, hole * 3 + 3);
+    if (marks) marks[hole] = 0;
     this.size--;
   }
 

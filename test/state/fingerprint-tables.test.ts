@@ -21,6 +21,25 @@ describe('FingerprintMap', () => {
     expect(map.get(1, 2)).toBe(99);
   });
 
+  it('retainMarked keeps exactly the keys whose slots are marked, the marks moving with the keys pulled back', () => {
+    const rand = random(5);
+    const keys = Array.from({ length: 760 }, () => [Math.floor(rand() * 2 ** 32), Math.floor(rand() * 64)] as const);
+    const map = new FingerprintMap();
+    keys.forEach(([hi, lo], i) => map.set(hi, lo, i + 1));
+    const keep = (hi: number, lo: number) => (hi ^ lo) % 4 !== 0;
+    const marks = new Uint8Array(map.slots);
+    for (const [hi, lo] of keys) if (keep(hi, lo)) marks[map.slotOf(hi, lo)] = 1;
+    const distinct = new Map(keys.map(([hi, lo], i) => [`${hi}:${lo}`, i + 1]));
+    map.retainMarked(marks);
+    expect(map.size).toBe([...distinct.keys()].filter((key) => keep(...(key.split(':').map(Number) as [number, number]))).length);
+    for (const [key, value] of distinct) {
+      const [hi, lo] = key.split(':').map(Number) as [number, number];
+      expect(map.get(hi, lo)).toBe(keep(hi, lo) ? value : undefined);
+      if (keep(hi, lo)) expect(marks[map.slotOf(hi, lo)]).toBe(1); // its mark is where the key now is
+    }
+    expect(marks.reduce((n, m) => n + m, 0)).toBe(map.size);
+  });
+
   it('reserve makes room once, keeping every key', () => {
     const map = new FingerprintMap();
     for (let i = 0; i < 500; i++) map.set(i, i * 7, i);

@@ -13,11 +13,11 @@ import { csvLine } from '../../pipeline/csv-line.ts';
 import { CsvError } from '../../pipeline/csv-records.ts';
 import { Spool } from '../../pipeline/spool.ts';
 import { MAX_REJECTS_LISTED, type RejectedRow } from '../../reports/run-report.ts';
-import { FingerprintSet } from '../../state/fingerprint-tables.ts';
+import { FingerprintSet, type FingerprintLookup } from '../../state/fingerprint-tables.ts';
 import { ContactBatchFormatter, transferables, type ContactBatch, type ContactBatchConfig } from './contact-batch.ts';
 import { ContactLineWriter } from './contact-line.ts';
 import type { FieldResolution } from './fields.ts';
-import type { ContactFingerprints } from './fingerprints.ts';
+import { SEEN_BEFORE, type ContactFingerprints } from './fingerprints.ts';
 import type { RefusedContacts } from './refused.ts';
 
 export interface ContactsScanOptions {
@@ -46,7 +46,7 @@ export interface ContactsScanResult {
   unchanged: number;
   duplicateInExport: number;
   /** Every contact the export holds (to forget contacts that left the DataSet). */
-  present?: FingerprintSet;
+  present?: FingerprintLookup;
   /** How many of the changed-only state's contacts the export still holds: all of them, and none has left. */
   previousPresent: number;
   /** Contacts not sent because Dotdigital refused them before (counted in rejected too). */
@@ -57,8 +57,11 @@ export interface ContactsScanResult {
 export async function scanContactsExport(input: Readable, options: ContactsScanOptions): Promise<ContactsScanResult> {
   const { previous } = options;
   const refused = options.refused?.size ? options.refused : undefined;
-  // Emails seen so far: the first row of an email is the one sent. It is also the export's list of contacts.
-  const seen = new FingerprintSet(options.expectedRows);
+  // Emails seen so far: the first row of an email is the one sent. They are also the export's list of
+  // contacts: those the changed-only state holds are marked in its table, the others kept here.
+  previous?.newExport();
+  const seen = new FingerprintSet(previous ? Math.max(0, (options.expectedRows ?? 0) - previous.size) : options.expectedRows);
+  const present: FingerprintLookup = previous ? { has: (hi, lo) => previous.seen(hi, lo) || seen.has(hi, lo) } : seen;
   const result: ContactsScanResult = {
     spool: undefined as unknown as Spool,
     read: 0,
@@ -66,7 +69,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
     rejects: [],
     unchanged: 0,
     duplicateInExport: 0,
-    present: previous || refused ? seen : undefined,
+    present: previous || refused ? present : undefined,
     previousPresent: 0,
     refusedBefore: 0,
     dispose: () => result.spool?.dispose(),
@@ -90,11 +93,11 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       const valueHash = extras[i * 2]!;
       const row = (extras[i * 2 + 1] = firstRow + extras[i * 2 + 1]!);
       let skip = false;
-      if (!seen.add(hi, lo)) {
+      const recorded = previous?.see(hi, lo);
+      if (recorded === SEEN_BEFORE || (recorded === undefined && !seen.add(hi, lo))) {
         result.duplicateInExport++;
         skip = true;
       } else {
-        const recorded = previous?.recorded(hi, lo);
         if (recorded !== undefined) result.previousPresent++;
         const refusedFor = refused?.reasonFor(hi, lo, valueHash);
         if (refusedFor) {

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
-import { FingerprintMap, type FingerprintSet } from '../../state/fingerprint-tables.ts';
+import { FingerprintMap } from '../../state/fingerprint-tables.ts';
 import { writeDurably } from '../../state/durable.ts';
 
 export const CONTACTS_FILE = 'contacts.bin';
@@ -15,10 +15,19 @@ const RECORD_WORDS = RECORD / 4;
 /** Records read at a time. */
 const CHUNK_RECORDS = 64 * 1024;
 
+/** What `see` answers for a contact seen before in this export. */
+export const SEEN_BEFORE = -1;
+
 export class ContactFingerprints {
   private readonly values: FingerprintMap;
   /** Whether it differs from contacts.bin (a new one: there is no file yet). */
   private changed = true;
+  /**
+   * The contacts an export holds, marked in a byte per slot of the table rather than kept in a set of their
+   * own: 1.4 MB for 1M contacts instead of 11 MB, and one lookup per contact instead of two. Valid until a
+   * contact is set or removed (slots move): dropped then.
+   */
+  private marks: Uint8Array | undefined;
 
   constructor(expected?: number) {
     this.values = new FingerprintMap(expected);
@@ -45,21 +54,48 @@ export class ContactFingerprints {
     return this.values.get(hi, lo);
   }
 
+  /** Starts reading an export: no contact is marked as seen. */
+  newExport(): void {
+    this.marks = undefined;
+  }
+
+  /**
+   * Marks a contact as one the export holds: the fingerprint of the values it was delivered with, undefined
+   * for a contact it does not hold, or SEEN_BEFORE when the export had it already.
+   */
+  see(hi: number, lo: number): number | undefined {
+    const slot = this.values.slotOf(hi, lo);
+    if (slot < 0) return undefined;
+    const marks = (this.marks ??= new Uint8Array(this.values.slots));
+    if (marks[slot]) return SEEN_BEFORE;
+    marks[slot] = 1;
+    return this.values.valueAt(slot);
+  }
+
+  /** Whether `see` marked the contact. */
+  seen(hi: number, lo: number): boolean {
+    const slot = this.values.slotOf(hi, lo);
+    return slot >= 0 && this.marks !== undefined && this.marks[slot] === 1;
+  }
+
+  /** Forgets the contacts `see` did not mark (those the latest export no longer has), and the marks. */
+  retainSeen(): void {
+    const before = this.values.size;
+    this.values.retainMarked(this.marks ?? new Uint8Array(this.values.slots));
+    this.marks = undefined;
+    if (this.values.size !== before) this.changed = true;
+  }
+
   set(hi: number, lo: number, valueHash: number): void {
     if (!this.changed && this.values.get(hi, lo) !== valueHash) this.changed = true;
+    this.marks = undefined;
     this.values.set(hi, lo, valueHash);
   }
 
   /** Room for `more` contacts than it holds: before a run records what it imported. */
   reserve(more: number): void {
+    this.marks = undefined;
     this.values.reserve(this.values.size + more);
-  }
-
-  /** Keeps only the contacts in `keep` (those the latest export still had). */
-  retain(keep: FingerprintSet): void {
-    const before = this.values.size;
-    this.values.retain((hi, lo) => keep.has(hi, lo));
-    if (this.values.size !== before) this.changed = true;
   }
 
   /** Saves it when it differs from contacts.bin: a run that changed nothing (1M contacts) skips sorting and writing 12 MB. */

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
 import { writeDurably } from '../../state/durable.ts';
-import { FingerprintMap, type FingerprintSet } from '../../state/fingerprint-tables.ts';
+import { FingerprintMap, type FingerprintLookup } from '../../state/fingerprint-tables.ts';
 
 export const REFUSED_FILE = 'refused.bin';
 const RECORD = 16;
@@ -60,7 +60,7 @@ export class RefusedContacts {
   }
 
   /** Keeps only the contacts the latest export still had. */
-  retain(present: FingerprintSet): void {
+  retain(present: FingerprintLookup): void {
     const before = this.values.size;
     this.values.retain((hi, lo) => present.has(hi, lo));
     this.reasons.retain((hi, lo) => present.has(hi, lo));

@@ -106,11 +106,11 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       if (resolution.toCreate.length) report.fieldsCreated = resolution.toCreate.map((f) => f.name);
 
       // Contacts that left the DataSet are forgotten now, before this run's are recorded (they are all in it):
-      // the export's table of contacts (11 MB for 1M) can then go before the state makes room for them.
+      // the export's table of contacts the state did not hold (11 MB for 1M) can then go before the state makes room for them.
       if (contacts.present) {
         refused.retain(contacts.present);
         // When the export still holds every contact of the state (most runs), there is nothing to forget: no lookup per contact.
-        if (previous && contacts.previousPresent < previous.size) previous.retain(contacts.present);
+        if (previous && contacts.previousPresent < previous.size) previous.retainSeen();
         contacts.present = undefined;
       }
       const parts = scan.parts;
