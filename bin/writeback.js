@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the compiled build in dist/: it starts in a third of the time and with 35 MB less memory than
-// compiling on the fly. In a checkout whose sources differ from the build (see build-stamp.js), the
-// TypeScript sources run through tsx (a development dependency), so nothing stale runs.
+// Runs the compiled build, bundled in dist/bundle/ (bundle.js): it starts in a third of the time and with
+// 35 MB less memory than compiling on the fly. In a checkout whose sources differ from the build (see
+// build-stamp.js), the TypeScript sources run through tsx (a development dependency), so nothing stale runs.
 import { setFlagsFromString } from 'node:v8';
 import { buildIsCurrent } from './build-stamp.js';
 
@@ -12,7 +12,7 @@ setFlagsFromString('--liftoff-only');
 
 let main;
 if (buildIsCurrent()) {
-  ({ main } = await import('../dist/cli.js'));
+  ({ main } = await import('../dist/bundle/cli.js'));
 } else {
   try {
     const { register } = await import('tsx/esm/api');

@@ -40,6 +40,9 @@ beforeAll(() => {
 describe('the packed package', () => {
   it('holds the build, the schema and the templates, and no sources, tests or dependencies', () => {
     expect(files).toEqual(expect.arrayContaining(['bin/writeback.js', 'dist/cli.js', 'dist/index.d.ts', 'dist/build-stamp.txt', 'schemas/writeback.schema.json', 'templates/workflows/writeback-reconcile.yml']));
+    // The command line runs bundled, its worker threads and precompiled schema validator beside it; the bundler's script stays home.
+    expect(files).toEqual(expect.arrayContaining(['dist/bundle/cli.js', 'dist/bundle/sales-batch-worker.js', 'dist/bundle/contact-batch-worker.js', 'dist/bundle/writeback-schema-validator.cjs']));
+    expect(files).not.toContain('bin/bundle.js');
     expect(files.filter((f) => f.startsWith('node_modules/'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench)\//.test(f))).toEqual([]);
     expect(existsSync(join(team, 'node_modules', 'tsx'))).toBe(false);
@@ -62,6 +65,13 @@ describe('the packed package', () => {
     expect(writeback('validate')).toMatchObject({ status: 0, stdout: '2 definitions valid\n', stderr: '' });
     // The examples' modeline and the editor settings point at a schema that is there.
     expect(existsSync(join(team, 'node_modules', PKG.name, 'schemas', 'writeback.schema.json'))).toBe(true);
+  }, 60_000);
+
+  it('runs the demo from its bundle, formatting in worker threads for both destinations', () => {
+    const demo = spawnSync(process.execPath, [join(team, 'node_modules', PKG.name, 'bin', 'writeback.js'), 'demo'], { cwd: team, encoding: 'utf8', env: { PATH: process.env.PATH, WRITEBACK_WORKERS: '2' } });
+    expect(demo.stderr).toBe('');
+    expect(demo.stdout).toContain('webshop-sales sent 6,000, then 0, then 25 lines; loyalty-contacts sent 2,000, then 0, then 40 contacts.');
+    expect(demo.status).toBe(0);
   }, 60_000);
 
   it('exports its interface and the schema by their documented names', () => {
