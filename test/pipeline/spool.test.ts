@@ -213,6 +213,12 @@ describe('what a part keeps per line', () => {
     const b = batch(lines, [], orders);
     s.addLines(b.src, b.ends, b.keys, b.cursors, 0, lines.length, b.distinct);
     expect(s.finish().map((p) => p.distinctValues)).toEqual([3, 3, 2]);
+    // An order whose lines go on into the next part, after its first ones there.
+    const next = spool(HEADER, THREE_A_PART, false, 2);
+    const runs = ['a', 'b', 'c', 'c', 'c', 'd', 'd', 'd', 'e'];
+    const c = batch(runs.map((order, i) => row(i, order)), [], runs);
+    next.addLines(c.src, c.ends, c.keys, c.cursors, 0, runs.length, c.distinct);
+    expect(next.finish().map((p) => p.distinctValues)).toEqual([3, 2, 2]);
   });
 
   it('counts nothing without a distinctColumn', () => {
