@@ -4,7 +4,7 @@
  * builds first; the tarball is packed without scripts so it holds that build.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,14 @@ describe('the packed package', () => {
     expect(files.filter((f) => f.startsWith('node_modules/'))).toEqual([]);
     expect(files.filter((f) => /^(src|test|bench)\//.test(f))).toEqual([]);
     expect(existsSync(join(team, 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('bundles only yaml and commander: Octokit, ajv and undici load from node_modules, where npm audit fix reaches them', () => {
+    const bundle = join(REPO, 'dist', 'bundle');
+    const code = readdirSync(bundle).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(bundle, f), 'utf8')).join('\n');
+    for (const name of ['@octokit/rest', '@octokit/plugin-retry', '@octokit/plugin-throttling', 'bottleneck']) expect(code).toContain(`from "${name}"`);
+    expect(code).toContain('import("undici")');
+    expect(code).not.toMatch(/from "(yaml|commander)"/);
   });
 
   it('pins, as its own exact dependencies, the Octokit releases that support Node 20 (an install places them, and Octokit reuses them)', () => {

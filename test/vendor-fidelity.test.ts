@@ -3,7 +3,7 @@
  * the data scope, compressed and HTML answers; Emarsys's agreed column order and gzip bodies; Dotdigital's
  * lasting refusals and long rate-limit resets. Over real HTTP to the emulators.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DomoEmulator } from '../src/emulators/domo.ts';
@@ -154,6 +154,34 @@ describe('Dotdigital as Dotdigital refuses and throttles', () => {
     const third = await world.run();
     expect(third.rows).toMatchObject({ sent: 1, rejected: 0 });
     expect(world.dd.contacts.get('member2@example.com')?.dataFields.LOYALTYTIER).toBe('platinum');
+  });
+
+  it('a contact refused after it was delivered stays refused while unchanged, also in a run where another contact left, and is forgotten once it leaves', async () => {
+    dataset(contacts(3));
+    expect((await world.run()).rows).toMatchObject({ sent: 3 });
+    const changed = contacts(3);
+    changed[1]![2] = 'platinum';
+    world.domo.datasets.get(CONTACTS_DATASET)!.rows = changed;
+    world.dd.suppressed.set('member2@example.com', 'Hard Bounced');
+    expect((await world.run()).rows).toMatchObject({ sent: 0, rejected: 1 });
+    // member3 leaves and member1 changes (so the run imports, and forgets member3); member2, in the
+    // changed-only state with its old values, is still refused with its new ones, in this run and the next.
+    const later = changed.slice(0, 2);
+    later[0]![2] = 'silver';
+    world.domo.datasets.get(CONTACTS_DATASET)!.rows = later;
+    for (const sent of [1, 0]) {
+      const report = await world.run();
+      expect(report.rows).toMatchObject({ sent, rejected: 1 });
+      expect(report.rejects?.[0]?.reason).toContain('Dotdigital refused this contact before (Hard Bounced)');
+    }
+    expect(world.dd.imports.size).toBe(3);
+    // member2 leaves the DataSet too, in a run that imports: Dotdigital's refusal of it goes with it.
+    const refusedFile = join(world.root, 'state', 'loyalty', 'refused.bin');
+    expect(statSync(refusedFile).size).toBe(16); // one record
+    later[0]![2] = 'gold';
+    world.domo.datasets.get(CONTACTS_DATASET)!.rows = [later[0]!];
+    expect((await world.run()).rows).toMatchObject({ sent: 1, rejected: 0 });
+    expect(statSync(refusedFile).size).toBe(0);
   });
 
   it('a value-level fault (Invalid Entries) is tried again next run', async () => {

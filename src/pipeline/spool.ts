@@ -171,6 +171,7 @@ export class Spool {
   /** Closes the last part; returns every part. */
   finish(): SpoolPart[] {
     if (this.current) this.closePart();
+    this.distinct = undefined; // no part counts any more: its table need not last through the delivery
     return this.parts;
   }
 

@@ -102,7 +102,7 @@ export class FingerprintMap {
     return this.table[slot * 3] === 0 && this.table[slot * 3 + 1] === 0 ? undefined : this.table[slot * 3 + 2];
   }
 
-  /** Slots in its table: what `slotOf` numbers (they stay put until a key is set or removed). */
+  /** Slots in its table: what `slotOf` numbers (a key stays in its slot until the table grows or loses a key). */
   get slots(): number {
     return this.capacity;
   }
@@ -152,6 +152,7 @@ export class FingerprintMap {
 
   /** Keeps only the keys whose slot is marked (non-zero) in `marks` (one byte per slot), whose marks move with them. */
   retainMarked(marks: Uint8Array): void {
+    if (marks.length < this.capacity) throw new RangeError(`retainMarked: ${marks.length} marks for ${this.capacity} slots`);
     const table = this.table;
     for (let slot = 0; slot < this.capacity; ) {
       const at = slot * 3;

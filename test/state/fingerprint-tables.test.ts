@@ -23,8 +23,12 @@ describe('FingerprintMap', () => {
 
   it('retainMarked keeps exactly the keys whose slots are marked, the marks moving with the keys pulled back', () => {
     const rand = random(5);
-    const keys = Array.from({ length: 760 }, () => [Math.floor(rand() * 2 ** 32), Math.floor(rand() * 64)] as const);
-    const map = new FingerprintMap();
+    // 1024 slots, 74% full: a third of the keys start their probe in the last 8 slots (with hi 0, a key's
+    // first slot is lo / 2^32 of the table), so their run wraps past the end; the rest fall anywhere.
+    const nearTheEnd = () => [0, Math.floor(((1016 + rand() * 8) * 2 ** 32) / 1024)] as const;
+    const keys = Array.from({ length: 760 }, (_, i) => (i % 3 === 0 ? nearTheEnd() : ([Math.floor(rand() * 2 ** 32), Math.floor(rand() * 2 ** 32)] as const)));
+    const map = new FingerprintMap(700);
+    expect(map.slots).toBe(1024);
     keys.forEach(([hi, lo], i) => map.set(hi, lo, i + 1));
     const keep = (hi: number, lo: number) => (hi ^ lo) % 4 !== 0;
     const marks = new Uint8Array(map.slots);
@@ -38,6 +42,7 @@ describe('FingerprintMap', () => {
       if (keep(hi, lo)) expect(marks[map.slotOf(hi, lo)]).toBe(1); // its mark is where the key now is
     }
     expect(marks.reduce((n, m) => n + m, 0)).toBe(map.size);
+    expect(() => map.retainMarked(new Uint8Array(10))).toThrow(RangeError); // too few marks would read as none
   });
 
   it('reserve makes room once, keeping every key', () => {

@@ -45,7 +45,10 @@ export interface ContactsScanResult {
   rejects: RejectedRow[];
   unchanged: number;
   duplicateInExport: number;
-  /** Every contact the export holds (to forget contacts that left the DataSet). */
+  /**
+   * Every contact the export holds (to forget contacts that left the DataSet). With changed-only state it
+   * reads `previous`'s marks: use it before that state changes (retainSeen, reserve, set), or it fails.
+   */
   present?: FingerprintLookup;
   /** How many of the changed-only state's contacts the export still holds: all of them, and none has left. */
   previousPresent: number;
@@ -58,10 +61,11 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
   const { previous } = options;
   const refused = options.refused?.size ? options.refused : undefined;
   // Emails seen so far: the first row of an email is the one sent. They are also the export's list of
-  // contacts: those the changed-only state holds are marked in its table, the others kept here.
+  // contacts: those the changed-only state holds are marked in its table, the others kept here (sized for
+  // the rows the state lacks; an address book replaced whole grows it by doubling).
   previous?.newExport();
-  const seen = new FingerprintSet(previous ? Math.max(0, (options.expectedRows ?? 0) - previous.size) : options.expectedRows);
-  const present: FingerprintLookup = previous ? { has: (hi, lo) => previous.seen(hi, lo) || seen.has(hi, lo) } : seen;
+  const others = new FingerprintSet(previous ? Math.max(0, (options.expectedRows ?? 0) - previous.size) : options.expectedRows);
+  const present: FingerprintLookup = previous ? { has: (hi, lo) => previous.seen(hi, lo) || others.has(hi, lo) } : others;
   const result: ContactsScanResult = {
     spool: undefined as unknown as Spool,
     read: 0,
@@ -94,7 +98,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
       const row = (extras[i * 2 + 1] = firstRow + extras[i * 2 + 1]!);
       let skip = false;
       const recorded = previous?.see(hi, lo);
-      if (recorded === SEEN_BEFORE || (recorded === undefined && !seen.add(hi, lo))) {
+      if (recorded === SEEN_BEFORE || (recorded === undefined && !others.add(hi, lo))) {
         result.duplicateInExport++;
         skip = true;
       } else {

@@ -24,10 +24,12 @@ export class ContactFingerprints {
   private changed = true;
   /**
    * The contacts an export holds, marked in a byte per slot of the table rather than kept in a set of their
-   * own: 1.4 MB for 1M contacts instead of 11 MB, and one lookup per contact instead of two. Valid until a
-   * contact is set or removed (slots move): dropped then.
+   * own: 1.4 MB for 1M contacts instead of 11 MB, and one lookup per contact instead of two. Slots move when
+   * the table grows or loses keys, so `set`, `reserve` and `retainSeen` make the marks stale: asking for
+   * them then is a mistake in the caller's order, and fails rather than answering "not seen" for everyone.
    */
   private marks: Uint8Array | undefined;
+  private marksStale = false;
 
   constructor(expected?: number) {
     this.values = new FingerprintMap(expected);
@@ -57,6 +59,7 @@ export class ContactFingerprints {
   /** Starts reading an export: no contact is marked as seen. */
   newExport(): void {
     this.marks = undefined;
+    this.marksStale = false;
   }
 
   /**
@@ -64,6 +67,7 @@ export class ContactFingerprints {
    * for a contact it does not hold, or SEEN_BEFORE when the export had it already.
    */
   see(hi: number, lo: number): number | undefined {
+    this.checkMarks('see');
     const slot = this.values.slotOf(hi, lo);
     if (slot < 0) return undefined;
     const marks = (this.marks ??= new Uint8Array(this.values.slots));
@@ -74,28 +78,39 @@ export class ContactFingerprints {
 
   /** Whether `see` marked the contact. */
   seen(hi: number, lo: number): boolean {
+    this.checkMarks('seen');
     const slot = this.values.slotOf(hi, lo);
     return slot >= 0 && this.marks !== undefined && this.marks[slot] === 1;
   }
 
-  /** Forgets the contacts `see` did not mark (those the latest export no longer has), and the marks. */
+  /** Forgets the contacts `see` did not mark (those the latest export no longer has); the marks go with them. */
   retainSeen(): void {
+    this.checkMarks('retainSeen');
     const before = this.values.size;
     this.values.retainMarked(this.marks ?? new Uint8Array(this.values.slots));
-    this.marks = undefined;
+    this.dropMarks();
     if (this.values.size !== before) this.changed = true;
   }
 
   set(hi: number, lo: number, valueHash: number): void {
     if (!this.changed && this.values.get(hi, lo) !== valueHash) this.changed = true;
-    this.marks = undefined;
+    this.dropMarks();
     this.values.set(hi, lo, valueHash);
   }
 
   /** Room for `more` contacts than it holds: before a run records what it imported. */
   reserve(more: number): void {
-    this.marks = undefined;
+    this.dropMarks();
     this.values.reserve(this.values.size + more);
+  }
+
+  private dropMarks(): void {
+    this.marks = undefined;
+    this.marksStale = true;
+  }
+
+  private checkMarks(caller: string): void {
+    if (this.marksStale) throw new Error(`ContactFingerprints.${caller}: the export's marks were dropped when the table changed; ask before set, reserve or retainSeen`);
   }
 
   /** Saves it when it differs from contacts.bin: a run that changed nothing (1M contacts) skips sorting and writing 12 MB. */
