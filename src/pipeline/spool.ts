@@ -54,7 +54,6 @@ interface OpenPart {
   keys: PairFile;
   extras?: PairFile;
   maxCursor?: number;
-  distinct?: FingerprintSet;
   firstLine: string;
   lastLine: string;
 }
@@ -125,7 +124,7 @@ export class Spool {
       const room = this.maxPartBytes - part.written + start;
       let last = i;
       let maxCursor = part.maxCursor ?? -Infinity;
-      const distinctSet = distinct && part.distinct;
+      const distinctSet = distinct && this.distinct;
       const extraPairs = extras && part.extras;
       do {
         if (distinctSet) distinctSet.add(distinct[last * 2]!, distinct[last * 2 + 1]!);
@@ -210,6 +209,7 @@ export class Spool {
     const line = this.line;
     line.moveToStart(); // the buffer holds nothing committed now
     this.used = 0;
+    this.emptyDistinctSet();
     this.current = {
       path,
       fd,
@@ -218,18 +218,17 @@ export class Spool {
       hash,
       keys: new PairFile(`${path}.keys`),
       extras: this.withExtras ? new PairFile(`${path}.extras`) : undefined,
-      distinct: this.distinctColumn === undefined ? undefined : this.emptyDistinctSet(),
       firstLine,
       lastLine: '',
     };
     return this.current;
   }
 
-  /** The set the next part counts its distinct values in: parts are alike, so the last part's table fits (grown from small, a set rehashes every value several times). */
-  private emptyDistinctSet(): FingerprintSet {
+  /** Empties the set the next part counts its distinct values in: parts are alike, so the last part's table fits (grown from small, a set rehashes every value several times). */
+  private emptyDistinctSet(): void {
+    if (this.distinctColumn === undefined) return;
     if (this.distinct) this.distinct.clear();
     else this.distinct = new FingerprintSet();
-    return this.distinct;
   }
 
   /** Writes the committed bytes to the part file; the line being written moves to the buffer's start. */
@@ -264,7 +263,7 @@ export class Spool {
       extras: () => readPairs(extrasPath),
       extraChunks: () => pairChunks(extrasPath),
       maxCursor: c.maxCursor,
-      distinctValues: c.distinct?.size,
+      distinctValues: this.distinct?.size,
       firstLine: c.firstLine,
       lastLine: c.lastLine,
     });

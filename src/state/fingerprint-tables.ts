@@ -143,21 +143,22 @@ export class FingerprintMap {
    */
   retain(keep: (hi: number, lo: number) => boolean): void {
     const table = this.table;
-    for (let slot = 0; slot < this.capacity; ) {
-      const at = slot * 3;
-      if ((table[at] !== 0 || table[at + 1] !== 0) && !keep(table[at]!, table[at + 1]!)) this.removeAt(slot);
-      else slot++; // after a removal the slot holds the next key of its probe, or nothing: look again
-    }
+    this.retainSlots((slot) => keep(table[slot * 3]!, table[slot * 3 + 1]!));
   }
 
   /** Keeps only the keys whose slot is marked (non-zero) in `marks` (one byte per slot), whose marks move with them. */
   retainMarked(marks: Uint8Array): void {
     if (marks.length < this.capacity) throw new RangeError(`retainMarked: ${marks.length} marks for ${this.capacity} slots`);
+    this.retainSlots((slot) => marks[slot] !== 0, marks);
+  }
+
+  /** Removes the key of every slot `keep` refuses, asking again at a slot a removal filled from further along. */
+  private retainSlots(keep: (slot: number) => boolean, marks?: Uint8Array): void {
     const table = this.table;
     for (let slot = 0; slot < this.capacity; ) {
       const at = slot * 3;
-      if ((table[at] !== 0 || table[at + 1] !== 0) && !marks[slot]) this.removeAt(slot, marks);
-      else slot++;
+      if ((table[at] !== 0 || table[at + 1] !== 0) && !keep(slot)) this.removeAt(slot, marks);
+      else slot++; // after a removal the slot holds the next key of its probe, or nothing: look again
     }
   }
 

@@ -197,28 +197,22 @@ describe('what a part keeps per line', () => {
     expect(s.finish().map((p) => p.maxCursor)).toEqual([9, undefined, 4]);
   });
 
-  it('counts the distinct values of its distinctColumn per part', () => {
+  /** The distinct values each part of a spool of three lines a part counts, for lines with these values in column 2. */
+  const distinctPerPart = (values: string[]) => {
     const s = spool(HEADER, THREE_A_PART, false, 2);
-    const orders = ['a', 'a', 'b', 'c', 'c', 'c', 'd', 'e', 'f'];
-    const lines = orders.map((order, i) => row(i, order));
-    const b = batch(lines, [], orders);
-    s.addLines(b.src, b.ends, b.keys, b.cursors, 0, lines.length, b.distinct);
-    expect(s.finish().map((p) => p.distinctValues)).toEqual([2, 1, 3]);
+    const b = batch(values.map((value, i) => row(i, value)), [], values);
+    s.addLines(b.src, b.ends, b.keys, b.cursors, 0, values.length, b.distinct);
+    return s.finish().map((p) => p.distinctValues);
+  };
+
+  it('counts the distinct values of its distinctColumn per part', () => {
+    expect(distinctPerPart(['a', 'a', 'b', 'c', 'c', 'c', 'd', 'e', 'f'])).toEqual([2, 1, 3]);
   });
 
   it('counts a value again in each part it appears in (an order split over two uploads is in both)', () => {
-    const s = spool(HEADER, THREE_A_PART, false, 2);
-    const orders = ['a', 'b', 'c', 'a', 'b', 'c', 'c', 'd', 'd'];
-    const lines = orders.map((order, i) => row(i, order));
-    const b = batch(lines, [], orders);
-    s.addLines(b.src, b.ends, b.keys, b.cursors, 0, lines.length, b.distinct);
-    expect(s.finish().map((p) => p.distinctValues)).toEqual([3, 3, 2]);
+    expect(distinctPerPart(['a', 'b', 'c', 'a', 'b', 'c', 'c', 'd', 'd'])).toEqual([3, 3, 2]);
     // An order whose lines go on into the next part, after its first ones there.
-    const next = spool(HEADER, THREE_A_PART, false, 2);
-    const runs = ['a', 'b', 'c', 'c', 'c', 'd', 'd', 'd', 'e'];
-    const c = batch(runs.map((order, i) => row(i, order)), [], runs);
-    next.addLines(c.src, c.ends, c.keys, c.cursors, 0, runs.length, c.distinct);
-    expect(next.finish().map((p) => p.distinctValues)).toEqual([3, 2, 2]);
+    expect(distinctPerPart(['a', 'b', 'c', 'c', 'c', 'd', 'd', 'd', 'e'])).toEqual([3, 2, 2]);
   });
 
   it('counts nothing without a distinctColumn', () => {
