@@ -17,7 +17,8 @@ export interface SpoolPart {
   path: string;
   lines: number;
   bytes: number;
-  sha256: string;
+  /** The file's SHA-256 (hex), in a spool made with `checksum` (the default). */
+  sha256?: string;
   /** Per line: the key fingerprint as [hi, lo] pairs, kept on disk beside the part until asked for. */
   fingerprints(): Uint32Array;
   /** The same, read in chunks through one small array. */
@@ -34,7 +35,25 @@ export interface SpoolPart {
   lastLine: string;
 }
 
+/** A part's SHA-256, for a delivery that keys or checks uploads by it: its spool must checksum. */
+export function partChecksum(part: SpoolPart): string {
+  if (part.sha256 === undefined) throw new Error(`spool part ${part.index} has no checksum: make its spool with checksum on`);
+  return part.sha256;
+}
+
 const FLUSH_BYTES = 256 * 1024;
+
+export interface SpoolOptions {
+  /** Keep the two per-line numbers of commit(), for destinations that need them after the scan. */
+  extras?: boolean;
+  /** A field whose distinct values each part counts (an order id, say), by their fingerprints: given with addLines. */
+  distinctColumn?: number;
+  /**
+   * Each part's SHA-256, for destinations that key or check uploads by it (default true). Without:
+   * about 80 ms less on the ordered thread per 70 MB spooled.
+   */
+  checksum?: boolean;
+}
 
 /** Spool folders of this process not yet disposed: removed when a signal ends the process early. */
 const live = new Set<string>();
@@ -50,7 +69,7 @@ interface OpenPart {
   lines: number;
   /** Bytes written to the file; the part's size is this plus the buffer's committed bytes. */
   written: number;
-  hash: Hash;
+  hash: Hash | undefined;
   keys: PairFile;
   extras?: PairFile;
   maxCursor?: number;
@@ -76,14 +95,18 @@ export class Spool {
    */
   private distinct: FingerprintSet | undefined;
 
+  private readonly withExtras: boolean;
+  private readonly distinctColumn: number | undefined;
+  private readonly checksum: boolean;
+
   constructor(
     header: string,
     private readonly maxPartBytes: number,
-    /** Keep the two per-line numbers of commit(), for destinations that need them after the scan. */
-    private readonly withExtras = false,
-    /** A field whose distinct values each part counts (an order id, say), by their fingerprints: given with addLines. */
-    private readonly distinctColumn?: number,
+    options: SpoolOptions = {},
   ) {
+    this.withExtras = options.extras ?? false;
+    this.distinctColumn = options.distinctColumn;
+    this.checksum = options.checksum ?? true;
     this.header = Buffer.from(header);
     this.line = new LineBuffer(FLUSH_BYTES, (line, more) => {
       this.flush();
@@ -136,7 +159,7 @@ export class Spool {
       if (maxCursor !== -Infinity) part.maxCursor = maxCursor;
       const bytes = src.subarray(start, ends[last - 1]);
       writeSync(part.fd, bytes);
-      part.hash.update(bytes);
+      part.hash?.update(bytes);
       part.written += bytes.length;
       part.lines += last - i;
       part.lastLine = src.toString('utf8', last - 1 === 0 ? 0 : ends[last - 2]!, ends[last - 1]).trimEnd();
@@ -186,7 +209,7 @@ export class Spool {
       const drop = new Set<number>();
       while (next < lines.length && lines[next]! < first + part.lines) drop.add(lines[next++]! - first);
       first += part.lines;
-      if (drop.size) rewritePart(part, drop, this.distinctColumn);
+      if (drop.size) rewritePart(part, drop, this.distinctColumn, this.checksum);
     }
     const kept = this.parts.filter((p) => p.lines > 0);
     this.parts.length = 0;
@@ -205,7 +228,7 @@ export class Spool {
     const path = join(this.dir, `part-${String(this.parts.length + 1).padStart(4, '0')}.csv`);
     const fd = openSync(path, 'w');
     writeSync(fd, this.header);
-    const hash = createHash('sha256').update(this.header);
+    const hash = this.checksum ? createHash('sha256').update(this.header) : undefined;
     const line = this.line;
     line.moveToStart(); // the buffer holds nothing committed now
     this.used = 0;
@@ -239,7 +262,7 @@ export class Spool {
     this.lastLineAt = -1;
     const chunk = this.line.bytes.subarray(0, this.used);
     writeSync(part.fd, chunk);
-    part.hash.update(chunk);
+    part.hash?.update(chunk);
     part.written += this.used;
     this.used = 0;
   }
@@ -257,7 +280,7 @@ export class Spool {
       path: c.path,
       lines: c.lines,
       bytes: c.written,
-      sha256: c.hash.digest('hex'),
+      sha256: c.hash?.digest('hex'),
       fingerprints: () => readPairs(keysPath),
       fingerprintChunks: () => pairChunks(keysPath),
       extras: () => readPairs(extrasPath),
@@ -275,14 +298,14 @@ export class Spool {
  * Streams a part file into a copy without the `drop` lines (numbers within the part), then swaps them;
  * its distinct values are counted again from the lines kept (rare: only a key repeated in the export does this).
  */
-function rewritePart(part: SpoolPart, drop: Set<number>, distinctColumn?: number): void {
+function rewritePart(part: SpoolPart, drop: Set<number>, distinctColumn: number | undefined, checksum: boolean): void {
   const distinct = distinctColumn === undefined ? undefined : new FingerprintSet();
   const record = new CsvRecord();
   const hasher = new KeyHasher();
   const pair = new Uint32Array(2);
   const input = openSync(part.path, 'r');
   const output = openSync(`${part.path}.new`, 'w');
-  const hash = createHash('sha256');
+  const hash = checksum ? createHash('sha256') : undefined;
   const chunk = Buffer.allocUnsafe(FLUSH_BYTES);
   let carry = Buffer.alloc(0);
   let line = -1; // the header
@@ -291,7 +314,7 @@ function rewritePart(part: SpoolPart, drop: Set<number>, distinctColumn?: number
   const emit = (bytesOfLine: Buffer) => {
     if (line < 0 || !drop.has(line)) {
       writeSync(output, bytesOfLine);
-      hash.update(bytesOfLine);
+      hash?.update(bytesOfLine);
       bytes += bytesOfLine.length;
       if (line >= 0) {
         if (kept.length === 0) kept.push(bytesOfLine.toString('utf8').trimEnd());
@@ -322,5 +345,5 @@ function rewritePart(part: SpoolPart, drop: Set<number>, distinctColumn?: number
   renameSync(`${part.path}.new`, part.path);
   filterPairs(`${part.path}.keys`, (i) => !drop.has(i));
   filterPairs(`${part.path}.extras`, (i) => !drop.has(i));
-  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash.digest('hex'), distinctValues: distinct?.size, firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
+  Object.assign(part, { lines: line - drop.size, bytes, sha256: hash?.digest('hex'), distinctValues: distinct?.size, firstLine: kept[0] ?? '', lastLine: kept[1] ?? kept[0] ?? '' });
 }

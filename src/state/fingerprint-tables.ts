@@ -261,7 +261,12 @@ function sortBucket(records: Uint32Array, from: number, to: number): void {
     const lo = records[i * 3 + 1]!;
     const value = records[i * 3 + 2]!;
     let j = i - 1;
-    for (; j >= from && (records[j * 3]! > hi || (records[j * 3] === hi && records[j * 3 + 1]! > lo)); j--) records.copyWithin((j + 1) * 3, j * 3, j * 3 + 3);
+    // Moved a record at a time by hand: copyWithin's call per move took half of the sort's time.
+    for (; j >= from && (records[j * 3]! > hi || (records[j * 3] === hi && records[j * 3 + 1]! > lo)); j--) {
+      records[j * 3 + 3] = records[j * 3]!;
+      records[j * 3 + 4] = records[j * 3 + 1]!;
+      records[j * 3 + 5] = records[j * 3 + 2]!;
+    }
     records[(j + 1) * 3] = hi;
     records[(j + 1) * 3 + 1] = lo;
     records[(j + 1) * 3 + 2] = value;

@@ -13,7 +13,7 @@ import type { DestinationModule, Scan } from '../../src/jobs/destination.ts';
 import { csvLine } from '../../src/pipeline/csv-line.ts';
 import type { CsvRecord } from '../../src/pipeline/csv-records.ts';
 import { readCsvRecords } from '../../src/pipeline/record-batches.ts';
-import { Spool } from '../../src/pipeline/spool.ts';
+import { partChecksum, Spool } from '../../src/pipeline/spool.ts';
 import type { RejectedRow, RunReport } from '../../src/reports/run-report.ts';
 import { httpSettings } from '../../src/settings.ts';
 import type { JobState } from '../../src/state/job-state.ts';
@@ -108,7 +108,7 @@ export const webhookRows: DestinationModule<WebhookDefinition, WebhookState, Web
       async deliver(scan, report) {
         report.posts = [];
         for (const part of scan.parts) {
-          const res = await http.call({ method: 'POST', path: '/rows', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'idempotency-key': part.sha256 }, body: readFileSync(part.path) });
+          const res = await http.call({ method: 'POST', path: '/rows', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'idempotency-key': partChecksum(part) }, body: readFileSync(part.path) });
           await res.body.dump();
           report.posts.push({ part: part.index, lines: part.lines, status: res.statusCode });
           report.rows.sent += part.lines;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { removeLiveSpools, Spool, type SpoolPart } from '../../src/pipeline/spool.ts';
+import { removeLiveSpools, partChecksum, Spool, type SpoolPart } from '../../src/pipeline/spool.ts';
 import { csvLine } from '../../src/pipeline/csv-line.ts';
 import { hashKey } from '../../src/state/key-hasher.ts';
 
@@ -158,7 +158,7 @@ describe('Spool parts', () => {
 
 describe('what a part keeps per line', () => {
   it('keeps fingerprints and extras in line order, part by part', () => {
-    const s = spool(HEADER, THREE_A_PART, true);
+    const s = spool(HEADER, THREE_A_PART, { extras: true });
     const pairs = Array.from({ length: 8 }, (_, i) => key(`k${i}`));
     pairs.forEach(([hi, lo], i) => s.add(row(i), hi, lo, undefined, 1000 + i, i + 1));
     const parts = s.finish();
@@ -170,6 +170,17 @@ describe('what a part keeps per line', () => {
       expect([...part.extras()]).toEqual(mine.flatMap((_, j) => [1000 + first + j, first + j + 1]));
       first += part.lines;
     }
+  });
+
+  it('checksums each part unless told not to, and a delivery asking for the checksum of one made without is refused', () => {
+    const lines = Array.from({ length: 4 }, (_, i) => row(i));
+    const [withSum, without] = [spool(HEADER, THREE_A_PART), spool(HEADER, THREE_A_PART, { checksum: false })];
+    for (const s of [withSum, without]) lines.forEach((line, i) => s.add(line, ...key(line), undefined));
+    const [summed, bare] = [withSum.finish(), without.finish()];
+    expect(summed.map((p) => partChecksum(p))).toEqual(summed.map((p) => sha256(p.path)));
+    expect(bare.map((p) => p.sha256)).toEqual([undefined, undefined]);
+    expect(bare.map(body)).toEqual(summed.map(body)); // the same files
+    expect(() => partChecksum(bare[0]!)).toThrow(/part 1 has no checksum/);
   });
 
   it('keeps no extras unless asked to', () => {
@@ -199,7 +210,7 @@ describe('what a part keeps per line', () => {
 
   /** The distinct values each part of a spool of three lines a part counts, for lines with these values in column 2. */
   const distinctPerPart = (values: string[]) => {
-    const s = spool(HEADER, THREE_A_PART, false, 2);
+    const s = spool(HEADER, THREE_A_PART, { distinctColumn: 2 });
     const b = batch(values.map((value, i) => row(i, value)), [], values);
     s.addLines(b.src, b.ends, b.keys, b.cursors, 0, values.length, b.distinct);
     return s.finish().map((p) => p.distinctValues);
@@ -269,7 +280,7 @@ describe('addLines', () => {
 describe('removeLines', () => {
   /** Twelve lines, three to a part, with extras: four parts. */
   function twelve() {
-    const s = spool(HEADER, THREE_A_PART, true);
+    const s = spool(HEADER, THREE_A_PART, { extras: true });
     const lines = Array.from({ length: 12 }, (_, i) => row(i));
     lines.forEach((line, i) => s.add(line, ...key(line), i, 100 + i, i + 1));
     s.finish();
@@ -304,7 +315,7 @@ describe('removeLines', () => {
   });
 
   it('counts the distinct values again from the lines kept', () => {
-    const s = spool(HEADER, THREE_A_PART, false, 2);
+    const s = spool(HEADER, THREE_A_PART, { distinctColumn: 2 });
     const orders = ['a', 'a', 'b', 'c', 'd', 'e'];
     const lines = orders.map((order, i) => row(i, order));
     const b = batch(lines, [], orders);
@@ -316,7 +327,7 @@ describe('removeLines', () => {
   });
 
   it('keeps reading quoted fields right when it counts again', () => {
-    const s = spool(HEADER, 1000, false, 2);
+    const s = spool(HEADER, 1000, { distinctColumn: 2 });
     const orders = ['x,1', 'x,2', 'say "hi"', 'x,1'];
     const lines = orders.map((order, i) => row(i, order));
     const b = batch(lines, [], orders);

@@ -128,7 +128,7 @@ export async function scanContactsExport(input: Readable, options: ContactsScanO
   const start = (header: string[]): BatchFormatting<ContactBatch> => {
     const config: ContactBatchConfig = { emailColumn: options.emailColumn, fields: options.fields, header, personal: options.personal && [...options.personal] };
     const formatter = new ContactBatchFormatter(config); // names the columns the mapping misses
-    result.spool = new Spool(csvLine(ContactLineWriter.header(options.fields)), options.maxPartBytes, true);
+    result.spool = new Spool(csvLine(ContactLineWriter.header(options.fields)), options.maxPartBytes, { extras: true, checksum: false }); // imports are upserts by email: nothing keys them by content
     return {
       inline: () => (batch, spare) => formatter.format(batch, spare),
       worker: { entry: siblingModule(import.meta.url, 'contact-batch-worker'), config, transferables },

@@ -5,7 +5,7 @@
  */
 import { count } from '../../reports/count.ts';
 import { describeError, HttpError, UnknownOutcomeError, WritebackError } from '../../errors/index.ts';
-import type { SpoolPart } from '../../pipeline/spool.ts';
+import { partChecksum, type SpoolPart } from '../../pipeline/spool.ts';
 import { isoUtc } from '../../pipeline/values.ts';
 import { csvField } from '../../pipeline/csv-records.ts';
 import type { StateStore } from '../../state/store.ts';
@@ -49,6 +49,7 @@ export async function deliverParts(options: {
   for (const part of parts) {
     if (options.signal?.aborted) return { kind: 'interrupted', sent, uploads, signal: String(options.signal.reason) };
     await client.prepare(part); // before the intent: failing here, nothing can have left
+    const sha256 = partChecksum(part);
     const segment: LedgerSegment = {
       ...ledger.writeSegment(runId, part.index, part.fingerprintChunks()),
       lines: part.lines,
@@ -62,7 +63,7 @@ export async function deliverParts(options: {
       parts: parts.length,
       lines: part.lines,
       bytes: part.bytes,
-      sha256: part.sha256,
+      sha256,
       segment,
       startedAt: now().toISOString(),
       orders: part.distinctValues,
@@ -82,7 +83,7 @@ export async function deliverParts(options: {
       forget(segment); // nothing was sent: an intent that cannot be made durable stops the delivery
       return { kind: 'rejected', sent, uploads, error: new WritebackError(`could not record the delivery intent before upload ${part.index}: ${describeError(error)}`) };
     }
-    const record: UploadRecord = { part: part.index, lines: part.lines, bytes: part.bytes, sha256: part.sha256, outcome: 'unknown' };
+    const record: UploadRecord = { part: part.index, lines: part.lines, bytes: part.bytes, sha256, outcome: 'unknown' };
     uploads.push(record);
     try {
       await client.upload(part);

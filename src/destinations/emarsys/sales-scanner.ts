@@ -120,7 +120,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     if (cursorColumn !== undefined && !header.includes(cursorColumn)) {
       throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${header.join(', ')}`);
     }
-    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes, false, fields.findIndex((f) => f.name === 'order'));
+    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes, { distinctColumn: fields.findIndex((f) => f.name === 'order') });
     const keyFilter = new KeyFilter(options.expectedRows ?? UNKNOWN_SIZE_ROWS).memory;
     const config: SalesBatchConfig = { spec, header, key, windowStart: options.windowStart, windowEnd: options.windowEnd, cursorLimit: options.cursorLimit, keyEncoding: options.keyEncoding ?? KEY_ENCODING, keyFilter };
     return {
