@@ -4,7 +4,7 @@
  * builds first; the tarball is packed without scripts so it holds that build.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,16 @@ describe('the packed package', () => {
     // The examples' modeline and the editor settings point at a schema that is there.
     expect(existsSync(join(team, 'node_modules', PKG.name, 'schemas', 'writeback.schema.json'))).toBe(true);
   }, 60_000);
+
+  it("validates with the validator compiled at build time: ajv's compiler never loads (compiling the schema costs every command about 0.1 s)", () => {
+    const probe = join(team, 'ajv-probe.cjs');
+    writeFileSync(probe, `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('/ajv/')).map((k) => k.slice(k.lastIndexOf('ajv/'))))));`);
+    const run = spawnSync(process.execPath, ['--require', probe, join(team, 'node_modules', PKG.name, 'bin', 'writeback.js'), 'validate', '--root', team], { cwd: team, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(run.status).toBe(0);
+    const loaded = JSON.parse(run.stderr) as string[];
+    expect(loaded.length).toBeGreaterThan(0); // the compiled validator's runtime helpers: the probe sees ajv's files
+    expect(loaded.filter((file) => !file.startsWith('ajv/dist/runtime/'))).toEqual([]);
+  });
 
   it('runs the demo from its bundle, formatting in worker threads for both destinations', () => {
     const demo = spawnSync(process.execPath, [join(team, 'node_modules', PKG.name, 'bin', 'writeback.js'), 'demo'], { cwd: team, encoding: 'utf8', env: { PATH: process.env.PATH, WRITEBACK_WORKERS: '2' } });
