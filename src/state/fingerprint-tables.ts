@@ -12,14 +12,8 @@ const slotsFor = (expected: number): number => Math.max(1024, Math.ceil(expected
 /** Whether a table of `capacity` slots must grow before it takes key number `size + 1`. */
 const full = (size: number, capacity: number): boolean => (size + 1) * 4 > capacity * 3;
 
-/**
- * Where a fingerprint's probe starts: its high lane scaled to the table (exact in doubles, always below
- * capacity). The lanes are hash outputs, uniform already; and as the slot grows with the key, a table
- * filled in key order (contacts.bin is sorted) or grown is written front to back, and read so by
- * sortedRecords: loading 1M contacts took 50-90 ms instead of 110-210 ms, sorting them 66-168 ms instead of
- * 150-244 ms. Keys that share their high lane share a probe start: fine for fingerprints, not for counters.
- */
-const firstSlot = (hi: number, _lo: number, capacity: number): number => Math.floor((hi >>> 0) / 4294967296 * capacity);
+/** Where a fingerprint's probe starts: its mixed bits scaled to the table (exact in doubles, always below capacity). */
+const firstSlot = (hi: number, lo: number, capacity: number): number => Math.floor((((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) / 4294967296) * capacity);
 
 /** Whether a fingerprint is among some: a FingerprintSet, or keys kept another way. */
 export interface FingerprintLookup {
