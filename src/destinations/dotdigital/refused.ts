@@ -4,7 +4,7 @@
  * reason). They are not sent again, and are counted as rejected with that reason, while their values
  * stay the same; contacts that left the DataSet are forgotten.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
 import { writeDurably } from '../../state/durable.ts';
@@ -26,14 +26,20 @@ const LASTING = new Map(LASTING_REASONS.map((reason, i) => [normal(reason), i]))
 export const lastingReason = (reason: string): number | undefined => LASTING.get(normal(reason));
 
 export class RefusedContacts {
-  private readonly values = new FingerprintMap();
-  private readonly reasons = new FingerprintMap();
+  private readonly values: FingerprintMap;
+  private readonly reasons: FingerprintMap;
   changed = false;
 
+  constructor(expected?: number) {
+    this.values = new FingerprintMap(expected);
+    this.reasons = new FingerprintMap(expected);
+  }
+
+  /** Sized from the file at once: grown by doubling, a table is rebuilt about log2(n / 1024) times on the way. */
   static load(stateDir: string): RefusedContacts {
-    const refused = new RefusedContacts();
     const file = join(stateDir, REFUSED_FILE);
-    if (!existsSync(file)) return refused;
+    if (!existsSync(file)) return new RefusedContacts();
+    const refused = new RefusedContacts(statSync(file).size / RECORD);
     for (const words of wordChunks(file, RECORD / 4, 16 * 1024)) {
       for (let i = 0; i < words.length; i += 4) {
         refused.values.set(words[i]!, words[i + 1]!, words[i + 2]!);
