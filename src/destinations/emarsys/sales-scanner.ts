@@ -39,6 +39,8 @@ export interface ScanOptions {
   /** Rows the DataSet announces: sizes the in-run duplicate check. */
   expectedRows?: number;
   progress?: (rowsRead: number) => void;
+  /** Each part's SHA-256, which the ledger's intent and the report record (default true); a plan or a baseline sends nothing. */
+  checksum?: boolean;
   /** Worker threads that format batches; 0 (the default) formats in this thread. */
   workers?: number;
   /** Bytes of export per batch (default 512 KB). */
@@ -120,7 +122,7 @@ export async function scanSalesExport(input: Readable, options: ScanOptions): Pr
     if (cursorColumn !== undefined && !header.includes(cursorColumn)) {
       throw new DataError(`the DataSet has no column ${cursorColumn} (spec.delivery.cursor); its columns are: ${header.join(', ')}`);
     }
-    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes, { distinctColumn: fields.findIndex((f) => f.name === 'order') });
+    result.spool = new Spool(csvLine(fields.map((f) => f.name)), options.maxPartBytes, { distinctColumn: fields.findIndex((f) => f.name === 'order'), checksum: options.checksum });
     const keyFilter = new KeyFilter(options.expectedRows ?? UNKNOWN_SIZE_ROWS).memory;
     const config: SalesBatchConfig = { spec, header, key, windowStart: options.windowStart, windowEnd: options.windowEnd, cursorLimit: options.cursorLimit, keyEncoding: options.keyEncoding ?? KEY_ENCODING, keyFilter };
     return {

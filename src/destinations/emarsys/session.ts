@@ -64,6 +64,7 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
         workers,
         maxPartBytes: maxUploadBytes(env),
         progress: mode === 'deliver' ? (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) : undefined,
+        checksum: mode === 'deliver',
       });
       return {
         lines,
