@@ -79,6 +79,49 @@ export class KeyHasher {
     this.length += end - start;
   }
 
+  /**
+   * UTF-8 bytes [start, end) as a part, hashed as the UTF-16 units of their text, as text() would: no
+   * string is made. With `doubledQuotes`, each "" counts as one " (a CSV field's escaped text). The bytes
+   * must be valid UTF-8 (a checked batch's field).
+   */
+  utf8(bytes: Uint8Array, start: number, end: number, doubledQuotes = false): void {
+    if (this.prefixed) {
+      let units = 0;
+      for (let i = start; i < end; i++) {
+        const c = bytes[i]!;
+        if ((c & 0xc0) !== 0x80) units += c >= 0xf0 ? 2 : 1; // a lead byte: a unit, or a surrogate pair from 4 bytes
+        if (doubledQuotes && c === 34) i++;
+      }
+      this.separate(units);
+    } else this.separate(0);
+    let a = this.a;
+    let b = this.b;
+    let units = 0;
+    for (let i = start; i < end; ) {
+      let c = bytes[i++]!;
+      if (c >= 0x80) {
+        if (c < 0xe0) c = ((c & 0x1f) << 6) | (bytes[i++]! & 0x3f);
+        else if (c < 0xf0) c = ((c & 0x0f) << 12) | ((bytes[i++]! & 0x3f) << 6) | (bytes[i++]! & 0x3f);
+        else {
+          const point = (((c & 0x07) << 18) | ((bytes[i++]! & 0x3f) << 12) | ((bytes[i++]! & 0x3f) << 6) | (bytes[i++]! & 0x3f)) - 0x10000;
+          const high = 0xd800 + (point >> 10);
+          a = Math.imul(a ^ high, 0x01000193);
+          b = Math.imul(b ^ high, 0x5bd1e995);
+          b ^= b >>> 15;
+          units++;
+          c = 0xdc00 + (point & 0x3ff);
+        }
+      } else if (doubledQuotes && c === 34) i++;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+      units++;
+    }
+    this.a = a;
+    this.b = b;
+    this.length += units;
+  }
+
   /** Writes the fingerprint of the parts so far; the hash is left as it is, so more parts may follow. */
   finish(out: Uint32Array, offset = 0): void {
     finish(this.a, this.b, this.length, out, offset);

@@ -116,7 +116,8 @@ export class ContactLineWriter {
     const line = this.line;
     if (text !== undefined) this.hasher.text(text);
     else if (this.ascii[i]) this.hasher.ascii(line.bytes, line.start + this.starts[i]!, line.start + this.ends[i]!);
-    else this.hasher.text(line.toString(this.starts[i]!, this.ends[i]!).replaceAll('""', '"'));
+    // Clean UTF-8 from a byte path, its quotes doubled when escaped: hashed from the bytes, with no string made.
+    else this.hasher.utf8(line.bytes, line.start + this.starts[i]!, line.start + this.ends[i]!, true);
   }
 
   /** The email, lowercased as Dotdigital stores it (and as its fingerprint is made). */

@@ -73,6 +73,19 @@ describe('formatting an export into Dotdigital import files', () => {
     result.dispose();
   });
 
+  it('fingerprints text of every UTF-8 length and escaped quotes, copied as bytes, as contacts.bin files were made from the text', async () => {
+    const rows = ['7,li@example.com,"日本 ""Tokyo"" 😀",5,2024-03-05,true', '8,eve@example.com,€uro 𠀋 Müller,6,2024-03-05,false', '9,bo@example.com,"Say ""hi""",7,2024-03-05,yes'];
+    const expected = rows.map(byText).filter((e) => typeof e !== 'string');
+    expect(expected).toHaveLength(3);
+    for (const workers of [0, 2]) {
+      const result = await scan(`${HEADER}\n${rows.join('\n')}\n`, { workers });
+      expect(contents(result)).toBe(`Email,FIRSTNAME,POINTS,JOINED,MEMBER\n${expected.map((e) => e.line).join('')}`);
+      expect(fingerprints(result)).toEqual(expected.flatMap((e) => e.email));
+      expect(extras(result).filter((_, i) => i % 2 === 0)).toEqual(expected.map((e) => e.values));
+      result.dispose();
+    }
+  });
+
   it('takes the text path for a whole batch holding bytes that are not UTF-8, with the same result for the other rows', async () => {
     const fast = await scan(`${HEADER}\n${ROWS.join('\n')}\n`);
     const careful = await scan(`${HEADER}\n${ROWS.join('\n')}\n7,x@example.com,caf\uFFFD,1,2024-01-01,true\n`);
