@@ -6,7 +6,7 @@
  */
 import { DataError } from '../../errors/index.ts';
 import { BYTE_PATH_ROOM, SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
-import { PLAIN, QUOTED, type CsvRecord } from '../../pipeline/csv-records.ts';
+import { ESCAPED, PLAIN, QUOTED, type CsvRecord } from '../../pipeline/csv-records.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
 import { formatEmail, Invalid } from '../../pipeline/values.ts';
 import { maskReason } from '../../reports/personal-data.ts';
@@ -41,6 +41,8 @@ export class ContactLineWriter {
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
   private readonly ascii: Uint8Array;
+  /** Per value copied from an escaped field: its quotes are doubled in the line (and count once in the fingerprint). */
+  private readonly escaped: Uint8Array;
   private readonly texts: (string | undefined)[];
   private readonly written = new WrittenValue();
   private line!: LineBuffer;
@@ -60,6 +62,7 @@ export class ContactLineWriter {
     this.starts = new Int32Array(columns.length);
     this.ends = new Int32Array(columns.length);
     this.ascii = new Uint8Array(columns.length);
+    this.escaped = new Uint8Array(columns.length);
     this.texts = new Array(columns.length);
   }
 
@@ -117,7 +120,7 @@ export class ContactLineWriter {
     if (text !== undefined) this.hasher.text(text);
     else if (this.ascii[i]) this.hasher.ascii(line.bytes, line.start + this.starts[i]!, line.start + this.ends[i]!);
     // Clean UTF-8 from a byte path, its quotes doubled when escaped: hashed from the bytes, with no string made.
-    else this.hasher.utf8(line.bytes, line.start + this.starts[i]!, line.start + this.ends[i]!, true);
+    else this.hasher.utf8(line.bytes, line.start + this.starts[i]!, line.start + this.ends[i]!, this.escaped[i] === 1);
   }
 
   /** The email, lowercased as Dotdigital stores it (and as its fingerprint is made). */
@@ -187,6 +190,7 @@ export class ContactLineWriter {
     this.starts[i] = value.start - base;
     this.ends[i] = value.end - base;
     this.ascii[i] = value.ascii ? 1 : 0;
+    this.escaped[i] = kind === ESCAPED ? 1 : 0;
     line.length = after - base;
     return after;
   }
