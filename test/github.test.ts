@@ -254,7 +254,7 @@ describe('reconcile inside GitHub Actions', () => {
     // The first run delivers, then "dies": the reconcile ran with its intent journal, but nothing was committed.
     const { githubSession } = await import('../src/reconcile/github-session.ts');
     const { reconcile } = await import('../src/reconcile/reconciler.ts');
-    const session = githubSession(world.root, actionsEnv(world.root))!;
+    const session = (await githubSession(world.root, actionsEnv(world.root)))!;
     const killed = await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
     expect(killed.reports[0]!.rows.sent).toBe(40);
     expect(github.commitsOn('main')).toHaveLength(0);
@@ -279,7 +279,7 @@ describe('reconcile inside GitHub Actions', () => {
     world.emarsys.inject({ kind: 'accept-then-timeout' });
     const { githubSession } = await import('../src/reconcile/github-session.ts');
     const { reconcile } = await import('../src/reconcile/reconciler.ts');
-    const session = githubSession(world.root, actionsEnv(world.root))!;
+    const session = (await githubSession(world.root, actionsEnv(world.root)))!;
     await reconcile({ root: world.root, env: actionsEnv(world.root), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
 
     const fresh = scratchRepo({ 'connectors/sales.yaml': readFileSync(join(world.root, 'connectors', 'sales.yaml'), 'utf8') });

@@ -11,7 +11,7 @@ export async function dashboardCommand(io: CommandIO, session?: GitHubSession): 
     io.out(`writeback dashboard: ${refusal}; reports/README.md is not rewritten or committed here`);
     return 0;
   }
-  const github = session ?? githubSession(io.root, io.env, io.out);
+  const github = session ?? (await githubSession(io.root, io.env, io.out));
   const { problems } = await publish(io.root, io.env, [], io.out, github, new Date(), { commitAlways: true });
   for (const problem of problems) io.err(`writeback dashboard: ${problem}`);
   io.out('reports/README.md written');

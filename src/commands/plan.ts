@@ -4,7 +4,6 @@
  */
 import { describeError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
-import { githubFromEnv } from '../github/client.ts';
 import { commentAuthor, pullRequestNumber, upsertComment } from '../github/pr-comment.ts';
 import { writeStepSummary } from '../github/step-summary.ts';
 import { planExitCode } from '../plan/job-plan.ts';
@@ -36,6 +35,7 @@ export async function planCommand(io: CommandIO, options: PlanOptions): Promise<
       io.err('writeback plan: --comment works inside GitHub Actions on a pull_request event; no comment posted');
     } else {
       try {
+        const { githubFromEnv } = await import('../github/client.ts'); // Octokit loads only to comment
         const { octokit, target } = githubFromEnv(io.env, io.err);
         const how = await upsertComment(octokit, target, number, PLAN_MARKER, markdown, commentAuthor(io.env));
         io.err(`writeback plan: ${how} the plan comment on pull request #${number}`);

@@ -28,7 +28,7 @@ export async function reconcileCommand(io: CommandIO, options: ReconcileCommandO
     io.out(runWarning('writeback reconcile: dry run', message)); // a green run must not look like a delivery
     options = { ...options, dryRun: true };
   }
-  let github = options.dryRun ? undefined : (session ?? githubSession(io.root, io.env, io.out));
+  let github = options.dryRun ? undefined : (session ?? (await githubSession(io.root, io.env, io.out)));
   const abandoned = github && !github.stateBranch ? await abandonedStateBranch(github) : undefined;
   if (abandoned) {
     const message = `the branch ${abandoned} holds this repository's state (a state branch), but WRITEBACK_STATE_BRANCH is not set, so this run would deliver from the older state/ of ${github!.target.branch} and send lines again. Running as a dry run. Set WRITEBACK_STATE_BRANCH: ${abandoned} in the workflow (or, to go back, copy its state/ and reports/ to ${github!.target.branch} and delete it).`;

@@ -41,7 +41,7 @@ export async function openRemoteState(io: CommandIO, command: string, dryRun: bo
     // The workflow's concurrency group keeps its runs apart; a run from here would not be, and could deliver from the same state twice.
     throw new WritebackError(`with a state branch, deliveries run from the workflow only (Actions > Reconcile > Run workflow, or gh workflow run writeback-reconcile.yml); here, use --dry-run`);
   }
-  const session = githubSession(io.root, io.env, io.err);
+  const session = await githubSession(io.root, io.env, io.err);
   const branch = session?.stateBranch;
   if (!session || !branch) return none;
   if (await branch.pull(io.root)) io.err(`writeback ${command}: read state and reports from ${branch.branch} at ${branch.head!.slice(0, 7)}`);

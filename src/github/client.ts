@@ -1,6 +1,8 @@
 /**
  * Octokit for the repository the workflow runs in, from the standard Actions variables, with Octokit's own
  * retry plugin (5xx and network failures) and throttling plugin (rate limits, pacing of writes).
+ * Loading Octokit takes 80-120 ms, so commands import this module only when they talk to GitHub
+ * (github-session.ts, plan.ts): the rest, and a run outside Actions, never load it.
  */
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -10,6 +12,7 @@ import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { WritebackError } from '../errors/index.ts';
 import { httpSettings } from '../settings.ts';
 import { insideActions, workflowSafe } from './annotations.ts';
+import { explainRateLimit, isRateLimit, RATE_LIMIT_MAX_WAIT_S, RATE_LIMIT_RETRIES } from './rate-limit.ts';
 
 export interface RepoTarget {
   owner: string;
@@ -26,9 +29,6 @@ const GitHub = Octokit.plugin(retry, throttling);
  * Octokit reports as 500) is tried 3 more times.
  */
 const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
-/** The longest wait a rate limit may ask for that the runner sits out (seconds), and how often it does. */
-const RATE_LIMIT_MAX_WAIT_S = 120;
-const RATE_LIMIT_RETRIES = 2;
 /**
  * Writes (POST, PATCH, PUT, DELETE) go one at a time, at least 400 ms apart: GitHub's secondary limit allows
  * 900 points a minute, a write costs 5, so this keeps the runner at 150 writes (750 points) a minute with
@@ -57,26 +57,6 @@ function githubFetch(env: NodeJS.ProcessEnv): typeof fetch | undefined {
     dispatcher ??= new EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy: proxyVariable(env, 'NO_PROXY') });
     return fetch(input, { ...init, dispatcher });
   }) as unknown as typeof fetch;
-}
-
-type Headers = Record<string, string | number | undefined>;
-const failure = (error: unknown) => error as { status?: number; message?: string; response?: { headers?: Headers } };
-
-/** A primary or secondary rate limit (403 or 429 saying so), as GitHub signals them. */
-export function isRateLimit(error: unknown): boolean {
-  const { status, message, response } = failure(error);
-  if (status !== 403 && status !== 429) return false;
-  return String(response?.headers?.['x-ratelimit-remaining']) === '0' || /rate limit/i.test(message ?? '');
-}
-
-/** GitHub's words for a rate limit the runner gave up on, prefixed with until when it holds and why the runner stopped. */
-function explainRateLimit(error: Error & { response?: { headers?: Headers } }): void {
-  const headers = error.response?.headers ?? {};
-  const after = Number(headers['retry-after']);
-  const reset = Number(headers['x-ratelimit-reset']);
-  const until = headers['retry-after'] !== undefined && after >= 0 ? Date.now() + after * 1000 : reset > 0 ? reset * 1000 : undefined;
-  const when = until === undefined ? '' : ` until ${new Date(until).toISOString().replace(/\.\d+Z$/, 'Z')} (in ${Math.max(1, Math.round((until - Date.now()) / 60_000))} min)`;
-  error.message = `GitHub's rate limit holds${when}; the runner waits for one ${RATE_LIMIT_MAX_WAIT_S / 60} minutes at most, ${RATE_LIMIT_RETRIES} times. GitHub said: ${error.message}`;
 }
 
 export interface GitHubClientOptions {

@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Octokit } from '@octokit/rest';
 import { WritebackError } from '../errors/index.ts';
-import { isRateLimit, type RepoTarget } from './client.ts';
+import type { RepoTarget } from './client.ts';
+import { isRateLimit } from './rate-limit.ts';
 import { gitBlobSha, isLocalOnly, type FileChange } from './git-files.ts';
 
 export type { FileChange };

@@ -5,7 +5,7 @@
 import type { Octokit } from '@octokit/rest';
 import { WritebackError } from '../errors/index.ts';
 import { insideActions } from '../github/annotations.ts';
-import { githubFromEnv, type RepoTarget } from '../github/client.ts';
+import type { RepoTarget } from '../github/client.ts';
 import { IntentJournal } from '../github/intent-branch.ts';
 import { BranchSnapshots } from '../github/snapshot.ts';
 import { StateBranch } from '../github/state-branch.ts';
@@ -32,9 +32,10 @@ export function stateBranchName(env: NodeJS.ProcessEnv): string | undefined {
  * Inside Actions; and anywhere with a state branch and a token (an operator's `release` from a laptop with
  * GITHUB_TOKEN and GITHUB_REPOSITORY). `log` hears of GitHub's rate limits (standard error if none).
  */
-export function githubSession(root: string, env: NodeJS.ProcessEnv, log?: (line: string) => void): GitHubSession | undefined {
+export async function githubSession(root: string, env: NodeJS.ProcessEnv, log?: (line: string) => void): Promise<GitHubSession | undefined> {
   const stateBranch = stateBranchName(env);
   if (!insideActions(env) && !(stateBranch && env.GITHUB_TOKEN && env.GITHUB_REPOSITORY)) return undefined;
+  const { githubFromEnv } = await import('../github/client.ts'); // Octokit loads only for a session
   const { octokit, target } = githubFromEnv(env, log, stateBranch);
   if (stateBranch && stateBranch === (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME) && insideActions(env)) {
     throw new WritebackError(`WRITEBACK_STATE_BRANCH names ${stateBranch}, the branch this workflow runs on: it must be a branch of its own (the definitions' branch stays protected), such as writeback-state`);

@@ -95,7 +95,7 @@ export const CASES: Case[] = [
 
 const BASE_ENV = { WRITEBACK_RETRY_BASE_MS: '10', WRITEBACK_HTTP_TIMEOUT_MS: '1000' };
 
-async function runOnce(root: string, env: NodeJS.ProcessEnv, github?: ReturnType<typeof githubSession>): Promise<RunReport> {
+async function runOnce(root: string, env: NodeJS.ProcessEnv, github?: Awaited<ReturnType<typeof githubSession>>): Promise<RunReport> {
   const result = await reconcile({ root, env, only: [], force: true, dryRun: false, journal: github?.journal, log: () => {} });
   if (github) await publish(root, env, result.reports, () => {}, github);
   return result.reports[0]!;
@@ -134,12 +134,12 @@ async function emarsysCase(c: Case): Promise<MatrixRow> {
     writeFileSync(join(root, 'connectors', 'sales.yaml'), salesJob('  delivery:\n    cursor: ordered_at\n    lookback: 3d\n  rejects:\n    maxRatio: 0.5\n'));
     domo.addDataSet({ id: 'ds-sales-1', name: 'sales', columns: COLUMNS, rows: salesData() });
     let env: NodeJS.ProcessEnv = { ...SECRETS, ...BASE_ENV, DOMO_API_URL: domo.url, EMARSYS_SALES_API_URL: emarsys.url, WRITEBACK_EMARSYS_MAX_UPLOAD_BYTES: '3000' };
-    let github: ReturnType<typeof githubSession>;
+    let github: Awaited<ReturnType<typeof githubSession>>;
     if (c.actions) {
       gh = new FakeGitHub();
       execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
       env = actionsEnv(env, { GITHUB_TOKEN: 'ghs_fault_matrix', GITHUB_REPOSITORY: 'acme/writeback-jobs', GITHUB_REF_NAME: 'main' });
-      github = githubSession(root, env);
+      github = await githubSession(root, env);
       c.faults.github?.(gh);
     }
     for (const [route, fault, times] of c.faults.domo ?? []) domo.inject(route, fault, times);

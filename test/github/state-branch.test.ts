@@ -174,7 +174,7 @@ describe('state and reports on a branch of their own', () => {
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows: lines(10) });
     world.emarsys.inject({ kind: 'accept-then-timeout' });
     const killed = freshClone();
-    const session = githubSession(killed, env(killed))!;
+    const session = (await githubSession(killed, env(killed)))!;
     await session.stateBranch!.pull(killed);
     // The run journals its intent, then dies before its commit: nothing reaches the state branch.
     await reconcile({ root: killed, env: env(killed), only: [], force: true, dryRun: false, journal: session.journal, log: () => {} });
