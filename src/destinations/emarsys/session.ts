@@ -64,7 +64,8 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
         workers,
         maxPartBytes: maxUploadBytes(env),
         progress: mode === 'deliver' ? (rows) => ctx.log(`${name}:   ${n(rows)} rows read`) : undefined,
-        checksum: mode === 'deliver',
+        // Only an upload names its part's SHA-256 (the ledger, the report); a plan, a baseline and a dry run upload nothing.
+        checksum: mode === 'deliver' && !ctx.options.dryRun,
       });
       return {
         lines,
