@@ -95,6 +95,7 @@ describe('the packed package', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const loaded = readFileSync(seen, 'utf8').split('\n');
+    expect(loaded.filter((url) => url.startsWith('file:') && url.endsWith('/dist/bundle/cli.js'))).toHaveLength(1); // the hook saw the ES modules
     expect(loaded.filter((url) => url.endsWith('/dist/bundle/writeback-schema-validator.cjs'))).toHaveLength(1);
     const packages = loaded.filter((url) => url.includes('/node_modules/')).map((url) => url.slice(url.lastIndexOf('/node_modules/') + '/node_modules/'.length));
     expect(packages.filter((file) => file.startsWith('ajv/') && !file.startsWith('ajv/dist/runtime/'))).toEqual([]);

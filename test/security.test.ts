@@ -132,7 +132,7 @@ describe('a vendor that echoes a credential', () => {
 });
 
 describe('definition files a pull request can shape', () => {
-  it('a link to a device, a FIFO and a line break in a file name each get one clear error, in under a second', async () => {
+  it('a link to a device, a FIFO and a line break in a file name each get one clear error, without waiting on the FIFO or reading the device', async () => {
     const root = scratchRepo({ 'connectors/ok.yaml': salesJob().replace('name: sales', 'name: ok') });
     symlinkSync('/dev/zero', join(root, 'connectors', 'zero.yaml'));
     execFileSync('mkfifo', [join(root, 'connectors', 'pipe.yaml')]);
@@ -140,7 +140,9 @@ describe('definition files a pull request can shape', () => {
     symlinkSync('/etc/hostname', join(root, 'connectors', 'outside.yaml'));
     const started = performance.now();
     const { code, stdout } = await cli(['validate', '--root', root], { GITHUB_ACTIONS: 'true' });
-    expect(performance.now() - started).toBeLessThan(1000 + 500); // the process start included
+    // A read of the FIFO would wait forever and one of /dev/zero would not end: the bound tells a wait from
+    // a slow start (the command alone takes about 0.4 s; 2-3 s on this project's machine while CI runs beside it).
+    expect(performance.now() - started).toBeLessThan(8000);
     expect(code).toBe(1);
     const problems = stdout.split('\n').filter((l) => /^connectors\//.test(l) && !l.includes(': note: '));
     expect(problems).toEqual([
