@@ -13,6 +13,11 @@ export interface BatchScan<R> {
   start(header: string[]): BatchFormatting<R>;
   /** A formatted batch, in export order; its buffers are reused once this returns. */
   add(result: R): void;
+  /**
+   * Called once, when the first batch has gone to the runner: worker threads take 0.1-0.3 s to start,
+   * which this thread would otherwise spend waiting (for work that can wait until then, such as loading state).
+   */
+  firstBatchSent?(): void;
 }
 
 /** A batch function for this thread, and the worker entry that builds the same one from `config`. */
@@ -27,6 +32,7 @@ export async function scanBatches<R extends object>(input: Readable, scan: Batch
   let runner: BatchRunner<R> | undefined;
   const inFlight: Promise<R>[] = [];
   const maxInFlight = 2 * Math.max(1, workers);
+  let sent = false;
   const add = (result: R) => {
     scan.add(result);
     runner!.recycle(result);
@@ -46,6 +52,10 @@ export async function scanBatches<R extends object>(input: Readable, scan: Batch
       const answer = runner.run(batch);
       answer.catch(() => {}); // awaited in turn below; a failure before its turn must not go unhandled
       inFlight.push(answer);
+      if (!sent) {
+        sent = true;
+        scan.firstBatchSent?.();
+      }
       if (inFlight.length >= maxInFlight) add(await inFlight.shift()!);
     }
     while (inFlight.length) add(await inFlight.shift()!);

@@ -58,7 +58,9 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
   const { client: dd, endpoint } = await connectDotdigital(target, name, ctx.secrets, env, ctx.redactor);
   const importer: ContactImporter = new V2FileImporter(dd);
   const resolution: FieldResolution = resolveFields(spec, await dd.dataFields());
-  const previous = spec.delivery?.changedOnly ? ContactFingerprints.load(store.dir) : undefined;
+  // Loaded by the scan while its worker threads start, rather than before the export is asked for.
+  let loaded: ContactFingerprints | undefined;
+  const loadPrevious = spec.delivery?.changedOnly ? () => (loaded ??= ContactFingerprints.load(store.dir)) : undefined;
   const refused = RefusedContacts.load(store.dir);
   // A plan's rejects go into pull-request comments: masked whatever the definition says.
   const personal = personalFields(mode === 'plan' ? { ...spec.personalData, mask: true } : spec.personalData, PERSONAL_FIELDS);
@@ -70,7 +72,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
     columns: (): ColumnCheck[] => contactColumns(definition).map((c) => (c.field === 'email' ? c : { ...c, need: NEED[types.get(c.field.toUpperCase()) ?? 'String'] })),
 
     async scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<ContactsScan> {
-      const contacts = await scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous, refused, personal, maxPartBytes: maxFileBytes(env), expectedRows: expected.rows, workers });
+      const contacts = await scanContactsExport(csv, { emailColumn: spec.mapping.email, fields: resolution.fields, previous: loadPrevious, refused, personal, maxPartBytes: maxFileBytes(env), expectedRows: expected.rows, workers });
       return {
         contacts,
         read: contacts.read,
@@ -94,6 +96,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
 
     async deliver(scan: ContactsScan, report: ContactsReport): Promise<void> {
       const { contacts } = scan;
+      const previous = loadPrevious?.(); // loaded by the scan already
       for (const field of resolution.toCreate) {
         try {
           await dd.createDataField(field.name, field.type);

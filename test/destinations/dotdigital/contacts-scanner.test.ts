@@ -148,6 +148,34 @@ describe('formatting an export into Dotdigital import files', () => {
     later.dispose();
   });
 
+  it('loads the changed-only state once, while the worker threads start: an export without rows knows none of its contacts, and a state that cannot be read fails as itself', async () => {
+    const first = await scan(`${HEADER}\n${ROWS.join('\n')}\n`);
+    const previous = new ContactFingerprints();
+    const part = first.spool.parts[0]!;
+    const [emails, values] = [part.fingerprints(), part.extras()];
+    for (let i = 0; i < part.lines; i++) previous.set(emails[i * 2]!, emails[i * 2 + 1]!, values[i * 2]!);
+    first.dispose();
+    for (const workers of [0, 2]) {
+      let loads = 0;
+      const load = () => (loads++, previous);
+      const again = await scan(`${HEADER}\n${ROWS.join('\n')}\n`, { previous: load, workers, expectedRows: ROWS.length });
+      expect([loads, again.unchanged, again.spool.lines, again.previousPresent], `${workers} workers`).toEqual([1, 4, 0, 4]);
+      again.dispose();
+      // Only the header: the state is still loaded, and holds no contact of this export (all four are forgotten).
+      const none = await scan(`${HEADER}\n`, { previous: load, workers });
+      expect([loads, none.present!.has(emails[0]!, emails[1]!)]).toEqual([2, false]);
+      none.dispose();
+    }
+    // A contacts.bin that cannot be read is that error (naming the file), not a failure to spool the export.
+    const unreadable = Object.assign(new Error("EACCES: permission denied, open 'state/loyalty/contacts.bin'"), { code: 'EACCES' });
+    const failed = scan(`${HEADER}\n${ROWS.join('\n')}\n`, {
+      previous: () => {
+        throw unreadable;
+      },
+    });
+    await expect(failed).rejects.toBe(unreadable);
+  });
+
   it('writes every value whole when lines grow past their records: a column mapped to several fields, numbers the text path lengthens', async () => {
     const name = `${'Name'.repeat(30)} "the" 3rd`; // 131 characters, with quotes to double: the text path
     const rows = Array.from({ length: 3000 }, (_, i) => `${i},member${i}@example.com,"${name.replaceAll('"', '""')}",1e20,2024-03-05,true`);
