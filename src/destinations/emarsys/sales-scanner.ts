@@ -39,7 +39,7 @@ export interface ScanOptions {
   /** Rows the DataSet announces: sizes the in-run duplicate check. */
   expectedRows?: number;
   progress?: (rowsRead: number) => void;
-  /** Each part's SHA-256, which the ledger's intent and the report record (default true); a plan or a baseline sends nothing. */
+  /** Each part's SHA-256, which the ledger's intent and the report record (default true); a plan, a baseline or a dry run sends nothing. */
   checksum?: boolean;
   /** Worker threads that format batches; 0 (the default) formats in this thread. */
   workers?: number;
