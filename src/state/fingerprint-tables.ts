@@ -2,6 +2,7 @@
  * Sets and maps of 64-bit fingerprints (two 32-bit lanes, as KeyHasher makes them) in typed arrays:
  * open addressing with linear probing, at most 75% full, no object per key.
  */
+import { sortedRecords } from './sorted-records.ts';
 
 /**
  * Slots for `expected` keys: 70% full once they are all in (a multiple of 1024, not a power of two: for 1M
@@ -189,38 +190,9 @@ export class FingerprintMap {
     for (let at = 0; at < table.length; at += 3) if (table[at] !== 0 || table[at + 1] !== 0) each(table[at]!, table[at + 1]!, table[at + 2]!);
   }
 
-  /**
-   * Every key and its value as [hi, lo, value] records sorted by key (hi, then lo), a quarter of the key
-   * space at a time through one reused array (valid until the next): the keys are counted into buckets by
-   * hi's top 16 bits, then each quarter is dealt into its buckets and each bucket (16 keys at 1M) put in
-   * order. Sorting the keys alone and looking each value up again took twice as long (a lookup in key order
-   * is a cache miss), and all the records at once would be 12 MB more at the run's peak for 1M keys.
-   */
-  *sortedRecords(): Generator<Uint32Array> {
-    const table = this.table;
-    const starts = new Uint32Array(BUCKETS + 1);
-    for (let at = 0; at < table.length; at += 3) if (table[at] !== 0 || table[at + 1] !== 0) starts[(table[at]! >>> 16) + 1] = starts[(table[at]! >>> 16) + 1]! + 1;
-    for (let b = 1; b <= BUCKETS; b++) starts[b] = starts[b]! + starts[b - 1]!;
-    const quarter = BUCKETS / 4;
-    let largest = 0;
-    for (let b = 0; b < BUCKETS; b += quarter) largest = Math.max(largest, starts[b + quarter]! - starts[b]!);
-    const records = new Uint32Array(largest * 3);
-    for (let first = 0; first < BUCKETS; first += quarter) {
-      const base = starts[first]!;
-      const next = starts.slice(first, first + quarter);
-      for (let at = 0; at < table.length; at += 3) {
-        const hi = table[at]!;
-        const bucket = hi >>> 16;
-        if (bucket < first || bucket >= first + quarter || (hi === 0 && table[at + 1] === 0)) continue;
-        const to = (next[bucket - first]! - base) * 3;
-        next[bucket - first] = next[bucket - first]! + 1;
-        records[to] = hi;
-        records[to + 1] = table[at + 1]!;
-        records[to + 2] = table[at + 2]!;
-      }
-      for (let b = first; b < first + quarter; b++) sortBucket(records, starts[b]! - base, starts[b + 1]! - base);
-      yield records.subarray(0, (starts[first + quarter]! - base) * 3);
-    }
+  /** Every key and its value as [hi, lo, value] records sorted by key, in chunks of one reused array (see sortedRecords). */
+  sortedRecords(): Generator<Uint32Array> {
+    return sortedRecords(this.table);
   }
 
   /** The slot holding [hi, lo], or the empty slot where it would go. */
@@ -246,29 +218,3 @@ export class FingerprintMap {
   }
 }
 
-const BUCKETS = 65536;
-
-/** Puts records [from, to) of [hi, lo, value] records in key order: by insertion when few, as a bucket of hashes holds. */
-function sortBucket(records: Uint32Array, from: number, to: number): void {
-  if (to - from > 32) {
-    const bucket = records.slice(from * 3, to * 3);
-    const order = Array.from({ length: to - from }, (_, i) => i * 3).sort((a, b) => bucket[a]! - bucket[b]! || bucket[a + 1]! - bucket[b + 1]!);
-    order.forEach((at, k) => records.set(bucket.subarray(at, at + 3), (from + k) * 3));
-    return;
-  }
-  for (let i = from + 1; i < to; i++) {
-    const hi = records[i * 3]!;
-    const lo = records[i * 3 + 1]!;
-    const value = records[i * 3 + 2]!;
-    let j = i - 1;
-    // Moved a record at a time by hand: copyWithin's call per move took half of the sort's time.
-    for (; j >= from && (records[j * 3]! > hi || (records[j * 3] === hi && records[j * 3 + 1]! > lo)); j--) {
-      records[j * 3 + 3] = records[j * 3]!;
-      records[j * 3 + 4] = records[j * 3 + 1]!;
-      records[j * 3 + 5] = records[j * 3 + 2]!;
-    }
-    records[(j + 1) * 3] = hi;
-    records[(j + 1) * 3 + 1] = lo;
-    records[(j + 1) * 3 + 2] = value;
-  }
-}

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
 import { FingerprintMap } from '../../state/fingerprint-tables.ts';
+import { mergeRecords, sortedRecords } from '../../state/sorted-records.ts';
 import { writeDurably } from '../../state/durable.ts';
 
 export const CONTACTS_FILE = 'contacts.bin';
@@ -25,11 +26,19 @@ export class ContactFingerprints {
   /**
    * The contacts an export holds, marked in a byte per slot of the table rather than kept in a set of their
    * own: 1.4 MB for 1M contacts instead of 11 MB, and one lookup per contact instead of two. Slots move when
-   * the table grows or loses keys, so `set`, `reserve` and `retainSeen` make the marks stale: asking for
-   * them then is a mistake in the caller's order, and fails rather than answering "not seen" for everyone.
+   * the table grows or loses keys, so `retainSeen` (and reading the table once contacts were recorded) makes
+   * the marks stale: asking for them then is a mistake in the caller's order, and fails rather than answering
+   * "not seen" for everyone.
    */
   private marks: Uint8Array | undefined;
   private marksStale = false;
+  /**
+   * What this run delivered, as [hi, lo, value] records kept aside rather than put into the table: save sorts
+   * them and merges them into the table's sorted records. For a first run of 1M contacts that is 12 MB and
+   * 0.1-0.15 s, against 17 MB and 0.5 s for growing the table, a lookup per contact and sorting the table.
+   */
+  private delivered: Uint32Array = new Uint32Array(0);
+  private deliveredWords = 0;
 
   constructor(expected?: number) {
     this.values = new FingerprintMap(expected);
@@ -47,13 +56,14 @@ export class ContactFingerprints {
     return set;
   }
 
+  /** Contacts it holds (those recorded by this run count once they are settled). */
   get size(): number {
-    return this.values.size;
+    return this.settled().size;
   }
 
   /** The fingerprint of the values the contact was delivered with, or undefined for a contact it does not hold. */
   recorded(hi: number, lo: number): number | undefined {
-    return this.values.get(hi, lo);
+    return this.settled().get(hi, lo);
   }
 
   /** Starts reading an export: no contact is marked as seen. */
@@ -67,41 +77,66 @@ export class ContactFingerprints {
    * for a contact it does not hold, or SEEN_BEFORE when the export had it already.
    */
   see(hi: number, lo: number): number | undefined {
+    const values = this.settled();
     this.checkMarks('see');
-    const slot = this.values.slotOf(hi, lo);
+    const slot = values.slotOf(hi, lo);
     if (slot < 0) return undefined;
-    const marks = (this.marks ??= new Uint8Array(this.values.slots));
+    const marks = (this.marks ??= new Uint8Array(values.slots));
     if (marks[slot]) return SEEN_BEFORE;
     marks[slot] = 1;
-    return this.values.valueAt(slot);
+    return values.valueAt(slot);
   }
 
   /** Whether `see` marked the contact. */
   seen(hi: number, lo: number): boolean {
+    const values = this.settled();
     this.checkMarks('seen');
-    const slot = this.values.slotOf(hi, lo);
+    const slot = values.slotOf(hi, lo);
     return slot >= 0 && this.marks !== undefined && this.marks[slot] === 1;
   }
 
   /** Forgets the contacts `see` did not mark (those the latest export no longer has); the marks go with them. */
   retainSeen(): void {
+    const values = this.settled();
     this.checkMarks('retainSeen');
-    const before = this.values.size;
-    this.values.retainMarked(this.marks ?? new Uint8Array(this.values.slots));
+    const before = values.size;
+    values.retainMarked(this.marks ?? new Uint8Array(values.slots));
     this.dropMarks();
-    if (this.values.size !== before) this.changed = true;
+    if (values.size !== before) this.changed = true;
   }
 
-  set(hi: number, lo: number, valueHash: number): void {
-    if (!this.changed && this.values.get(hi, lo) !== valueHash) this.changed = true;
-    this.dropMarks();
-    this.values.set(hi, lo, valueHash);
+  /** Room for `more` contacts to be recorded, made at once rather than by doubling as they come. */
+  expectRecords(more: number): void {
+    this.growDelivered(this.deliveredWords + more * RECORD_WORDS);
   }
 
-  /** Room for `more` contacts than it holds: before a run records what it imported. */
-  reserve(more: number): void {
-    this.dropMarks();
-    this.values.reserve(this.values.size + more);
+  /** Records a contact delivered with the fingerprint of its values, replacing what it held (recorded twice: the later). */
+  record(hi: number, lo: number, valueHash: number): void {
+    if (hi === 0 && lo === 0) lo = 1; // as the table holds it (0,0 marks its empty slots)
+    if (this.deliveredWords + RECORD_WORDS > this.delivered.length) this.growDelivered(Math.max(1024, this.delivered.length * 2));
+    this.delivered[this.deliveredWords] = hi;
+    this.delivered[this.deliveredWords + 1] = lo;
+    this.delivered[this.deliveredWords + 2] = valueHash;
+    this.deliveredWords += RECORD_WORDS;
+    this.changed = true;
+  }
+
+  private growDelivered(words: number): void {
+    if (words <= this.delivered.length) return;
+    const grown = new Uint32Array(words);
+    grown.set(this.delivered.subarray(0, this.deliveredWords));
+    this.delivered = grown;
+  }
+
+  /** The table with this run's records in it: a lookup after recording (not a run's order, but a caller's) puts them there first. */
+  private settled(): FingerprintMap {
+    if (this.deliveredWords === 0) return this.values;
+    const records = this.delivered;
+    for (let i = 0; i < this.deliveredWords; i += 3) this.values.set(records[i]!, records[i + 1]!, records[i + 2]!);
+    this.delivered = new Uint32Array(0);
+    this.deliveredWords = 0;
+    if (this.marks) this.dropMarks(); // slots moved under them
+    return this.values;
   }
 
   private dropMarks(): void {
@@ -110,7 +145,7 @@ export class ContactFingerprints {
   }
 
   private checkMarks(caller: string): void {
-    if (this.marksStale) throw new Error(`ContactFingerprints.${caller}: the export's marks were dropped when the table changed; ask before set, reserve or retainSeen`);
+    if (this.marksStale) throw new Error(`ContactFingerprints.${caller}: the export's marks were dropped when the table changed; ask before recording contacts or retainSeen`);
   }
 
   /** Saves it when it differs from contacts.bin: a run that changed nothing (1M contacts) skips sorting and writing 12 MB. */
@@ -118,13 +153,16 @@ export class ContactFingerprints {
     if (this.changed) this.save(stateDir);
   }
 
-  /** Writes the records sorted by email fingerprint, so that an unchanged address book writes the same file; in chunks. */
+  /**
+   * Writes the records sorted by email fingerprint, so that an unchanged address book writes the same file,
+   * in chunks: the table's, with this run's records merged in (replacing older values of the same contacts).
+   */
   save(stateDir: string): void {
-    const values = this.values;
-    function* chunks(): Generator<Buffer> {
-      for (const records of values.sortedRecords()) yield Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    const recordedNow = this.delivered.subarray(0, this.deliveredWords);
+    function* chunks(table: FingerprintMap): Generator<Buffer> {
+      for (const records of mergeRecords(table.sortedRecords(), sortedRecords(recordedNow))) yield Buffer.from(records.buffer, records.byteOffset, records.byteLength);
     }
-    writeDurably(join(stateDir, CONTACTS_FILE), chunks());
+    writeDurably(join(stateDir, CONTACTS_FILE), chunks(this.values));
     this.changed = false;
   }
 }

@@ -117,7 +117,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
         contacts.present = undefined;
       }
       const parts = scan.parts;
-      previous?.reserve(scan.toSend);
+      previous?.expectRecords(scan.toSend);
       report.imports = [];
       for (const part of parts) {
         if (ctx.signal?.aborted) {
@@ -145,7 +145,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
               for (let i = 0; i < fingerprints.length; i += 2) {
                 const hi = fingerprints[i]!;
                 const lo = fingerprints[i + 1]!;
-                if (!outcome.faulted.has(hi, lo)) previous.set(hi, lo, extras[i]!);
+                if (!outcome.faulted.has(hi, lo)) previous.record(hi, lo, extras[i]!);
               }
             }
           } finally {

@@ -125,7 +125,7 @@ describe('formatting an export into Dotdigital import files', () => {
     for (const part of first.spool.parts) {
       const [emails, values] = [part.fingerprints(), part.extras()];
       for (let i = 0; i < part.lines; i++) {
-        previous.set(emails[i * 2]!, emails[i * 2 + 1]!, values[i * 2]!);
+        previous.record(emails[i * 2]!, emails[i * 2 + 1]!, values[i * 2]!);
         known.push([emails[i * 2]!, emails[i * 2 + 1]!]);
       }
     }
@@ -153,7 +153,7 @@ describe('formatting an export into Dotdigital import files', () => {
     const previous = new ContactFingerprints();
     const part = first.spool.parts[0]!;
     const [emails, values] = [part.fingerprints(), part.extras()];
-    for (let i = 0; i < part.lines; i++) previous.set(emails[i * 2]!, emails[i * 2 + 1]!, values[i * 2]!);
+    for (let i = 0; i < part.lines; i++) previous.record(emails[i * 2]!, emails[i * 2 + 1]!, values[i * 2]!);
     first.dispose();
     for (const workers of [0, 2]) {
       let loads = 0;
