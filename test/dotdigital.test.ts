@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ContactFingerprints, SEEN_BEFORE } from '../src/destinations/dotdigital/fingerprints.ts';
+import type { ContactsReport } from '../src/destinations/dotdigital/report.ts';
 import { rateLimitWaitMs } from '../src/http/retry.ts';
+import { reconcile } from '../src/reconcile/reconciler.ts';
 import { runCli } from './helpers/repo.ts';
 import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
 
@@ -169,6 +171,63 @@ describe('Dotdigital contacts writeback', () => {
     expect(report.status).toBe('succeeded');
     expect(report.warnings?.[0]).toContain('the fault report of import');
     expect((await world.run()).rows.sent).toBe(3);
+  });
+
+  it('uploads each import file while Dotdigital processes the one before, with at most two of its imports active', async () => {
+    dataset(contacts(300));
+    const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' }; // about 50 contacts a file
+    world.dd.holdImportsActive = true; // every import stays NotFinished until released
+    const run = world.run(small);
+    // The second file arrives while the first import is still being processed...
+    await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 5000, interval: 20 });
+    // ...and a third waits until the first has ended.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(world.dd.imports.size).toBe(2);
+    world.dd.holdImportsActive = false;
+    const report = await run;
+    expect(report.status, report.message).toBe('succeeded');
+    const files = report.imports!.length;
+    expect(files).toBeGreaterThan(3);
+    expect(report.imports!.map((i) => [i.part, i.status])).toEqual(Array.from({ length: files }, (_, i) => [i + 1, 'Finished']));
+    expect([report.rows.sent, world.dd.contacts.size, world.dd.importedCount]).toEqual([300, 300, 300]);
+    // Every file's contacts were recorded: nothing is sent again.
+    expect((await world.run(small)).rows).toMatchObject({ sent: 0, skipped: 300 });
+  });
+
+  it('a failed import while the next file uploads: the run fails, says the next one started, records nothing, and the next run imports every contact', async () => {
+    dataset(contacts(300));
+    const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' };
+    world.dd.inject({ kind: 'import-status', status: 'Failed' }); // the first import
+    const report = await world.run(small);
+    expect(report.status).toBe('failed');
+    expect(report.message).toMatch(/^Import 1 of \d+ \(\d+ contacts\) ended Failed: Dotdigital reports the import as failed\. 0 contacts were imported before it\. Import 2 had started meanwhile; it is an upsert/);
+    expect(report.imports!.map((i) => i.part)).toEqual([1, 2]); // no third file was sent
+    expect(world.dd.imports.size).toBe(2);
+    expect(existsSync(join(world.root, 'state', 'loyalty', 'contacts.bin'))).toBe(false);
+    const again = await world.run(small);
+    expect(again.status, again.message).toBe('succeeded');
+    expect([again.rows.sent, world.dd.contacts.size]).toEqual([300, 300]);
+  });
+
+  it('stopped by a signal during an import: the file uploading meanwhile is waited for, no other starts, and nothing is recorded', async () => {
+    dataset(contacts(300));
+    const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' };
+    world.dd.holdImportsActive = true;
+    const stop = new AbortController();
+    const result = reconcile({ root: world.root, env: { ...world.env, ...small }, only: [], force: true, dryRun: false, log: () => {}, signal: stop.signal });
+    await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 5000, interval: 20 });
+    stop.abort('SIGTERM');
+    world.dd.holdImportsActive = false;
+    const report = (await result).reports[0] as ContactsReport;
+    expect(report.status).toBe('failed');
+    expect(report.message).toMatch(/^Stopped by SIGTERM after 2 of \d+ import\(s\); the next run imports the rest\.$/);
+    expect(report.imports!.map((i) => [i.part, i.status])).toEqual([
+      [1, 'Finished'],
+      [2, 'Finished'],
+    ]);
+    expect(world.dd.imports.size).toBe(2);
+    expect(existsSync(join(world.root, 'state', 'loyalty', 'contacts.bin'))).toBe(false);
+    expect((await world.run(small)).rows.sent).toBe(300);
   });
 
   it('waits while 25 imports are active (ERROR_IMPORT_TOOMANYACTIVEIMPORTS)', async () => {

@@ -119,39 +119,54 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       const parts = scan.parts;
       previous?.expectRecords(scan.toSend);
       report.imports = [];
-      for (const part of parts) {
-        if (ctx.signal?.aborted) {
-          // Contacts of earlier imports are recorded below only for a finished run: the next run imports them again (an upsert).
-          report.status = 'failed';
-          report.message = `Stopped by ${String(ctx.signal.reason)} after ${part.index - 1} of ${parts.length} import(s); the next run imports the rest.`;
-          return;
-        }
-        const outcome = await importPart(ctx, importer, part, report, refused);
-        if (outcome.failure) {
-          report.status = 'failed';
-          report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.`;
-          report.action = outcome.status === 'RejectedByWatchdog' ? 'Ask Dotdigital support to review the import; the job retries it at its next run.' : undefined;
-          return;
-        }
-        report.rows.sent += part.lines - outcome.faulted.size;
-        report.rows.rejected += outcome.faulted.size;
-        // Read in chunks: a part's two arrays whole are 9 MB at 586,000 contacts, at the run's peak.
-        if (previous && outcome.faultsKnown) {
-          const extraChunks = part.extraChunks()[Symbol.iterator]();
-          try {
-            for (const fingerprints of part.fingerprintChunks()) {
-              const extras = extraChunks.next().value as Uint32Array | undefined; // as many lines as the fingerprints' chunk
-              if (extras?.length !== fingerprints.length) throw new Error(`the spool of import ${part.index} has fewer values than contacts: ${part.path}`);
-              for (let i = 0; i < fingerprints.length; i += 2) {
-                const hi = fingerprints[i]!;
-                const lo = fingerprints[i + 1]!;
-                if (!outcome.faulted.has(hi, lo)) previous.record(hi, lo, extras[i]!);
+      // The next file uploads while Dotdigital processes the one before (at most two of the run's imports are
+      // active), instead of waiting for it to finish. Once stopped, no upload starts; one started is awaited.
+      const startNext = (k: number): Promise<StartedImport> | undefined => {
+        if (!parts[k] || ctx.signal?.aborted) return undefined;
+        const started = startImport(ctx, importer, parts[k], report);
+        started.catch(() => undefined); // its failure is met where it is awaited
+        return started;
+      };
+      let next = startNext(0);
+      try {
+        for (const [k, part] of parts.entries()) {
+          if (!next) {
+            // Contacts of earlier imports are recorded below only for a finished run: the next run imports them again (an upsert).
+            report.status = 'failed';
+            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s); the next run imports the rest.`;
+            return;
+          }
+          const started = await next;
+          next = startNext(k + 1);
+          const outcome = await finishImport(importer, started, ctx.env, report, refused);
+          if (outcome.failure) {
+            report.status = 'failed';
+            report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.${await alsoStarted(next, parts[k + 1])}`;
+            report.action = outcome.status === 'RejectedByWatchdog' ? 'Ask Dotdigital support to review the import; the job retries it at its next run.' : undefined;
+            return;
+          }
+          report.rows.sent += part.lines - outcome.faulted.size;
+          report.rows.rejected += outcome.faulted.size;
+          // Read in chunks: a part's two arrays whole are 9 MB at 586,000 contacts, at the run's peak.
+          if (previous && outcome.faultsKnown) {
+            const extraChunks = part.extraChunks()[Symbol.iterator]();
+            try {
+              for (const fingerprints of part.fingerprintChunks()) {
+                const extras = extraChunks.next().value as Uint32Array | undefined; // as many lines as the fingerprints' chunk
+                if (extras?.length !== fingerprints.length) throw new Error(`the spool of import ${part.index} has fewer values than contacts: ${part.path}`);
+                for (let i = 0; i < fingerprints.length; i += 2) {
+                  const hi = fingerprints[i]!;
+                  const lo = fingerprints[i + 1]!;
+                  if (!outcome.faulted.has(hi, lo)) previous.record(hi, lo, extras[i]!);
+                }
               }
+            } finally {
+              extraChunks.return?.(); // closes its file
             }
-          } finally {
-            extraChunks.return?.(); // closes its file
           }
         }
+      } finally {
+        await next?.catch(() => undefined); // an upload still in flight ends first: the report lists its import
       }
       previous?.saveIfChanged(store.dir);
       if (refused.changed) refused.save(store.dir);
@@ -172,15 +187,32 @@ interface PartOutcome {
   faultsKnown: boolean;
 }
 
-async function importPart(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, refused: RefusedContacts): Promise<PartOutcome> {
+interface StartedImport {
+  id: string;
+  part: SpoolPart;
+  record: NonNullable<ContactsReport['imports']>[number];
+}
+
+/** Uploads a part as an import; it is listed in the report once Dotdigital took it. */
+async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport): Promise<StartedImport> {
   const { definition, runId } = ctx;
   const target = definition.spec.destination.dotdigital;
   const id = await importer.start({ path: part.path, bytes: part.bytes, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId });
   const record: NonNullable<ContactsReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
   report.imports!.push(record);
   ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
+  return { id, part, record };
+}
 
-  const status = await waitForImport(importer, id, ctx.env);
+/** What a failure's message adds about the part uploading meanwhile, once its upload has ended. */
+async function alsoStarted(next: Promise<StartedImport> | undefined, part: SpoolPart | undefined): Promise<string> {
+  const started = await next?.then(() => true, () => false);
+  return started ? ` Import ${part!.index} had started meanwhile; it is an upsert, so importing its contacts again next run does no harm.` : '';
+}
+
+/** Waits for an import to end and reads what it refused. */
+async function finishImport(importer: ContactImporter, { id, part, record }: StartedImport, env: NodeJS.ProcessEnv, report: ContactsReport, refused: RefusedContacts): Promise<PartOutcome> {
+  const status = await waitForImport(importer, id, env);
   record.status = status;
   const failure = FAILED_STATUS[status] ?? (status === 'Finished' ? undefined : `unexpected status ${status}`);
   if (failure) return { status, failure, faulted: new FingerprintSet(), faultsKnown: false };
