@@ -179,7 +179,7 @@ describe('Dotdigital contacts writeback', () => {
     world.dd.holdImportsActive = true; // every import stays NotFinished until released
     const run = world.run(small);
     // The second file arrives while the first import is still being processed...
-    await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 15_000, interval: 20 });
     // ...and a third waits until the first has ended.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(world.dd.imports.size).toBe(2);
@@ -209,25 +209,39 @@ describe('Dotdigital contacts writeback', () => {
     expect([again.rows.sent, world.dd.contacts.size]).toEqual([300, 300]);
   });
 
-  it('stopped by a signal during an import: the file uploading meanwhile is waited for, no other starts, and nothing is recorded', async () => {
+  it('stopped by a signal during an import: that import is waited for, the file uploaded meanwhile is not, no other starts, and nothing is recorded', async () => {
     dataset(contacts(300));
     const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' };
     world.dd.holdImportsActive = true;
     const stop = new AbortController();
     const result = reconcile({ root: world.root, env: { ...world.env, ...small }, only: [], force: true, dryRun: false, log: () => {}, signal: stop.signal });
-    await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 15_000, interval: 20 });
     stop.abort('SIGTERM');
     world.dd.holdImportsActive = false;
     const report = (await result).reports[0] as ContactsReport;
     expect(report.status).toBe('failed');
-    expect(report.message).toMatch(/^Stopped by SIGTERM after 2 of \d+ import\(s\); the next run imports the rest\.$/);
+    expect(report.message).toMatch(/^Stopped by SIGTERM after 1 of \d+ import\(s\); the next run imports the rest\. Import 2 was uploaded meanwhile; it is an upsert/);
     expect(report.imports!.map((i) => [i.part, i.status])).toEqual([
       [1, 'Finished'],
-      [2, 'Finished'],
+      [2, 'NotFinished'],
     ]);
     expect(world.dd.imports.size).toBe(2);
     expect(existsSync(join(world.root, 'state', 'loyalty', 'contacts.bin'))).toBe(false);
     expect((await world.run(small)).rows.sent).toBe(300);
+  });
+
+  it('an account with 24 other active imports: the file sent ahead is refused once, then the run imports one file at a time', async () => {
+    dataset(contacts(300));
+    for (let i = 0; i < 24; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
+    const report = await world.run({ WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' });
+    expect(report.status, report.message).toBe('succeeded');
+    const files = report.imports!.length;
+    expect(files).toBeGreaterThan(3);
+    expect([report.rows.sent, world.dd.contacts.size]).toEqual([300, 300]);
+    // One upload refused (the second file, sent while the first was active), none waited for in a loop.
+    const uploads = world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
+    expect(uploads).toHaveLength(files + 1);
+    expect(world.dd.imports.size).toBe(24 + files);
   });
 
   it('waits while 25 imports are active (ERROR_IMPORT_TOOMANYACTIVEIMPORTS)', async () => {
@@ -320,8 +334,18 @@ describe('the changed-only state (state/<name>/contacts.bin)', () => {
       // The marks are gone with the contacts: asking again before the next export is a caller's mistake, not "nobody seen".
       expect(() => loaded.seen(keys[0]![0], keys[0]![1])).toThrow(/marks were dropped/);
       loaded.record(1, 2, 3);
-      expect(() => loaded.retainSeen()).toThrow(/marks were dropped/);
       expect(keys.every(([hi, lo, value]) => (loaded.recorded(hi, lo) === value) === (value % 2 === 0))).toBe(true);
+      expect(loaded.recorded(1, 2)).toBe(3);
+      // Recording changes the state under an export's marks, whether or not any contact was marked yet.
+      const marked = ContactFingerprints.load(dir);
+      marked.newExport();
+      marked.see(keys[0]![0], keys[0]![1]);
+      marked.record(7, 8, 9);
+      expect(() => marked.seen(keys[0]![0], keys[0]![1])).toThrow(/marks were dropped/);
+      const unmarked = ContactFingerprints.load(dir);
+      unmarked.newExport();
+      unmarked.record(7, 8, 9);
+      expect(() => unmarked.retainSeen()).toThrow(/marks were dropped/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

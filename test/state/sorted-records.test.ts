@@ -21,16 +21,20 @@ function mixedRows(count: number, seed: number): Row[] {
 describe('sorted [hi, lo, value] records', () => {
   it('sortedRecords puts records in key order, each key once with its last value, skipping empty [0, 0] slots', () => {
     const rows = mixedRows(20_000, 7);
+    // Repeated keys: a hashed one, and one in the bucket of more than 32 records (sorted another way).
     const repeated: Row = [rows[5]![0], rows[5]![1], 99];
-    const chunks = Array.from(sortedRecords(flat([[0, 0, 0], ...rows, [0, 0, 5], repeated])), rowsOf);
+    const crowded = rows.find(([hi]) => hi >>> 16 === 0xabcd)!;
+    const repeatedInCrowd: Row = [crowded[0], crowded[1], 98];
+    const chunks = Array.from(sortedRecords(flat([[0, 0, 0], ...rows, [0, 0, 5], repeated, repeatedInCrowd])), rowsOf);
     expect(chunks).toHaveLength(4); // a quarter of the key space each
     const sorted = chunks.flat();
     expect(sorted).toHaveLength(rows.length);
     expect(sorted.map(keyOf)).toEqual([...rows].sort(byKey).map(keyOf));
     // Every record keeps its value; a key recorded twice keeps its later value.
-    const values = new Map([...rows, repeated].map((r) => [keyOf(r), r[2]]));
+    const values = new Map([...rows, repeated, repeatedInCrowd].map((r) => [keyOf(r), r[2]]));
     expect(sorted.every((r) => values.get(keyOf(r)) === r[2])).toBe(true);
     expect(sorted.find((r) => keyOf(r) === keyOf(repeated))![2]).toBe(99);
+    expect(sorted.find((r) => keyOf(r) === keyOf(repeatedInCrowd))![2]).toBe(98);
     expect(Array.from(sortedRecords(new Uint32Array(0)), rowsOf).flat()).toHaveLength(0);
   });
 

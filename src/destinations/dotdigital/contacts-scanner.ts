@@ -51,7 +51,7 @@ export interface ContactsScanResult {
   duplicateInExport: number;
   /**
    * Every contact the export holds (to forget contacts that left the DataSet). With changed-only state it
-   * reads `previous`'s marks: use it before that state changes (retainSeen, reserve, set), or it fails.
+   * reads `previous`'s marks: use it before that state changes (retainSeen, record), or it fails.
    */
   present?: FingerprintLookup;
   /** How many of the changed-only state's contacts the export still holds: all of them, and none has left. */

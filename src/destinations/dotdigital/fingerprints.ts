@@ -26,9 +26,8 @@ export class ContactFingerprints {
   /**
    * The contacts an export holds, marked in a byte per slot of the table rather than kept in a set of their
    * own: 1.4 MB for 1M contacts instead of 11 MB, and one lookup per contact instead of two. Slots move when
-   * the table grows or loses keys, so `retainSeen` (and reading the table once contacts were recorded) makes
-   * the marks stale: asking for them then is a mistake in the caller's order, and fails rather than answering
-   * "not seen" for everyone.
+   * the table grows or loses keys, so `retainSeen` and `record` make the marks stale until the next export:
+   * asking for them then is a mistake in the caller's order, and fails rather than answering "not seen" for everyone.
    */
   private marks: Uint8Array | undefined;
   private marksStale = false;
@@ -56,7 +55,7 @@ export class ContactFingerprints {
     return set;
   }
 
-  /** Contacts it holds (those recorded by this run count once they are settled). */
+  /** Contacts it holds, this run's recorded ones included (which puts them into the table: see settled). */
   get size(): number {
     return this.settled().size;
   }
@@ -113,6 +112,7 @@ export class ContactFingerprints {
   /** Records a contact delivered with the fingerprint of its values, replacing what it held (recorded twice: the later). */
   record(hi: number, lo: number, valueHash: number): void {
     if (hi === 0 && lo === 0) lo = 1; // as the table holds it (0,0 marks its empty slots)
+    if (this.deliveredWords === 0) this.dropMarks(); // the state changes: the export's marks no longer answer
     if (this.deliveredWords + RECORD_WORDS > this.delivered.length) this.growDelivered(Math.max(1024, this.delivered.length * 2));
     this.delivered[this.deliveredWords] = hi;
     this.delivered[this.deliveredWords + 1] = lo;
@@ -128,14 +128,16 @@ export class ContactFingerprints {
     this.delivered = grown;
   }
 
-  /** The table with this run's records in it: a lookup after recording (not a run's order, but a caller's) puts them there first. */
+  /**
+   * The table with this run's records in it: reading it after recording (not a run's order, where the table is
+   * only saved then) puts them there one insert each, growing it as needed.
+   */
   private settled(): FingerprintMap {
     if (this.deliveredWords === 0) return this.values;
     const records = this.delivered;
     for (let i = 0; i < this.deliveredWords; i += 3) this.values.set(records[i]!, records[i + 1]!, records[i + 2]!);
     this.delivered = new Uint32Array(0);
     this.deliveredWords = 0;
-    if (this.marks) this.dropMarks(); // slots moved under them
     return this.values;
   }
 

@@ -25,8 +25,11 @@ export interface ImportFault {
 }
 
 export interface ContactImporter {
-  /** Starts an import; returns its id (waiting while the account has 25 active imports). */
-  start(file: ImportFile): Promise<string>;
+  /**
+   * Starts an import; returns its id. While the account has 25 active imports it waits, unless told not to:
+   * then it throws the refusal (code ERROR_IMPORT_TOOMANYACTIVEIMPORTS).
+   */
+  start(file: ImportFile, options?: { waitWhileBusy?: boolean }): Promise<string>;
   status(id: string): Promise<ImportStatus>;
   /** The import's counts (new, updated, suppressed...), when Dotdigital gives them. */
   report(id: string): Promise<ImportReport>;
@@ -38,8 +41,8 @@ export interface ContactImporter {
 export class V2FileImporter implements ContactImporter {
   constructor(private readonly client: DotdigitalClient) {}
 
-  async start(file: ImportFile): Promise<string> {
-    const { id } = await this.client.startImport({ path: file.path, bytes: file.bytes }, file.name, file.mergeOption, file.addressBookId);
+  async start(file: ImportFile, options: { waitWhileBusy?: boolean } = {}): Promise<string> {
+    const { id } = await this.client.startImport({ path: file.path, bytes: file.bytes }, file.name, file.mergeOption, file.addressBookId, options.waitWhileBusy === false ? 0 : undefined);
     return id;
   }
 

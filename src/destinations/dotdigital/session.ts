@@ -120,28 +120,38 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       previous?.expectRecords(scan.toSend);
       report.imports = [];
       // The next file uploads while Dotdigital processes the one before (at most two of the run's imports are
-      // active), instead of waiting for it to finish. Once stopped, no upload starts; one started is awaited.
-      const startNext = (k: number): Promise<StartedImport> | undefined => {
-        if (!parts[k] || ctx.signal?.aborted) return undefined;
-        const started = startImport(ctx, importer, parts[k], report);
-        started.catch(() => undefined); // its failure is met where it is awaited
-        return started;
+      // active), instead of waiting for it to finish. That upload does not wait while the account has 25 active
+      // imports: refused, it is sent again once the import ahead has ended, and the run goes on one at a time.
+      // Once stopped, no upload starts and no further import is waited for; an upload under way ends first.
+      let overlap = true;
+      const canStart = (k: number) => parts[k] !== undefined && !ctx.signal?.aborted;
+      const uploadNow = (k: number) => (canStart(k) ? settledLater(startImport(ctx, importer, parts[k]!, report, false)) : undefined);
+      const uploadAhead = (k: number) => {
+        if (!canStart(k)) return undefined;
+        const busy = (error: unknown): typeof BUSY => {
+          if ((error as { code?: string }).code === 'ERROR_IMPORT_TOOMANYACTIVEIMPORTS') return BUSY;
+          throw error;
+        };
+        return settledLater(startImport(ctx, importer, parts[k]!, report, true).catch(busy));
       };
-      let next = startNext(0);
+      let next: Promise<StartedImport | typeof BUSY> | undefined = uploadNow(0);
       try {
         for (const [k, part] of parts.entries()) {
-          if (!next) {
+          const answer = next && !ctx.signal?.aborted ? await next : undefined;
+          if (answer === BUSY) overlap = false;
+          const started = answer === BUSY ? await uploadNow(k) : answer;
+          if (!started || ctx.signal?.aborted) {
             // Contacts of earlier imports are recorded below only for a finished run: the next run imports them again (an upsert).
+            const meanwhile = started !== undefined || (await uploaded(next)) ? ` Import ${part.index} was uploaded meanwhile; it is an upsert, so importing its contacts again does no harm.` : '';
             report.status = 'failed';
-            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s); the next run imports the rest.`;
+            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s); the next run imports the rest.${meanwhile}`;
             return;
           }
-          const started = await next;
-          next = startNext(k + 1);
+          next = overlap ? uploadAhead(k + 1) : undefined;
           const outcome = await finishImport(importer, started, ctx.env, report, refused);
           if (outcome.failure) {
             report.status = 'failed';
-            report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.${await alsoStarted(next, parts[k + 1])}`;
+            report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.${(await uploaded(next)) ? ` Import ${part.index + 1} had started meanwhile; it is an upsert, so importing its contacts again next run does no harm.` : ''}`;
             report.action = outcome.status === 'RejectedByWatchdog' ? 'Ask Dotdigital support to review the import; the job retries it at its next run.' : undefined;
             return;
           }
@@ -164,6 +174,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
               extraChunks.return?.(); // closes its file
             }
           }
+          next ??= uploadNow(k + 1);
         }
       } finally {
         await next?.catch(() => undefined); // an upload still in flight ends first: the report lists its import
@@ -193,21 +204,29 @@ interface StartedImport {
   record: NonNullable<ContactsReport['imports']>[number];
 }
 
-/** Uploads a part as an import; it is listed in the report once Dotdigital took it. */
-async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport): Promise<StartedImport> {
+/** What an upload ahead of its turn answers when the account has 25 active imports. */
+const BUSY = 'busy';
+
+/** The promise, its failure met where it is awaited rather than reported as unhandled meanwhile. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Uploads a part as an import (ahead of its turn: without waiting while the account is busy); it is listed in the report once Dotdigital took it. */
+async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, ahead: boolean): Promise<StartedImport> {
   const { definition, runId } = ctx;
   const target = definition.spec.destination.dotdigital;
-  const id = await importer.start({ path: part.path, bytes: part.bytes, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId });
+  const id = await importer.start({ path: part.path, bytes: part.bytes, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId }, { waitWhileBusy: !ahead });
   const record: NonNullable<ContactsReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
   report.imports!.push(record);
   ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
   return { id, part, record };
 }
 
-/** What a failure's message adds about the part uploading meanwhile, once its upload has ended. */
-async function alsoStarted(next: Promise<StartedImport> | undefined, part: SpoolPart | undefined): Promise<string> {
-  const started = await next?.then(() => true, () => false);
-  return started ? ` Import ${part!.index} had started meanwhile; it is an upsert, so importing its contacts again next run does no harm.` : '';
+/** Whether an upload ahead of its turn (if any) was taken by Dotdigital, once it has ended. */
+async function uploaded(next: Promise<StartedImport | typeof BUSY> | undefined): Promise<boolean> {
+  return (await next?.then((answer) => answer !== BUSY, () => false)) ?? false;
 }
 
 /** Waits for an import to end and reads what it refused. */
