@@ -220,7 +220,7 @@ describe('Dotdigital contacts writeback', () => {
     world.dd.holdImportsActive = false;
     const report = (await result).reports[0] as ContactsReport;
     expect(report.status).toBe('failed');
-    expect(report.message).toMatch(/^Stopped by SIGTERM after 1 of \d+ import\(s\); the next run imports the rest\. Import 2 was uploaded meanwhile; it is an upsert/);
+    expect(report.message).toMatch(/^Stopped by SIGTERM after 1 of \d+ import\(s\)\. Import 2 was uploaded meanwhile\. Nothing is recorded: the next run imports every contact again/);
     expect(report.imports!.map((i) => [i.part, i.status])).toEqual([
       [1, 'Finished'],
       [2, 'NotFinished'],
@@ -233,15 +233,34 @@ describe('Dotdigital contacts writeback', () => {
   it('an account with 24 other active imports: the file sent ahead is refused once, then the run imports one file at a time', async () => {
     dataset(contacts(300));
     for (let i = 0; i < 24; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
-    const report = await world.run({ WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' });
+    const posts = () => world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
+    world.dd.holdImportsActive = true; // the first import stays active until the second file was refused
+    const run = world.run({ WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' });
+    await vi.waitFor(() => expect(posts()).toHaveLength(2), { timeout: 15_000, interval: 20 });
+    world.dd.holdImportsActive = false;
+    const report = await run;
     expect(report.status, report.message).toBe('succeeded');
     const files = report.imports!.length;
     expect(files).toBeGreaterThan(3);
     expect([report.rows.sent, world.dd.contacts.size]).toEqual([300, 300]);
     // One upload refused (the second file, sent while the first was active), none waited for in a loop.
-    const uploads = world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
-    expect(uploads).toHaveLength(files + 1);
+    expect(posts()).toHaveLength(files + 1);
     expect(world.dd.imports.size).toBe(24 + files);
+  });
+
+  it('stopped while the account has 25 active imports: the run stops waiting at once and sends nothing more', async () => {
+    dataset(contacts(300));
+    for (let i = 0; i < 25; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
+    const posts = () => world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
+    const stop = new AbortController();
+    const result = reconcile({ root: world.root, env: { ...world.env, WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' }, only: [], force: true, dryRun: false, log: () => {}, signal: stop.signal });
+    await vi.waitFor(() => expect(posts().length).toBeGreaterThan(0), { timeout: 15_000, interval: 5 });
+    stop.abort('SIGTERM');
+    const report = (await result).reports[0] as ContactsReport;
+    expect(report.status).toBe('failed');
+    expect(report.message).toMatch(/^Stopped by SIGTERM after 0 of \d+ import\(s\)\. Nothing is recorded/);
+    expect(posts().length).toBeLessThanOrEqual(2); // the refused upload, and one already under way at the abort
+    expect(world.dd.imports.size).toBe(25);
   });
 
   it('waits while 25 imports are active (ERROR_IMPORT_TOOMANYACTIVEIMPORTS)', async () => {

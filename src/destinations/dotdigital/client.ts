@@ -110,9 +110,10 @@ export class DotdigitalClient {
 
   /**
    * Starts an import of one CSV file (`bytes` long at `path`), streamed as JSON file media. Waits while the
-   * account has 25 active imports (ERROR_IMPORT_TOOMANYACTIVEIMPORTS), up to `maxWaitMs` (0: not at all).
+   * account has 25 active imports (ERROR_IMPORT_TOOMANYACTIVEIMPORTS), up to `maxWaitMs` (0: not at all), and
+   * not once `signal` is aborted: then the refusal is thrown.
    */
-  async startImport(file: { path: string; bytes: number }, fileName: string, mergeOption: string, addressBookId?: number, maxWaitMs = 10 * 60_000): Promise<{ id: string; status: ImportStatus }> {
+  async startImport(file: { path: string; bytes: number }, fileName: string, mergeOption: string, addressBookId?: number, maxWaitMs = 10 * 60_000, signal?: AbortSignal): Promise<{ id: string; status: ImportStatus }> {
     const base = addressBookId ? `/v2/address-books/${addressBookId}/contacts/import` : '/v2/contacts/import';
     const path = `${base}/with-merge-option/${mergeOption}`;
     const started = Date.now();
@@ -128,7 +129,7 @@ export class DotdigitalClient {
         return await this.answer(request, { method: 'POST', path });
       } catch (error) {
         const busy = (error as { code?: string }).code === 'ERROR_IMPORT_TOOMANYACTIVEIMPORTS';
-        if (!busy || Date.now() - started >= maxWaitMs) throw error;
+        if (!busy || signal?.aborted || Date.now() - started >= maxWaitMs) throw error;
         await sleep(Math.min(backoffMs(attempt, this.http.retryBaseMs * 5), 60_000));
       }
     }

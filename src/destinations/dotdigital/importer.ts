@@ -18,6 +18,13 @@ export interface ImportFile {
   addressBookId?: number;
 }
 
+export interface StartOptions {
+  /** False: a busy account's refusal is thrown at once. */
+  waitWhileBusy?: boolean;
+  /** Once aborted, a busy account's refusal is thrown rather than waited out. */
+  signal?: AbortSignal;
+}
+
 /** A contact the import refused, with Dotdigital's reason ("Hard bounced", "Invalid Entries"...). */
 export interface ImportFault {
   email: string;
@@ -26,10 +33,10 @@ export interface ImportFault {
 
 export interface ContactImporter {
   /**
-   * Starts an import; returns its id. While the account has 25 active imports it waits, unless told not to:
-   * then it throws the refusal (code ERROR_IMPORT_TOOMANYACTIVEIMPORTS).
+   * Starts an import; returns its id. While the account has 25 active imports it waits, unless told not to
+   * or stopped: then it throws the refusal (code ERROR_IMPORT_TOOMANYACTIVEIMPORTS).
    */
-  start(file: ImportFile, options?: { waitWhileBusy?: boolean }): Promise<string>;
+  start(file: ImportFile, options?: StartOptions): Promise<string>;
   status(id: string): Promise<ImportStatus>;
   /** The import's counts (new, updated, suppressed...), when Dotdigital gives them. */
   report(id: string): Promise<ImportReport>;
@@ -41,8 +48,8 @@ export interface ContactImporter {
 export class V2FileImporter implements ContactImporter {
   constructor(private readonly client: DotdigitalClient) {}
 
-  async start(file: ImportFile, options: { waitWhileBusy?: boolean } = {}): Promise<string> {
-    const { id } = await this.client.startImport({ path: file.path, bytes: file.bytes }, file.name, file.mergeOption, file.addressBookId, options.waitWhileBusy === false ? 0 : undefined);
+  async start(file: ImportFile, options: StartOptions = {}): Promise<string> {
+    const { id } = await this.client.startImport({ path: file.path, bytes: file.bytes }, file.name, file.mergeOption, file.addressBookId, options.waitWhileBusy === false ? 0 : undefined, options.signal);
     return id;
   }
 

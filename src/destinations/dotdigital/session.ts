@@ -125,26 +125,34 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       // Once stopped, no upload starts and no further import is waited for; an upload under way ends first.
       let overlap = true;
       const canStart = (k: number) => parts[k] !== undefined && !ctx.signal?.aborted;
-      const uploadNow = (k: number) => (canStart(k) ? settledLater(startImport(ctx, importer, parts[k]!, report, false)) : undefined);
+      const uploadNow = (k: number) => {
+        if (!canStart(k)) return undefined;
+        // Stopped while the account was busy: nothing was uploaded.
+        const stopped = (error: unknown): undefined => {
+          if (isBusy(error) && ctx.signal?.aborted) return undefined;
+          throw error;
+        };
+        return settledLater(startImport(ctx, importer, parts[k]!, report, false).catch(stopped));
+      };
       const uploadAhead = (k: number) => {
         if (!canStart(k)) return undefined;
         const busy = (error: unknown): typeof BUSY => {
-          if ((error as { code?: string }).code === 'ERROR_IMPORT_TOOMANYACTIVEIMPORTS') return BUSY;
+          if (isBusy(error)) return BUSY;
           throw error;
         };
         return settledLater(startImport(ctx, importer, parts[k]!, report, true).catch(busy));
       };
-      let next: Promise<StartedImport | typeof BUSY> | undefined = uploadNow(0);
+      let next: Promise<StartedImport | typeof BUSY | undefined> | undefined = uploadNow(0);
       try {
         for (const [k, part] of parts.entries()) {
           const answer = next && !ctx.signal?.aborted ? await next : undefined;
           if (answer === BUSY) overlap = false;
           const started = answer === BUSY ? await uploadNow(k) : answer;
           if (!started || ctx.signal?.aborted) {
-            // Contacts of earlier imports are recorded below only for a finished run: the next run imports them again (an upsert).
-            const meanwhile = started !== undefined || (await uploaded(next)) ? ` Import ${part.index} was uploaded meanwhile; it is an upsert, so importing its contacts again does no harm.` : '';
+            // The state is saved only for a finished run: the next run imports every contact again (an upsert).
+            const meanwhile = started !== undefined || (await uploaded(next)) ? ` Import ${part.index} was uploaded meanwhile.` : '';
             report.status = 'failed';
-            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s); the next run imports the rest.${meanwhile}`;
+            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s).${meanwhile} Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
             return;
           }
           next = overlap ? uploadAhead(k + 1) : undefined;
@@ -206,6 +214,7 @@ interface StartedImport {
 
 /** What an upload ahead of its turn answers when the account has 25 active imports. */
 const BUSY = 'busy';
+const isBusy = (error: unknown) => (error as { code?: string }).code === 'ERROR_IMPORT_TOOMANYACTIVEIMPORTS';
 
 /** The promise, its failure met where it is awaited rather than reported as unhandled meanwhile. */
 function settledLater<T>(promise: Promise<T>): Promise<T> {
@@ -217,7 +226,7 @@ function settledLater<T>(promise: Promise<T>): Promise<T> {
 async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, ahead: boolean): Promise<StartedImport> {
   const { definition, runId } = ctx;
   const target = definition.spec.destination.dotdigital;
-  const id = await importer.start({ path: part.path, bytes: part.bytes, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId }, { waitWhileBusy: !ahead });
+  const id = await importer.start({ path: part.path, bytes: part.bytes, name: `${definition.metadata.name}-${runId}-${part.index}.csv`, mergeOption: target.mergeOption ?? 'OnlyOverwriteIfNotEmpty', addressBookId: target.addressBookId }, { waitWhileBusy: !ahead, signal: ctx.signal });
   const record: NonNullable<ContactsReport['imports']>[number] = { part: part.index, id, lines: part.lines, status: 'NotFinished' };
   report.imports!.push(record);
   ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
@@ -225,8 +234,8 @@ async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, import
 }
 
 /** Whether an upload ahead of its turn (if any) was taken by Dotdigital, once it has ended. */
-async function uploaded(next: Promise<StartedImport | typeof BUSY> | undefined): Promise<boolean> {
-  return (await next?.then((answer) => answer !== BUSY, () => false)) ?? false;
+async function uploaded(next: Promise<StartedImport | typeof BUSY | undefined> | undefined): Promise<boolean> {
+  return (await next?.then((answer) => answer !== BUSY && answer !== undefined, () => false)) ?? false;
 }
 
 /** Waits for an import to end and reads what it refused. */
