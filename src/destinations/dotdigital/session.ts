@@ -24,6 +24,7 @@ import { contactColumns } from './columns.ts';
 import { scanContactsExport, type ContactsScanResult } from './contacts-scanner.ts';
 import { PERSONAL_FIELDS, resolveFields, type FieldResolution } from './fields.ts';
 import { ContactFingerprints } from './fingerprints.ts';
+import { ImportUploads } from './import-uploads.ts';
 import { V2FileImporter, type ContactImporter } from './importer.ts';
 import { lastingReason, RefusedContacts } from './refused.ts';
 import type { ContactsReport } from './report.ts';
@@ -119,47 +120,21 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       const parts = scan.parts;
       previous?.expectRecords(scan.toSend);
       report.imports = [];
-      // The next file uploads while Dotdigital processes the one before (at most two of the run's imports are
-      // active), instead of waiting for it to finish. That upload does not wait while the account has 25 active
-      // imports: refused, it is sent again once the import ahead has ended, and the run goes on one at a time.
-      // Once stopped, no upload starts and no further import is waited for; an upload under way ends first.
-      let overlap = true;
-      const canStart = (k: number) => parts[k] !== undefined && !ctx.signal?.aborted;
-      const uploadNow = (k: number) => {
-        if (!canStart(k)) return undefined;
-        // Stopped while the account was busy: nothing was uploaded.
-        const stopped = (error: unknown): undefined => {
-          if (isBusy(error) && ctx.signal?.aborted) return undefined;
-          throw error;
-        };
-        return settledLater(startImport(ctx, importer, parts[k]!, report, false).catch(stopped));
-      };
-      const uploadAhead = (k: number) => {
-        if (!canStart(k)) return undefined;
-        const busy = (error: unknown): typeof BUSY => {
-          if (isBusy(error)) return BUSY;
-          throw error;
-        };
-        return settledLater(startImport(ctx, importer, parts[k]!, report, true).catch(busy));
-      };
-      let next: Promise<StartedImport | typeof BUSY | undefined> | undefined = uploadNow(0);
+      const uploads = new ImportUploads(parts.length, (k, ahead) => startImport(ctx, importer, parts[k]!, report, ahead), ctx.signal);
       try {
         for (const [k, part] of parts.entries()) {
-          const answer = next && !ctx.signal?.aborted ? await next : undefined;
-          if (answer === BUSY) overlap = false;
-          const started = answer === BUSY ? await uploadNow(k) : answer;
-          if (!started || ctx.signal?.aborted) {
+          const started = await uploads.take(k);
+          if (!started) {
             // The state is saved only for a finished run: the next run imports every contact again (an upsert).
-            const meanwhile = started !== undefined || (await uploaded(next)) ? ` Import ${part.index} was uploaded meanwhile.` : '';
+            const meanwhile = (await uploads.uploadedMeanwhile()) ? ` Import ${part.index} was uploaded meanwhile.` : '';
             report.status = 'failed';
             report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s).${meanwhile} Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
             return;
           }
-          next = overlap ? uploadAhead(k + 1) : undefined;
           const outcome = await finishImport(importer, started, ctx.env, report, refused);
           if (outcome.failure) {
             report.status = 'failed';
-            report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.${(await uploaded(next)) ? ` Import ${part.index + 1} had started meanwhile; it is an upsert, so importing its contacts again next run does no harm.` : ''}`;
+            report.message = `Import ${part.index} of ${parts.length} (${n(part.lines)} contacts) ended ${outcome.status}: ${outcome.failure}. ${n(report.rows.sent)} contacts were imported before it.${(await uploads.uploadedMeanwhile()) ? ` Import ${part.index + 1} had started meanwhile; it is an upsert, so importing its contacts again next run does no harm.` : ''}`;
             report.action = outcome.status === 'RejectedByWatchdog' ? 'Ask Dotdigital support to review the import; the job retries it at its next run.' : undefined;
             return;
           }
@@ -182,10 +157,10 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
               extraChunks.return?.(); // closes its file
             }
           }
-          next ??= uploadNow(k + 1);
+          uploads.finished(k);
         }
       } finally {
-        await next?.catch(() => undefined); // an upload still in flight ends first: the report lists its import
+        await uploads.settle();
       }
       previous?.saveIfChanged(store.dir);
       if (refused.changed) refused.save(store.dir);
@@ -212,16 +187,6 @@ interface StartedImport {
   record: NonNullable<ContactsReport['imports']>[number];
 }
 
-/** What an upload ahead of its turn answers when the account has 25 active imports. */
-const BUSY = 'busy';
-const isBusy = (error: unknown) => (error as { code?: string }).code === 'ERROR_IMPORT_TOOMANYACTIVEIMPORTS';
-
-/** The promise, its failure met where it is awaited rather than reported as unhandled meanwhile. */
-function settledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
-
 /** Uploads a part as an import (ahead of its turn: without waiting while the account is busy); it is listed in the report once Dotdigital took it. */
 async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, ahead: boolean): Promise<StartedImport> {
   const { definition, runId } = ctx;
@@ -231,11 +196,6 @@ async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, import
   report.imports!.push(record);
   ctx.log(`${definition.metadata.name}: import ${part.index} (${n(part.lines)} contacts) started as ${id}`);
   return { id, part, record };
-}
-
-/** Whether an upload ahead of its turn (if any) was taken by Dotdigital, once it has ended. */
-async function uploaded(next: Promise<StartedImport | typeof BUSY | undefined> | undefined): Promise<boolean> {
-  return (await next?.then((answer) => answer !== BUSY && answer !== undefined, () => false)) ?? false;
 }
 
 /** Waits for an import to end and reads what it refused. */
