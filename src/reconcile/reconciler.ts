@@ -4,13 +4,13 @@
  */
 import { reclaimBuffersWhileRunning } from '../pipeline/reclaim-buffers.ts';
 import { definitionHash } from '../definitions/hash.ts';
-import { describeError, HttpError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
+import { describeError, JobLockedError, WritebackError, type Problem } from '../errors/index.ts';
 import { validateRepository } from '../definitions/validator.ts';
 import { Redactor } from '../http/redact.ts';
 import type { JobContext, JobOptions } from '../jobs/context.ts';
 import { runJob } from '../jobs/skeleton.ts';
 import { destinationFor, loadState, type Definition } from '../registry.ts';
-import { newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
+import { errorInfo, newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { writeReport } from '../reports/writer.ts';
 import { maskEmails } from '../reports/personal-data.ts';
 import { SecretResolver } from '../secrets.ts';
@@ -41,10 +41,6 @@ export interface ReconcileResult {
   notDue: { name: string; next?: Date; suspended?: boolean }[];
 }
 
-function errorInfo(error: unknown): RunReport['error'] {
-  if (error instanceof HttpError) return { message: error.message, service: error.service, status: error.status, traceId: error.traceId };
-  return { message: describeError(error) };
-}
 
 /** The valid definitions a reconcile would run now, and those it would leave for later. */
 export function selectDue(root: string, only: string[], force: boolean, now: Date, env: NodeJS.ProcessEnv = process.env) {

@@ -2,6 +2,7 @@
  * A run report (schemas/report.schema.json): what one run of one job did, in words a person acts on. Each
  * destination module adds fields of its own (its reportSchema), such as its uploads.
  */
+import { describeError, HttpError } from '../errors/index.ts';
 import type { RowCounts, RunStatus } from '../state/job-state.ts';
 
 export interface RejectedRow {
@@ -34,6 +35,12 @@ export interface RunReport {
   dryRunFiles?: string[];
   warnings?: string[];
   error?: { message: string; service?: string; status?: number; traceId?: string };
+}
+
+/** A report's `error`: the message, and for a vendor's answer its service, status and trace id. */
+export function errorInfo(error: unknown): RunReport['error'] {
+  if (error instanceof HttpError) return { message: error.message, service: error.service, status: error.status, traceId: error.traceId };
+  return { message: describeError(error) };
 }
 
 /** Reports keep the first rejects in full; the rest are counted. */

@@ -13,7 +13,7 @@ import type { ColumnCheck, FieldNeed, JobPlan } from '../../plan/job-plan.ts';
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { count as n } from '../../reports/count.ts';
 import { personalFields } from '../../reports/personal-data.ts';
-import { MAX_REJECTS_LISTED } from '../../reports/run-report.ts';
+import { errorInfo, MAX_REJECTS_LISTED } from '../../reports/run-report.ts';
 import { httpSettings } from '../../settings.ts';
 import type { JobState } from '../../state/job-state.ts';
 import { hashKey } from '../../state/key-hasher.ts';
@@ -159,6 +159,15 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
           }
           uploads.finished(k);
         }
+      } catch (error) {
+        await uploads.settle();
+        const unfollowed = report.imports.filter((i) => i.status === 'NotFinished').map((i) => i.part);
+        if (!unfollowed.length) throw error; // nothing of this run's at Dotdigital without its outcome
+        report.status = 'failed';
+        report.error = errorInfo(error);
+        const files = unfollowed.length === 1 ? `Import ${unfollowed[0]} was uploaded and its outcome is unknown` : `Imports ${unfollowed.join(', ')} were uploaded and their outcome is unknown`;
+        report.message = `${describeError(error)} ${files}; ${n(report.rows.sent)} contacts were imported before. Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
+        return;
       } finally {
         await uploads.settle();
       }

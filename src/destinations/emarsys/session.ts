@@ -6,13 +6,12 @@
 import type { Readable } from 'node:stream';
 import { parseDuration } from '../../definitions/duration.ts';
 import { definitionHash } from '../../definitions/hash.ts';
-import { describeError, HttpError } from '../../errors/index.ts';
 import type { JobContext } from '../../jobs/context.ts';
 import type { DestinationSession, RunMode, Scan } from '../../jobs/destination.ts';
 import type { JobPlan } from '../../plan/job-plan.ts';
 import { isoUtc } from '../../pipeline/values.ts';
 import { count as n } from '../../reports/count.ts';
-import type { RunReport } from '../../reports/run-report.ts';
+import { errorInfo } from '../../reports/run-report.ts';
 import type { ExpectedRows } from '../../sources/domo/export.ts';
 import type { StateStore } from '../../state/store.ts';
 import { connectEmarsys, ledgerVerdict, maxUploadBytes } from './connect.ts';
@@ -134,10 +133,6 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
   };
 }
 
-function errorInfo(error: unknown): RunReport['error'] {
-  if (error instanceof HttpError) return { message: error.message, service: error.service, status: error.status, traceId: error.traceId };
-  return { message: describeError(error) };
-}
 
 /** A person's decision about the held upload (`writeback release`): recorded as delivered, or forgotten. */
 export function releaseSales(state: SalesState, store: StateStore, delivered: boolean): string[] {
