@@ -41,7 +41,6 @@ export interface ReconcileResult {
   notDue: { name: string; next?: Date; suspended?: boolean }[];
 }
 
-
 /** The valid definitions a reconcile would run now, and those it would leave for later. */
 export function selectDue(root: string, only: string[], force: boolean, now: Date, env: NodeJS.ProcessEnv = process.env) {
   const { definitions, problems } = validateRepository(root, undefined, env);

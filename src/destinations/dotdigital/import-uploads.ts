@@ -26,7 +26,7 @@ export class ImportUploads<T> {
     this.pending = this.send(0, false);
   }
 
-  /** File k's import once uploaded (the file after it is then sent ahead); undefined once the run is stopped. */
+  /** File k's import once uploaded (while uploads overlap, the file after it is then sent ahead); undefined once the run is stopped. */
   async take(k: number): Promise<T | undefined> {
     if (!this.pending || this.signal?.aborted) return undefined;
     let answer = await this.pending;

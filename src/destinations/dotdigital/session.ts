@@ -162,11 +162,12 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
       } catch (error) {
         await uploads.settle();
         const unfollowed = report.imports.filter((i) => i.status === 'NotFinished').map((i) => i.part);
-        if (!unfollowed.length) throw error; // nothing of this run's at Dotdigital without its outcome
+        // No import taken and left unfollowed (an upload that failed is not listed: the engine's message stands).
+        if (!unfollowed.length) throw error;
         report.status = 'failed';
         report.error = errorInfo(error);
         const files = unfollowed.length === 1 ? `Import ${unfollowed[0]} was uploaded and its outcome is unknown` : `Imports ${unfollowed.join(', ')} were uploaded and their outcome is unknown`;
-        report.message = `${describeError(error)} ${files}; ${n(report.rows.sent)} contacts were imported before. Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
+        report.message = `${sentence(describeError(error))} ${files}; ${n(report.rows.sent)} contacts were imported before. Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
         return;
       } finally {
         await uploads.settle();
@@ -195,6 +196,9 @@ interface StartedImport {
   part: SpoolPart;
   record: NonNullable<ContactsReport['imports']>[number];
 }
+
+/** The text ending as a sentence does. */
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /** Uploads a part as an import (ahead of its turn: without waiting while the account is busy); it is listed in the report once Dotdigital took it. */
 async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, ahead: boolean): Promise<StartedImport> {

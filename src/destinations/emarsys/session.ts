@@ -133,7 +133,6 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
   };
 }
 
-
 /** A person's decision about the held upload (`writeback release`): recorded as delivered, or forgotten. */
 export function releaseSales(state: SalesState, store: StateStore, delivered: boolean): string[] {
   const pending = state.pending;

@@ -42,6 +42,29 @@ describe('ImportUploads', () => {
     files.finished(1);
     expect(await files.take(2)).toBe('import-2');
     expect(calls).toEqual(['0 now', '1 ahead', '1 now', '2 now']);
+    // A refused file is no file uploaded meanwhile.
+    const refused = new ImportUploads(2, uploads(async (k, ahead) => {
+      if (ahead) throw busy();
+      return `import-${k}`;
+    }).upload);
+    expect(await refused.take(0)).toBe('import-0');
+    expect(await refused.uploadedMeanwhile()).toBe(false);
+  });
+
+  it('one file at a time, a stop after a file ended sends no next one', async () => {
+    const stop = new AbortController();
+    const { calls, upload } = uploads(async (k, ahead) => {
+      if (ahead) throw busy();
+      return `import-${k}`;
+    });
+    const files = new ImportUploads(3, upload, stop.signal);
+    expect(await files.take(0)).toBe('import-0');
+    files.finished(0);
+    expect(await files.take(1)).toBe('import-1');
+    stop.abort('SIGTERM');
+    files.finished(1);
+    expect(await files.take(2)).toBeUndefined();
+    expect(calls).toEqual(['0 now', '1 ahead', '1 now']);
   });
 
   it('once stopped, starts nothing, and says whether a file was uploaded that the run did not follow', async () => {
@@ -83,7 +106,9 @@ describe('ImportUploads', () => {
     });
     const files = new ImportUploads(2, upload);
     expect(await files.take(0)).toBe('import-0');
-    await files.settle(); // the failure of file 1, sent ahead, is not unhandled meanwhile
+    await tick(); // the failure of file 1, sent ahead, is not reported as unhandled meanwhile
+    await tick();
+    await files.settle();
     await expect(files.take(1)).rejects.toThrow('HTTP 500');
   });
 });
