@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it, vi } from 'vitest';
 import { ContactFingerprints, SEEN_BEFORE } from '../src/destinations/dotdigital/fingerprints.ts';
-import type { ContactsReport } from '../src/destinations/dotdigital/report.ts';
 import { rateLimitWaitMs } from '../src/http/retry.ts';
-import { reconcile } from '../src/reconcile/reconciler.ts';
 import { runCli } from './helpers/repo.ts';
-import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
+import { CONTACT_COLUMNS, CONTACTS_DATASET, contacts, contactsJob, DD_SECRETS, readState, SMALL_FILES, useDotdigitalWorld } from './helpers/dotdigital-world.ts';
 
 const SPEC = openApiForAjv(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'docs', 'vendors', 'specs', 'dotdigital-v2.openapi.json'), 'utf8'))) as { paths: unknown };
 
@@ -175,9 +173,8 @@ describe('Dotdigital contacts writeback', () => {
 
   it('uploads each import file while Dotdigital processes the one before, with at most two of its imports active', async () => {
     dataset(contacts(300));
-    const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' }; // about 50 contacts a file
     world.dd.holdImportsActive = true; // every import stays NotFinished until released
-    const run = world.run(small);
+    const run = world.run(SMALL_FILES);
     // The second file arrives while the first import is still being processed...
     await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 15_000, interval: 20 });
     // ...and a third waits until the first has ended.
@@ -191,34 +188,32 @@ describe('Dotdigital contacts writeback', () => {
     expect(report.imports!.map((i) => [i.part, i.status])).toEqual(Array.from({ length: files }, (_, i) => [i + 1, 'Finished']));
     expect([report.rows.sent, world.dd.contacts.size, world.dd.importedCount]).toEqual([300, 300, 300]);
     // Every file's contacts were recorded: nothing is sent again.
-    expect((await world.run(small)).rows).toMatchObject({ sent: 0, skipped: 300 });
+    expect((await world.run(SMALL_FILES)).rows).toMatchObject({ sent: 0, skipped: 300 });
   });
 
   it('a failed import while the next file uploads: the run fails, says the next one started, records nothing, and the next run imports every contact', async () => {
     dataset(contacts(300));
-    const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' };
     world.dd.inject({ kind: 'import-status', status: 'Failed' }); // the first import
-    const report = await world.run(small);
+    const report = await world.run(SMALL_FILES);
     expect(report.status).toBe('failed');
     expect(report.message).toMatch(/^Import 1 of \d+ \(\d+ contacts\) ended Failed: Dotdigital reports the import as failed\. 0 contacts were imported before it\. Import 2 had started meanwhile; it is an upsert/);
     expect(report.imports!.map((i) => i.part)).toEqual([1, 2]); // no third file was sent
     expect(world.dd.imports.size).toBe(2);
     expect(existsSync(join(world.root, 'state', 'loyalty', 'contacts.bin'))).toBe(false);
-    const again = await world.run(small);
+    const again = await world.run(SMALL_FILES);
     expect(again.status, again.message).toBe('succeeded');
     expect([again.rows.sent, world.dd.contacts.size]).toEqual([300, 300]);
   });
 
   it('stopped by a signal during an import: that import is waited for, the file uploaded meanwhile is not, no other starts, and nothing is recorded', async () => {
     dataset(contacts(300));
-    const small = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' };
     world.dd.holdImportsActive = true;
     const stop = new AbortController();
-    const result = reconcile({ root: world.root, env: { ...world.env, ...small }, only: [], force: true, dryRun: false, log: () => {}, signal: stop.signal });
+    const result = world.run(SMALL_FILES, stop.signal);
     await vi.waitFor(() => expect(world.dd.imports.size).toBe(2), { timeout: 15_000, interval: 20 });
     stop.abort('SIGTERM');
     world.dd.holdImportsActive = false;
-    const report = (await result).reports[0] as ContactsReport;
+    const report = await result;
     expect(report.status).toBe('failed');
     expect(report.message).toMatch(/^Stopped by SIGTERM after 1 of \d+ import\(s\)\. Import 2 was uploaded meanwhile\. Nothing is recorded: the next run imports every contact again/);
     expect(report.imports!.map((i) => [i.part, i.status])).toEqual([
@@ -227,16 +222,15 @@ describe('Dotdigital contacts writeback', () => {
     ]);
     expect(world.dd.imports.size).toBe(2);
     expect(existsSync(join(world.root, 'state', 'loyalty', 'contacts.bin'))).toBe(false);
-    expect((await world.run(small)).rows.sent).toBe(300);
+    expect((await world.run(SMALL_FILES)).rows.sent).toBe(300);
   });
 
   it('an account with 24 other active imports: the file sent ahead is refused once, then the run imports one file at a time', async () => {
     dataset(contacts(300));
-    for (let i = 0; i < 24; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
-    const posts = () => world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
+    world.occupyImports(24);
     world.dd.holdImportsActive = true; // the first import stays active until the second file was refused
-    const run = world.run({ WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' });
-    await vi.waitFor(() => expect(posts()).toHaveLength(2), { timeout: 15_000, interval: 20 });
+    const run = world.run(SMALL_FILES);
+    await vi.waitFor(() => expect(world.importPosts()).toHaveLength(2), { timeout: 15_000, interval: 20 });
     world.dd.holdImportsActive = false;
     const report = await run;
     expect(report.status, report.message).toBe('succeeded');
@@ -244,28 +238,27 @@ describe('Dotdigital contacts writeback', () => {
     expect(files).toBeGreaterThan(3);
     expect([report.rows.sent, world.dd.contacts.size]).toEqual([300, 300]);
     // One upload refused (the second file, sent while the first was active), none waited for in a loop.
-    expect(posts()).toHaveLength(files + 1);
+    expect(world.importPosts()).toHaveLength(files + 1);
     expect(world.dd.imports.size).toBe(24 + files);
   });
 
   it('stopped while the account has 25 active imports: the run stops waiting at once and sends nothing more', async () => {
     dataset(contacts(300));
-    for (let i = 0; i < 25; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
-    const posts = () => world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
+    world.occupyImports(25);
     const stop = new AbortController();
-    const result = reconcile({ root: world.root, env: { ...world.env, WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' }, only: [], force: true, dryRun: false, log: () => {}, signal: stop.signal });
-    await vi.waitFor(() => expect(posts().length).toBeGreaterThan(0), { timeout: 15_000, interval: 5 });
+    const result = world.run(SMALL_FILES, stop.signal);
+    await vi.waitFor(() => expect(world.importPosts().length).toBeGreaterThan(0), { timeout: 15_000, interval: 5 });
     stop.abort('SIGTERM');
-    const report = (await result).reports[0] as ContactsReport;
+    const report = await result;
     expect(report.status).toBe('failed');
     expect(report.message).toMatch(/^Stopped by SIGTERM after 0 of \d+ import\(s\)\. Nothing is recorded/);
-    expect(posts().length).toBeLessThanOrEqual(2); // the refused upload, and one already under way at the abort
+    expect(world.importPosts().length).toBeLessThanOrEqual(2); // the refused upload, and one already under way at the abort
     expect(world.dd.imports.size).toBe(25);
   });
 
   it('waits while 25 imports are active (ERROR_IMPORT_TOOMANYACTIVEIMPORTS)', async () => {
     dataset(contacts(2));
-    for (let i = 0; i < 25; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
+    world.occupyImports(25);
     setTimeout(() => world.dd.finishAll(), 300);
     const report = await world.run();
     expect(report.status, report.message).toBe('succeeded');

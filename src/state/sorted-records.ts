@@ -53,7 +53,7 @@ function withoutRepeatedKeys(records: Uint32Array): Uint32Array {
 }
 
 /** Puts records [from, to) in key order: by insertion when few, as a bucket of hashes holds. */
-export function sortBucket(records: Uint32Array, from: number, to: number): void {
+function sortBucket(records: Uint32Array, from: number, to: number): void {
   if (to - from > 32) {
     const bucket = records.slice(from * 3, to * 3);
     const order = Array.from({ length: to - from }, (_, i) => i * 3).sort((a, b) => bucket[a]! - bucket[b]! || bucket[a + 1]! - bucket[b + 1]!);

@@ -16,7 +16,12 @@ export interface DotdigitalWorld {
   dd: DotdigitalEmulator;
   root: string;
   env: NodeJS.ProcessEnv;
-  run(env?: NodeJS.ProcessEnv): Promise<ContactsReport>;
+  /** Reconciles the job (forced), with `env` over the world's and, when given, the signal that stops the run. */
+  run(env?: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ContactsReport>;
+  /** Imports of other runs, active at Dotdigital until finishAll: `count` of the account's 25. */
+  occupyImports(count: number): void;
+  /** The contact-import POSTs Dotdigital received, refused ones included. */
+  importPosts(): { method: string; path: string }[];
   setDefinition(text: string): void;
 }
 
@@ -37,10 +42,14 @@ export function useDotdigitalWorld(definition = contactsJob()): DotdigitalWorld 
       WRITEBACK_RETRY_BASE_MS: '10',
       WRITEBACK_HTTP_TIMEOUT_MS: '3000',
     };
-    world.run = async (env = {}) => {
-      const result = await reconcile({ root: world.root, env: { ...world.env, ...env }, only: [], force: true, dryRun: false, log: () => {} });
+    world.run = async (env = {}, signal) => {
+      const result = await reconcile({ root: world.root, env: { ...world.env, ...env }, only: [], force: true, dryRun: false, log: () => {}, signal });
       return result.reports[0]! as ContactsReport;
     };
+    world.occupyImports = (count) => {
+      for (let i = 0; i < count; i++) world.dd.imports.set(`busy-${i}`, { id: `busy-${i}`, status: 'NotFinished', mergeOption: 'Overwrite', pollsLeft: 99, rows: [], faults: [], report: {}, finalStatus: 'Finished' });
+    };
+    world.importPosts = () => world.dd.received.filter((r) => r.method === 'POST' && r.path.includes('/contacts/import'));
   });
   afterEach(async () => {
     await Promise.all([world.domo.stop(), world.dd.stop()]);
@@ -48,5 +57,8 @@ export function useDotdigitalWorld(definition = contactsJob()): DotdigitalWorld 
   return world;
 }
 
+
+/** Import files of about 50 contacts each (WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES), so a few hundred contacts take several. */
+export const SMALL_FILES = { WRITEBACK_DOTDIGITAL_MAX_FILE_BYTES: '4000' };
 
 export const readState = (root: string) => JSON.parse(readFileSync(join(root, 'state', 'loyalty.json'), 'utf8'));

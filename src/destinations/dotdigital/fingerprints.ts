@@ -4,6 +4,7 @@
  * by the number of contacts in the DataSet: contacts no longer exported are dropped at each run.
  */
 import { existsSync, statSync } from 'node:fs';
+import { grown } from '../../pipeline/batch-workers.ts';
 import { wordChunks } from '../../pipeline/pair-file.ts';
 import { join } from 'node:path';
 import { FingerprintMap } from '../../state/fingerprint-tables.ts';
@@ -122,10 +123,7 @@ export class ContactFingerprints {
   }
 
   private growDelivered(words: number): void {
-    if (words <= this.delivered.length) return;
-    const grown = new Uint32Array(words);
-    grown.set(this.delivered.subarray(0, this.deliveredWords));
-    this.delivered = grown;
+    if (words > this.delivered.length) this.delivered = grown(this.delivered, words);
   }
 
   /**

@@ -45,6 +45,9 @@ const maxFileBytes = (env: NodeJS.ProcessEnv) => positive(env.WRITEBACK_DOTDIGIT
 const importTimeoutMs = (env: NodeJS.ProcessEnv) => positive(env.WRITEBACK_DOTDIGITAL_IMPORT_TIMEOUT_MS) ?? 60 * 60_000;
 const positive = (text: string | undefined) => (Number(text) > 0 ? Number(text) : undefined);
 
+/** A failed or stopped run saves no changed-only state. */
+const NOTHING_RECORDED = 'Nothing is recorded: the next run imports every contact again, an upsert that does no harm.';
+
 const NEED: Record<string, FieldNeed> = { String: 'text', Numeric: 'number', Date: 'time', Boolean: 'boolean' };
 
 interface ContactsScan extends Scan {
@@ -128,7 +131,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
             // The state is saved only for a finished run: the next run imports every contact again (an upsert).
             const meanwhile = (await uploads.uploadedMeanwhile()) ? ` Import ${part.index} was uploaded meanwhile.` : '';
             report.status = 'failed';
-            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s).${meanwhile} Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
+            report.message = `Stopped by ${String(ctx.signal?.reason)} after ${k} of ${parts.length} import(s).${meanwhile} ${NOTHING_RECORDED}`;
             return;
           }
           const outcome = await finishImport(importer, started, ctx.env, report, refused);
@@ -167,7 +170,7 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
         report.status = 'failed';
         report.error = errorInfo(error);
         const files = unfollowed.length === 1 ? `Import ${unfollowed[0]} was uploaded and its outcome is unknown` : `Imports ${unfollowed.join(', ')} were uploaded and their outcome is unknown`;
-        report.message = `${sentence(describeError(error))} ${files}; ${n(report.rows.sent)} contacts were imported before. Nothing is recorded: the next run imports every contact again, an upsert that does no harm.`;
+        report.message = `${sentence(describeError(error))} ${files}; ${n(report.rows.sent)} contacts were imported before. ${NOTHING_RECORDED}`;
         return;
       } finally {
         await uploads.settle();
