@@ -23,7 +23,11 @@ export type DomoFault =
   /** A 200 answer with an HTML page (a proxy's or firewall's sign-in page) where CSV or JSON was due. */
   | { kind: 'html' }
   /** ASSUMPTION (no Domo source shows one): a 200 JSON answer with no body, as a failing gateway may send. */
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  /** Once answered, the DataSet gains these rows: another writer appending to it while the runner reads. */
+  | { kind: 'grow'; rows: DomoValue[][] }
+  /** ASSUMPTION (no Domo source shows one): a query's answer names its columns, but not in the SELECT's order. */
+  | { kind: 'reorder' };
 
 export type DomoRoute = 'token' | 'metadata' | 'export' | 'query';
 
@@ -313,7 +317,9 @@ export class DomoEmulator extends Emulator<DomoFault> {
     }
     // A short answer (rows changed between the count and the page, a server cutting its answer).
     if (fault?.kind === 'truncate') answer.rows = answer.rows.slice(0, fault.afterRows);
+    if (fault?.kind === 'reorder') for (const list of [answer.columns, answer.types, ...answer.rows]) list.reverse();
     this.queries.push(sql);
+    if (fault?.kind === 'grow') this.appendRows(ds.id, fault.rows.map((row) => [...row]));
     // The answer of specs/domo-dataset-api.openapi.yaml, paths['/v1/datasets/query/execute/{dataset_id}'].post:
     // positional rows, numbers as JSON numbers (written digit for digit, as a Java BigDecimal would be).
     const numeric = answer.types.map((type) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(type));

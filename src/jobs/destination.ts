@@ -116,7 +116,9 @@ export interface DestinationSession<R extends RunReport = RunReport, S extends S
    * The rows this run needs, when it needs only some: those whose `column` (the cursor) is at or after `from`
    * (ms since the epoch). With it, `source.domo.read: auto` reads only them through Domo's query API.
    */
-  window?: { column: string; from: number; /** The columns delivered lines are known by (a ledger's key). */ keyColumns?: string[] };
+  window?: { column: string; from: number };
+  /** The Domo columns delivered lines are known by (a ledger's key): a read must give them the text the export gives. */
+  keyColumns?: string[];
   /**
    * Reads the export (a CSV byte stream with its header row) into the files to send. Reject reasons
    * that quote a personal value mask it (reports/personal-data.ts maskReason); in plan mode always.

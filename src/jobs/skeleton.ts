@@ -16,6 +16,7 @@ import { maskEmails, planSample } from '../reports/personal-data.ts';
 import { MAX_REJECTS_LISTED, type RunReport } from '../reports/run-report.ts';
 import { formatWorkers } from '../settings.ts';
 import { chooseRead, describeRead, describeRows, domoClientFor, expectedRows, exportWithRetries, sourceReport } from '../sources/domo/export.ts';
+import { queryPageRows } from '../sources/domo/window-query.ts';
 import type { JobState } from '../state/job-state.ts';
 import type { StateStore } from '../state/store.ts';
 import type { JobContext } from './context.ts';
@@ -80,8 +81,8 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
   const scan = await exportWithRetries({
     domo,
     datasetId: source.domo.datasetId,
-    choose: (info) => chooseRead(source.domo.read, info, columnsRead, session.window),
-    pageRows: Number(env.WRITEBACK_DOMO_QUERY_PAGE_ROWS) > 0 ? Number(env.WRITEBACK_DOMO_QUERY_PAGE_ROWS) : undefined,
+    choose: (info) => chooseRead(source.domo.read, info, columnsRead, session.window, session.keyColumns),
+    pageRows: queryPageRows(env),
     onInfo: (info, expected, read) => {
       workers = module.formatsInWorkers ? formatWorkers(env, expected.rows) : 0;
       report.source = sourceReport(info, expected);

@@ -46,10 +46,8 @@ export async function openSales(ctx: JobContext<EmarsysSalesDefinition>, store: 
     refusal,
     reportFields: cursor ? { window: { cursor, previousCursor: state.cursor, readFrom: check.windowStart === undefined ? undefined : isoUtc(check.windowStart) } } : {},
     columns: () => salesColumns({ ...spec, fieldOrder: check.fieldOrder }),
-    window:
-      cursor && check.windowStart !== undefined
-        ? { column: cursor, from: check.windowStart, keyColumns: (spec.delivery?.key ?? DEFAULT_KEY).map((field) => (spec.mapping as Record<string, unknown>)[field] ?? spec.mapping.custom?.[field]).filter((c): c is string => typeof c === 'string') }
-        : undefined,
+    window: cursor && check.windowStart !== undefined ? { column: cursor, from: check.windowStart } : undefined,
+    keyColumns: (spec.delivery?.key ?? DEFAULT_KEY).map((field) => (spec.mapping as Record<string, unknown>)[field] ?? spec.mapping.custom?.[field]).filter((c): c is string => typeof c === 'string'),
 
     async scan(csv: Readable, expected: ExpectedRows, workers: number): Promise<SalesScan> {
       const lines = await scanSalesExport(csv, {

@@ -111,13 +111,13 @@ export class DomoClient {
    * with one is published).
    */
   async query(id: string, sql: string): Promise<{ columns: string[]; rows: (string | null)[][] }> {
-    const answer = await this.answer(id, sql, (body) => parseLossless(body.toString('utf8')) as { columns?: string[]; rows?: LosslessValue[][] });
+    const answer = await this.answer(id, sql, (body) => parseLossless(body) as { columns?: string[]; rows?: LosslessValue[][] });
     const cell = (value: LosslessValue) => (value === null ? null : typeof value === 'string' ? value : typeof value === 'boolean' ? String(value) : JSON.stringify(value));
     return { columns: answer.columns ?? [], rows: (answer.rows ?? []).map((row) => row.map(cell)) };
   }
 
   /** A query's rows as the CSV lines an export would give, read from the answer's bytes (a page of a window). */
-  queryCsv(id: string, sql: string): Promise<{ csv: Buffer; rows: number }> {
+  queryCsv(id: string, sql: string): Promise<{ columns: string[]; csv: Buffer; rows: number }> {
     return this.answer(id, sql, queryAnswerCsv);
   }
 

@@ -13,7 +13,7 @@ import type { DomoSource } from '../../definitions/types.ts';
 import type { SecretResolver } from '../../secrets.ts';
 import { httpSettings } from '../../settings.ts';
 import { DOMO_DEFAULT_URL, DomoClient, type DataSetInfo } from './client.ts';
-import { windowCondition, windowCsv, windowLiteral, WindowPagingError, type QueryWindow, type WindowColumn } from './window-query.ts';
+import { windowCondition, windowCsv, windowLiteral, WindowReadError, type QueryWindow, type WindowColumn } from './window-query.ts';
 
 
 /** What consuming an export yields: at least how many data rows it read, and a way to drop its files. */
@@ -54,9 +54,10 @@ const SAME_TEXT_BOTH_WAYS = new Set(['STRING', 'LONG', 'DATE', 'DATETIME']);
 
 /**
  * `auto` reads through the query API when the job has a window (a cursor and a run before this one) on a
- * DATE or DATETIME column, the whole export otherwise; `query` and `export` are the operator's choice.
+ * DATE or DATETIME column, the whole export otherwise; `query` and `export` are the operator's choice, but
+ * `query` is refused for a key column the two may write otherwise: delivered lines would look new.
  */
-export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, info: DataSetInfo, columnNames: string[], window?: { column: string; from: number; keyColumns?: string[] }): ReadChoice {
+export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, info: DataSetInfo, columnNames: string[], window?: { column: string; from: number }, keyColumns: string[] = []): ReadChoice {
   if (setting === 'export') return { kind: 'export', why: 'source.domo.read: export' };
   const types = new Map(info.schema.columns.map((c) => [c.name, c.type]));
   const names = [...new Set([...(window ? [window.column] : []), ...columnNames])];
@@ -66,11 +67,15 @@ export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, inf
   const columns = names.map((name) => ({ name, type: types.get(name)! }));
   const cursorType = window && types.get(window.column);
   const queryWindow = window && (cursorType === 'DATE' || cursorType === 'DATETIME') ? { cursor: { name: window.column, type: cursorType }, from: window.from } : undefined;
-  if (setting === 'query') return { kind: 'query', columns, window: queryWindow, why: 'source.domo.read: query' };
+  const unlike = keyColumns.filter((name) => !SAME_TEXT_BOTH_WAYS.has(types.get(name) ?? 'STRING'));
+  const unlikeWhy = `the key column ${unlike.join(', ')} is ${types.get(unlike[0]!)}, whose text the query API may write otherwise than the export, and delivered lines are known by it`;
+  if (setting === 'query') {
+    if (unlike.length) throw new WritebackError(`source.domo.read: query cannot read this job: ${unlikeWhy} (a DOUBLE 10001.0 written 10001 would make a delivered line look new and send it again). Set read: auto, which exports for this job, or export`);
+    return { kind: 'query', columns, window: queryWindow, why: 'source.domo.read: query' };
+  }
   if (!window) return { kind: 'export', why: 'no window to read yet (no delivery.cursor, or no delivery before this run)' };
   if (!queryWindow) return { kind: 'export', why: `the cursor column ${window.column} is ${cursorType}, not DATE or DATETIME, so Domo cannot filter it by time` };
-  const unlike = (window.keyColumns ?? []).filter((name) => !SAME_TEXT_BOTH_WAYS.has(types.get(name) ?? 'STRING'));
-  if (unlike.length) return { kind: 'export', why: `the key column ${unlike.join(', ')} is ${types.get(unlike[0]!)}, whose text the query API may write otherwise than the export, and delivered lines are known by it` };
+  if (unlike.length) return { kind: 'export', why: unlikeWhy };
   // ASSUMPTION in docs/vendors/domo.md only: under row policies the export is what this client is known to see.
   if (info.pdpEnabled) return { kind: 'export', why: 'row policies (PDP) apply, and no Domo source says the query API applies them as the export does' };
   return { kind: 'query', columns, window: queryWindow, why: 'the job reads a window', fallback: true };
@@ -142,8 +147,10 @@ export async function exportWithRetries<R extends ExportConsumption>(options: {
       return result;
     } catch (error) {
       result?.dispose();
-      // auto's query did not work for this DataSet (Domo refused the SQL, or the window cannot be paged): the export will.
-      if (read.kind === 'query' && read.fallback && (error instanceof WindowPagingError || (error instanceof HttpError && error.status === 400))) {
+      // auto's query did not work for this DataSet: Domo refused the SQL, the window cannot be read as asked, or
+      // its rows changed again while read (a DataSet being appended to): the export, one snapshot, will.
+      const refused = error instanceof WindowReadError || (error instanceof HttpError && error.status === 400);
+      if (read.kind === 'query' && read.fallback && (refused || (error instanceof TruncatedExportError && attempt > 1))) {
         exportInstead = `the query API did not serve the window: ${describeError(error)}`;
         options.log(`${exportInstead}; reading the whole export instead`);
         attempt--;

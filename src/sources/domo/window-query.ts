@@ -19,9 +19,9 @@ import { WritebackError } from '../../errors/index.ts';
 import type { DomoClient, DomoColumnType } from './client.ts';
 import { exportCsvLine } from './query-csv.ts';
 
-/** A window the query API cannot serve in pages (more rows on one instant than a page holds). */
-export class WindowPagingError extends WritebackError {
-  override name = 'WindowPagingError';
+/** A window the query API cannot serve as asked: more rows on one instant than a page holds, or an answer with other columns. */
+export class WindowReadError extends WritebackError {
+  override name = 'WindowReadError';
 }
 
 export interface WindowColumn {
@@ -41,6 +41,16 @@ export interface QueryWindow {
  * it in 2 queries, 1.32 s and 131 MB peak; 50,000 slices it into 7, 1.90 s and 117 MB.
  */
 export const PAGE_ROWS = 100_000;
+const MAX_PAGE_ROWS = 1_000_000;
+
+/** Rows per page (WRITEBACK_DOMO_QUERY_PAGE_ROWS): a whole number up to what one answer holds; anything else is refused, saying so. */
+export function queryPageRows(env: NodeJS.ProcessEnv): number {
+  const text = env.WRITEBACK_DOMO_QUERY_PAGE_ROWS;
+  if (text === undefined || text === '') return PAGE_ROWS;
+  const rows = Number(text);
+  if (Number.isInteger(rows) && rows >= 1 && rows <= MAX_PAGE_ROWS) return rows;
+  throw new WritebackError(`WRITEBACK_DOMO_QUERY_PAGE_ROWS is "${text}": set a whole number of rows from 1 to 1000000 (Domo's query answers stop at one million rows), or unset it for ${PAGE_ROWS}`);
+}
 
 const DAY_MS = 86_400_000;
 const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
@@ -78,11 +88,21 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
     if (slice === 'nulls') return `${c} IS NULL`;
     return `${c} >= ${instantLiteral(window!.cursor, slice.from)}${slice.to === undefined ? '' : ` AND ${c} < ${instantLiteral(window!.cursor, slice.to)}`}`;
   };
-  const tooMany = (rows: number, what: string) =>
-    new WindowPagingError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): raise it (Domo answers up to 1,000,000 rows), or set source.domo.read: export`);
+  const tooMany = (rows: number, what: string) => {
+    const raise = pageRows < MAX_PAGE_ROWS && rows <= MAX_PAGE_ROWS ? 'raise it (Domo answers up to 1,000,000 rows), or set' : 'no page can hold them (Domo answers up to 1,000,000 rows): set';
+    return new WindowReadError(`${rows.toLocaleString('en-US')} rows ${what}, more than a page of the query API holds (WRITEBACK_DOMO_QUERY_PAGE_ROWS=${pageRows}): ${raise} source.domo.read: export`);
+  };
   async function* pages(): AsyncGenerator<Buffer> {
     yield Buffer.from(exportCsvLine(columns.map((c) => c.name)));
-    const read = async (where: string | undefined) => (await domo.queryCsv(datasetId, selectSql(columns, where))).csv;
+    const asked = columns.map((c) => c.name);
+    const read = async (where: string | undefined) => {
+      const answer = await domo.queryCsv(datasetId, selectSql(columns, where));
+      // Cells are taken by their place: an answer whose columns are not those asked, in that order, would put values in the wrong fields.
+      if (answer.columns.join('\n') !== asked.join('\n')) {
+        throw new WindowReadError(`Domo's query API answered the columns ${answer.columns.join(', ') || '(none)'} where ${asked.join(', ')} were asked, in that order`);
+      }
+      return answer.csv;
+    };
     if (windowRows <= pageRows) {
       yield await read(window && windowCondition(window));
       return;
