@@ -44,6 +44,7 @@ const EXPECTED: Record<string, [string, string][]> = {
     ['20:7', '"Email" is reserved by Dotdigital'],
   ],
   'dotdigital-endpoint-http': [['15:17', 'endpoint: must use https']],
+  'dotdigital-changed-only-query': [['11:13', 'spec.source.domo.read: query cannot be used with spec.delivery.changedOnly, which reads every contact from the export']],
   'wrong-types': [
     ['26:12', 'spec.suspend: must be true or false, not text'],
     ['27:15', 'spec.fieldOrder: must be a list, not text'],

@@ -187,7 +187,7 @@ export const SHARED_DEFINITIONS: Record<string, JsonSchema> = {
           read: {
             title: 'How to read',
             description:
-              "auto (default): only the job's window (rows from the delivered cursor minus the lookback) through Domo's query API when the job has one, the whole CSV export otherwise; query: always the query API; export: always the whole export. A Dotdigital job with changedOnly needs every contact and always exports.",
+              "auto (default): only the job's window (rows from the delivered cursor minus the lookback) through Domo's query API when the job has one, the whole CSV export otherwise; query: always the query API; export: always the whole export. A Dotdigital job with changedOnly needs every contact: it reads the export, and query is refused.",
             enum: ['auto', 'query', 'export'],
             default: 'auto',
           },

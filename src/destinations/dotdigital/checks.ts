@@ -42,4 +42,13 @@ const dotdigitalEndpoint: Check = ({ value, report, env }) => {
   }
 };
 
-export const CONTACTS_CHECKS: Check[] = [dotdigitalFieldNames, dotdigitalEndpoint];
+/** changedOnly learns who left the list from the contacts an export no longer has: it must read every one, from the export. */
+const changedOnlyReadsTheExport: Check = ({ value, report }) => {
+  if (get(value, 'spec', 'delivery', 'changedOnly') !== true || get(value, 'spec', 'source', 'domo', 'read') !== 'query') return;
+  report(
+    ['spec', 'source', 'domo', 'read'],
+    'spec.source.domo.read: query cannot be used with spec.delivery.changedOnly, which reads every contact from the export (to notice those no longer in the DataSet, and beyond the million rows a query answer holds): set read: export or auto, or remove it',
+  );
+};
+
+export const CONTACTS_CHECKS: Check[] = [dotdigitalFieldNames, dotdigitalEndpoint, changedOnlyReadsTheExport];

@@ -152,6 +152,21 @@ export const CONTACTS_SCHEMA: { spec: JsonSchema; definitions: Record<string, Js
       "personalData": {
         "$ref": "#/definitions/personalData"
       }
+    },
+    // changedOnly reads every contact from the export (checks.ts, changedOnlyReadsTheExport, says why in validate).
+    "if": { "required": ["delivery"], "properties": { "delivery": { "required": ["changedOnly"], "properties": { "changedOnly": { "const": true } } } } },
+    "then": {
+      "properties": {
+        "source": {
+          "properties": {
+            "domo": {
+              "properties": {
+                "read": { "not": { "const": "query" }, "errorMessage": "read: query cannot be used with delivery.changedOnly, which reads every contact from the export", "x-checked": true }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "definitions": {
