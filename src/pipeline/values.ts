@@ -130,18 +130,31 @@ export function cursorMs(text: string): number | Invalid {
 }
 
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
-const LOOSE_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const LOOSE_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** Digits a number may take once written out of exponent notation: more is no price or quantity. */
+const MAX_PLAIN_LENGTH = 100;
 
-/** A decimal with `.` and no thousands separator; a plain one passes through unchanged (no float rounding). */
+/**
+ * A number in another notation (+3, .5, 1e2, or as Java writes a double below 0.001: 5.551115123125783E-17)
+ * as plain digits, every digit kept: no float rounding on the way. Undefined for no number, or one beyond a double's range.
+ */
+function plainNumber(text: string): string | undefined {
+  const match = LOOSE_NUMBER.exec(text);
+  if (!match || !Number.isFinite(Number(text))) return undefined;
+  const [, sign, whole = '', fraction = '', exponent = '0'] = match;
+  if (!whole && !fraction) return undefined;
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponent); // where the decimal point falls among the digits
+  if (point > MAX_PLAIN_LENGTH || digits.length - point > MAX_PLAIN_LENGTH) return undefined;
+  const int = point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0').replace(/^0+(?=\d)/, '');
+  const decimals = point <= 0 ? '0'.repeat(-point) + digits : digits.slice(point);
+  return `${sign === '-' ? '-' : ''}${int}${decimals ? `.${decimals}` : ''}`;
+}
+
+/** A decimal with `.` and no thousands separator, digit for digit (no float rounding); a plain one passes through unchanged. */
 export function formatNumber(text: string): string | Invalid {
   if (PLAIN_NUMBER.test(text)) return text;
-  const trimmed = text.trim();
-  if (LOOSE_NUMBER.test(trimmed)) {
-    const value = Number(trimmed);
-    const out = String(value);
-    if (Number.isFinite(value) && !out.includes('e')) return out;
-  }
-  return new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
+  return plainNumber(text.trim()) ?? new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
 }
 
 export function formatInteger(text: string): string | Invalid {
