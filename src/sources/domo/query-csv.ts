@@ -8,7 +8,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { csvQuoted } from '../../pipeline/csv-line.ts';
-import { LosslessJsonError, parseLossless } from './lossless-json.ts';
+import { jsonNumberEnd, LosslessJsonError, parseLossless } from './lossless-json.ts';
 
 /** One CSV field as Domo's export writes it: `\N` unquoted for null, quotes where needed (and for a text `\N`). */
 export function exportCsvField(value: string | null): string {
@@ -19,9 +19,7 @@ export function exportCsvField(value: string | null): string {
 /** Cells as a line of Domo's export. join() makes one flat string, not a tree of a dozen pieces as `+=` does. */
 export const exportCsvLine = (cells: (string | null)[]) => `${cells.map(exportCsvField).join(',')}\n`;
 
-const [QUOTE, BACKSLASH, COMMA, MINUS, PLUS, DOT, ZERO, NINE, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT, COLON, E, SMALL_E, LF, CR] =
-  [34, 92, 44, 45, 43, 46, 48, 57, 91, 93, 123, 125, 58, 69, 101, 10, 13];
-const isDigit = (c: number | undefined) => c !== undefined && c >= ZERO && c <= NINE;
+const [QUOTE, BACKSLASH, COMMA, OPEN_ARRAY, CLOSE_ARRAY, OPEN_OBJECT, CLOSE_OBJECT, COLON, LF, CR] = [34, 92, 44, 91, 93, 123, 125, 58, 10, 13];
 /** null, true and false by their first byte: their text, and what the CSV holds for them. */
 const LITERALS = new Map<number, [string, string]>([
   [110, ['null', '\\N']],
@@ -93,7 +91,7 @@ class AnswerReader {
           // Any other field is read as JSON (and checked to be JSON), from its own bytes.
           const start = this.at;
           this.skipValue();
-          const value = parseLossless(this.json.toString('utf8', start, this.at));
+          const value = parseLossless(this.json.subarray(start, this.at));
           if (key === 'columns' && Array.isArray(value)) columns = value.map(String);
         }
       } while (this.next(CLOSE_OBJECT, 'expected "," or "}"'));
@@ -200,24 +198,9 @@ class AnswerReader {
     return JSON.parse(this.json.toString('utf8', open, close + 1)) as string;
   }
 
-  /** A number as JSON's grammar has it: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
+  /** A number, as Domo sent it. */
   number(): void {
-    const { json } = this;
-    let at = this.at;
-    if (json[at] === MINUS) at++;
-    if (json[at] === ZERO) at++;
-    else if (isDigit(json[at])) while (isDigit(json[at])) at++;
-    else this.fail('unexpected input');
-    if (json[at] === DOT) {
-      if (!isDigit(json[++at])) (this.at = at), this.fail('a number without digits after its point');
-      while (isDigit(json[at])) at++;
-    }
-    if (json[at] === E || json[at] === SMALL_E) {
-      if (json[++at] === PLUS || json[at] === MINUS) at++;
-      if (!isDigit(json[at])) (this.at = at), this.fail('a number without digits in its exponent');
-      while (isDigit(json[at])) at++;
-    }
-    this.at = at;
+    this.at = jsonNumberEnd(this.json, this.at);
   }
 
   /** Moves past one JSON value of any kind (parsed afterwards from its bytes). */
