@@ -156,10 +156,13 @@ describe('writeback emulate, from another process', () => {
     await waitFor('the Emarsys load', () => emulate.stderr().includes('4 lines loaded'), emulate);
     await waitFor('the Dotdigital import', () => emulate.stderr().includes('import of 3 contacts into address book 42: Finished: 3 new'), emulate);
     expect(emulate.stderr()).toContain('Dotdigital: data field TIER (String) created');
+    // The second run read only its window: its queries are told too.
+    await waitFor('the window query', () => /Domo: query answered: SELECT `ordered_at`, .* FROM table WHERE \(`ordered_at` >= '/.test(emulate.stderr()), emulate);
+    expect(emulate.stderr()).toContain('Domo: query answered: SELECT COUNT(*) FROM table WHERE (`ordered_at` >= ');
 
     emulate.child.kill('SIGINT');
     expect(await emulate.exit).toBe(0);
-    expect(emulate.stderr()).toContain('Emarsys loaded 4 lines in 1 upload(s); Dotdigital holds 3 contacts after 1 import(s)');
+    expect(emulate.stderr()).toContain('Domo served 3 export(s) and answered 2 query(ies); Emarsys loaded 4 lines in 1 upload(s); Dotdigital holds 3 contacts after 1 import(s)');
   }, 90_000);
 
   it.each([

@@ -1,6 +1,6 @@
 /**
- * What the emulators of `writeback emulate` received, as lines for the person watching: Domo exports,
- * Emarsys loads (a file Emarsys took but failed to load says why: the runner cannot see that), Dotdigital
+ * What the emulators of `writeback emulate` received, as lines for the person watching: Domo exports and
+ * queries answered, Emarsys loads (a file Emarsys took but failed to load says why: the runner cannot see that), Dotdigital
  * imports and data fields created. Read from the emulators' records each time it is polled.
  */
 import { count as n } from '../reports/count.ts';
@@ -21,6 +21,7 @@ export function watchActivity({ domo, emarsys, dotdigital }: RunningEmulators): 
   const reported = new Set<string>();
   const fields = new Set(dotdigital.dataFields.keys());
   let exports = 0;
+  let queries = 0;
 
   const poll = (): string[] => {
     const lines: string[] = [];
@@ -32,6 +33,7 @@ export function watchActivity({ domo, emarsys, dotdigital }: RunningEmulators): 
       exports++;
       lines.push(ds ? `Domo: export of DataSet ${id} ("${ds.name}", ${n(ds.rows?.length ?? 0)} rows)` : `Domo: export of DataSet ${id} asked for, which is not served (404)`);
     }
+    for (; queries < domo.queries.length; queries++) lines.push(`Domo: query answered: ${domo.queries[queries]}`);
     for (; loads < emarsys.loads.length; loads++) {
       const load = emarsys.loads[loads]!;
       lines.push(
@@ -59,7 +61,7 @@ export function watchActivity({ domo, emarsys, dotdigital }: RunningEmulators): 
     poll();
     const failed = emarsys.loads.filter((l) => l.status === 'failed').length;
     return (
-      `Domo served ${n(exports)} export(s); Emarsys loaded ${n(emarsys.acceptedCount)} lines in ${n(emarsys.loads.length - failed)} upload(s)` +
+      `Domo served ${n(exports)} export(s) and answered ${n(queries)} query(ies); Emarsys loaded ${n(emarsys.acceptedCount)} lines in ${n(emarsys.loads.length - failed)} upload(s)` +
       `${failed ? ` (${failed} more failed to load)` : ''}; Dotdigital holds ${n(dotdigital.contacts.size)} contacts after ${n(dotdigital.imports.size)} import(s)`
     );
   };

@@ -178,6 +178,8 @@ export class DotdigitalEmulator extends Emulator<DotdigitalFault> {
     const data = body?.data;
     if (typeof body?.fileName !== 'string' || !(typeof data === 'string' || data instanceof CountedFile)) return this.error(res, 400, 'file must be valid. ERROR_FILE_INVALID');
     const active = [...this.imports.values()].filter((i) => i.status === 'NotFinished').length;
+    // The code is what Dotdigital's own Magento extension matches in `message` (BulkItemPostProcessor.php, "Requeue
+    // imports if import limit has been exceeded"). ASSUMPTION: status 400 and this text; v2 documents only 202 here.
     if (active >= MAX_ACTIVE) return this.error(res, 400, 'Too many active imports. ERROR_IMPORT_TOOMANYACTIVEIMPORTS');
     let rows: Record<string, string>[] = [];
     let finalStatus = 'Finished';

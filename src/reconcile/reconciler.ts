@@ -10,7 +10,7 @@ import { Redactor } from '../http/redact.ts';
 import type { JobContext, JobOptions } from '../jobs/context.ts';
 import { runJob } from '../jobs/skeleton.ts';
 import { destinationFor, loadState, type Definition } from '../registry.ts';
-import { errorInfo, newRunId, zeroRows, type RunReport } from '../reports/run-report.ts';
+import { errorInfo, newRunId, sentence, zeroRows, type RunReport } from '../reports/run-report.ts';
 import { writeReport } from '../reports/writer.ts';
 import { maskEmails } from '../reports/personal-data.ts';
 import { SecretResolver } from '../secrets.ts';
@@ -162,7 +162,7 @@ async function runOne(definition: Definition, store: StateStore, options: Reconc
   } catch (error) {
     report.status = 'failed';
     report.error = errorInfo(error);
-    report.message = `${describeError(error)}${report.rows.sent ? '' : ' Nothing was sent.'}`;
+    report.message = report.rows.sent ? describeError(error) : `${sentence(describeError(error))} Nothing was sent.`;
     if (error instanceof JobLockedError) report.status = 'skipped';
   } finally {
     report.finishedAt = now().toISOString();

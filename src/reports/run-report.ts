@@ -43,6 +43,9 @@ export function errorInfo(error: unknown): RunReport['error'] {
   return { message: describeError(error) };
 }
 
+/** A message ending as a sentence does, so another can follow it ("... sign in". Nothing was sent.). */
+export const sentence = (text: string) => (/[.!?]["')]?$/.test(text) ? text : `${text}.`);
+
 /** Reports keep the first rejects in full; the rest are counted. */
 export const MAX_REJECTS_LISTED = 100;
 

@@ -13,7 +13,7 @@ import type { ColumnCheck, FieldNeed, JobPlan } from '../../plan/job-plan.ts';
 import type { SpoolPart } from '../../pipeline/spool.ts';
 import { count as n } from '../../reports/count.ts';
 import { personalFields } from '../../reports/personal-data.ts';
-import { errorInfo, MAX_REJECTS_LISTED } from '../../reports/run-report.ts';
+import { errorInfo, MAX_REJECTS_LISTED, sentence } from '../../reports/run-report.ts';
 import { httpSettings } from '../../settings.ts';
 import type { JobState } from '../../state/job-state.ts';
 import { hashKey } from '../../state/key-hasher.ts';
@@ -200,8 +200,6 @@ interface StartedImport {
   record: NonNullable<ContactsReport['imports']>[number];
 }
 
-/** The text ending as a sentence does. */
-const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /** Uploads a part as an import (ahead of its turn: without waiting while the account is busy); it is listed in the report once Dotdigital took it. */
 async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, ahead: boolean): Promise<StartedImport> {
