@@ -20,6 +20,17 @@ const CHUNK_RECORDS = 64 * 1024;
 /** What `see` answers for a contact seen before in this export. */
 export const SEEN_BEFORE = -1;
 
+/**
+ * What a person should know about contacts.bin before a run reads it: a size that is not whole records means
+ * the file was cut short or edited (git, a hand). Its whole records are read; the contacts it lost look new.
+ */
+export function contactsFileWarning(stateDir: string, where: string): string | undefined {
+  const file = join(stateDir, CONTACTS_FILE);
+  const bytes = existsSync(file) ? statSync(file).size : 0;
+  if (bytes % RECORD === 0) return undefined;
+  return `${where} is ${bytes} bytes, not whole ${RECORD}-byte records: it was cut short or edited. Its ${Math.floor(bytes / RECORD)} whole record(s) are used; the contacts it lost are imported again (an upsert that does no harm) and recorded anew.`;
+}
+
 export class ContactFingerprints {
   private readonly values: FingerprintMap;
   /** Whether it differs from contacts.bin (a new one: there is no file yet). */

@@ -23,7 +23,7 @@ import { connectDotdigital, type ImportStatus } from './client.ts';
 import { contactColumns } from './columns.ts';
 import { scanContactsExport, type ContactsScanResult } from './contacts-scanner.ts';
 import { PERSONAL_FIELDS, resolveFields, type FieldResolution } from './fields.ts';
-import { ContactFingerprints } from './fingerprints.ts';
+import { CONTACTS_FILE, ContactFingerprints, contactsFileWarning } from './fingerprints.ts';
 import { ImportUploads } from './import-uploads.ts';
 import { V2FileImporter, type ContactImporter } from './importer.ts';
 import { lastingReason, RefusedContacts } from './refused.ts';
@@ -70,7 +70,9 @@ export async function openContacts(ctx: JobContext<DotdigitalContactsDefinition>
   const personal = personalFields(mode === 'plan' ? { ...spec.personalData, mask: true } : spec.personalData, PERSONAL_FIELDS);
   const types = new Map(resolution.fields.map((f) => [f.name.toUpperCase(), f.type]));
 
+  const damaged = loadPrevious && contactsFileWarning(store.dir, `state/${name}/${CONTACTS_FILE}`);
   return {
+    warnings: damaged ? [damaged] : undefined,
     refusal: resolution.problems.length ? `${resolution.problems.join('; ')}.` : undefined,
     reportFields: { destination: { endpoint: endpoint.url, how: endpoint.how } },
     columns: (): ColumnCheck[] => contactColumns(definition).map((c) => (c.field === 'email' ? c : { ...c, need: NEED[types.get(c.field.toUpperCase()) ?? 'String'] })),
