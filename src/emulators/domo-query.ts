@@ -1,7 +1,7 @@
 /**
  * The SQL the Domo emulator's query route runs (`POST /v1/datasets/query/execute/{id}`, docs/vendors/domo.md,
- * "Query"): `SELECT ... FROM table [WHERE ...] [ORDER BY ...] [LIMIT n [OFFSET m]]`, with column names
- * bare or in backticks, CAST(column AS CHAR), COUNT(*), comparisons (= != <> < <= > >=), IS [NOT] NULL,
+ * "Query"): `SELECT * | ... FROM table [WHERE ...] [ORDER BY ...] [LIMIT n [OFFSET m]]`, with column names
+ * bare or in backticks (a doubled one inside), CAST(column AS CHAR), COUNT(*), comparisons (= != <> < <= > >=), IS [NOT] NULL,
  * AND, OR, NOT and parentheses. Anything else is refused, as Domo refuses SQL it cannot run.
  * ASSUMPTION (Domo documents no dialect): comparisons follow the column's type (numbers as numbers, DATE
  * and DATETIME as instants, text byte by byte), NULL compares as unknown and sorts first, as in MySQL.
@@ -37,10 +37,22 @@ function tokenize(sql: string): Token[] {
     if (/\s/.test(c)) {
       i++;
     } else if (c === '`') {
-      const end = sql.indexOf('`', i + 1);
-      if (end < 0) throw new QueryError('Unclosed identifier quote');
-      tokens.push({ kind: 'ident', text: sql.slice(i + 1, end) });
-      i = end + 1;
+      // ASSUMPTION (MySQL's rule, which the runner writes names by): a doubled backtick is one, inside a quoted name.
+      let text = '';
+      let j = i + 1;
+      for (;;) {
+        const end = sql.indexOf('`', j);
+        if (end < 0) throw new QueryError('Unclosed identifier quote');
+        text += sql.slice(j, end);
+        if (sql[end + 1] !== '`') {
+          j = end + 1;
+          break;
+        }
+        text += '`';
+        j = end + 2;
+      }
+      tokens.push({ kind: 'ident', text });
+      i = j;
     } else if (c === "'") {
       let text = '';
       let j = i + 1;
@@ -175,10 +187,16 @@ export class DomoQuery {
 
   private parse(): void {
     this.expectWord('SELECT');
-    do {
-      if (this.isOp(',')) this.at++;
-      this.outputs.push(this.output());
-    } while (this.isOp(','));
+    if (this.isOp('*')) {
+      // The one query Domo documents (docs/vendors/domo.md, "Query"): every column, in the DataSet's order.
+      this.at++;
+      this.outputs = this.columns.map((c, column) => ({ column, name: c.name }));
+    } else {
+      do {
+        if (this.isOp(',')) this.at++;
+        this.outputs.push(this.output());
+      } while (this.isOp(','));
+    }
     this.expectWord('FROM');
     if (!this.isWord('TABLE')) throw new QueryError('Query must select FROM table');
     this.at++;
@@ -220,10 +238,7 @@ export class DomoQuery {
   }
 
   private output(): Output {
-    if (this.isOp('*')) {
-      this.at++;
-      throw new QueryError('SELECT * is not supported by this emulator: name the columns');
-    }
+    if (this.isOp('*')) throw new QueryError("Unexpected '*' among the columns: SELECT * stands alone");
     let output: Output;
     if (this.isWord('COUNT')) {
       this.at++;
