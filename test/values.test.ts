@@ -25,16 +25,18 @@ describe('value formatting for Emarsys', () => {
     ['1e2', '100'],
     ['5.', '5'],
     [' 7 ', '7'],
-    // Digit for digit, as Java writes doubles beyond 1e7 or below 0.001: no float rounding, no exponent Emarsys may not read.
+    // What these became before exponent notation was written out, they still become (a key may be made of them).
+    ['+1.50', '1.5'],
+    ['1.2345678E7', '12345678'],
+    ['12.5e1', '125'],
+    // Written out digit for digit where String(Number()) has an exponent: Java's small doubles and BigDecimals, 1e21 and up.
     ['5.551115123125783E-17', '0.00000000000000005551115123125783'],
     ['1.0E-7', '0.00000010'],
-    ['-1.2345678901234567891E+20', '-123456789012345678910'],
-    ['+12345678901234567890', '12345678901234567890'],
-    ['12.5e1', '125'],
-    ['0.25E1', '2.5'],
+    ['-2.50E-8', '-0.0000000250'],
+    ['1.5e21', '1500000000000000000000'],
   ])('number %s -> %s', (input, expected) => expect(formatNumber(input)).toBe(expected));
 
-  it.each(['1,234.50', '1.234,50', '€10', '10 EUR', 'NaN', '1e400', '.', 'e5', '1e', '0e9999', '1.5.2', 'Infinity', '0x1A'])('rejects number %j with advice', (input) => {
+  it.each(['1,234.50', '1.234,50', '€10', '10 EUR', 'NaN', '1e400', '.', 'e5', '1e', '1e-150', '1.5.2', 'Infinity', '0x1A'])('rejects number %j with advice', (input) => {
     const out = formatNumber(input);
     expect(out).toBeInstanceOf(Invalid);
     expect((out as Invalid).reason).toContain('no thousands separator');

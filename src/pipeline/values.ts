@@ -135,8 +135,8 @@ const LOOSE_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const MAX_PLAIN_LENGTH = 100;
 
 /**
- * A number in another notation (+3, .5, 1e2, or as Java writes a double below 0.001: 5.551115123125783E-17)
- * as plain digits, every digit kept: no float rounding on the way. Undefined for no number, or one beyond a double's range.
+ * A number in exponent notation as plain digits, every digit kept (Java writes a double below 0.001 as
+ * 5.551115123125783E-17, a BigDecimal below 0.000001 as 1.0E-7). Undefined for no number, or one beyond a double's range.
  */
 function plainNumber(text: string): string | undefined {
   const match = LOOSE_NUMBER.exec(text);
@@ -151,10 +151,14 @@ function plainNumber(text: string): string | undefined {
   return `${sign === '-' ? '-' : ''}${int}${decimals ? `.${decimals}` : ''}`;
 }
 
-/** A decimal with `.` and no thousands separator, digit for digit (no float rounding); a plain one passes through unchanged. */
+/** A decimal with `.` and no thousands separator; a plain one passes through unchanged (no float rounding). */
 export function formatNumber(text: string): string | Invalid {
   if (PLAIN_NUMBER.test(text)) return text;
-  return plainNumber(text.trim()) ?? new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
+  const trimmed = text.trim();
+  // +3, .5, 1e2 become what they always became: a delivery key may hold the text, and delivered lines must keep theirs.
+  const value = LOOSE_NUMBER.test(trimmed) ? Number(trimmed) : NaN;
+  if (Number.isFinite(value) && !String(value).includes('e')) return String(value);
+  return plainNumber(trimmed) ?? new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
 }
 
 export function formatInteger(text: string): string | Invalid {
