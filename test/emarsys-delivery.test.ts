@@ -89,12 +89,12 @@ describe('Emarsys sales delivery', () => {
     expect(report.status).toBe('succeeded');
     expect(report.rows).toEqual({ read: 10, sent: 7, rejected: 3, skipped: 0 });
     expect(report.rejects).toEqual([
-      { row: 3, field: 'item', column: 'sku', reason: 'is empty but required' },
-      { row: 5, field: 'price', column: 'line_total', reason: expect.stringContaining('"1.234,50" is not a number') },
-      { row: 7, field: 's_channel', column: 'channel', reason: expect.stringContaining('line break') },
+      { row: 3, order: 'O-3', field: 'item', column: 'sku', reason: 'is empty but required' },
+      { row: 5, order: 'O-5', field: 'price', column: 'line_total', reason: expect.stringContaining('"1.234,50" is not a number') },
+      { row: 7, order: 'O-7', field: 's_channel', column: 'channel', reason: expect.stringContaining('line break') },
     ]);
     const markdown = readFileSync(join(world.root, 'reports', 'sales', `${report.runId}.md`), 'utf8');
-    expect(markdown).toContain('| 3 | item | sku | is empty but required |');
+    expect(markdown).toContain('| 3 (order O-3) | item | sku | is empty but required |');
   });
 
   it('fails before sending anything when too many rows are bad (rejects.maxRatio)', async () => {

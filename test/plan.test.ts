@@ -25,7 +25,7 @@ describe('writeback plan', () => {
     expect(stdout).toContain('DataSet "Web sales" (ds-sales-1), 12 rows');
     expect(stdout).toContain('ok  price <- line_total (DECIMAL)');
     expect(stdout).toContain('rows: 12 read, 11 to send in 1 upload(s), 1 rejected, 0 skipped');
-    expect(stdout).toContain('rejected row 4: price (line_total) "abc" is not a number');
+    expect(stdout).toContain('rejected row 4 (order O-4): price (line_total) "abc" is not a number');
     // Customer ids are personal: masked in the sample, which goes into pull-request comments.
     expect(stdout).toContain('    item,price,order,timestamp,customer,quantity,s_channel\n    SKU-0,10.00,O-1,2026-11-20T08:00:00Z,C***,1,store');
     expect(stdout).toContain('  file columns: item,price,order,timestamp,customer,quantity,s_channel (must be the order agreed with Emarsys at onboarding');

@@ -24,7 +24,7 @@ describe('Domo as Domo answers', () => {
     rows[2]![6] = '\\N'; // the text \N, which Domo quotes
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
     const report = await world.run();
-    expect(report.rejects).toEqual([{ row: 1, field: 'customer', column: 'customer_id', reason: 'is null but required' }]);
+    expect(report.rejects).toEqual([{ row: 1, order: 'O-1', field: 'customer', column: 'customer_id', reason: 'is null but required' }]);
     const body = world.emarsys.files[0]!.body.split('\n');
     expect(body[1]).toBe('SKU-1,11.00,O-2,2026-11-20T08:01:00Z,C-2,2,');
     expect(body[2]).toBe('SKU-2,12.00,O-3,2026-11-20T08:02:00Z,C-3,1,\\N');
@@ -35,7 +35,7 @@ describe('Domo as Domo answers', () => {
     const rows: (string | null)[][] = lines(2);
     rows[1]![1] = null;
     world.domo.addDataSet({ id: DATASET_ID, name: 'sales', columns: COLUMNS, rows });
-    expect((await world.run()).rejects).toEqual([{ row: 2, field: 'cursor', column: 'ordered_at', reason: 'is null but is the delivery cursor' }]);
+    expect((await world.run()).rejects).toEqual([{ row: 2, order: 'O-2', field: 'cursor', column: 'ordered_at', reason: 'is null but is the delivery cursor' }]);
   });
 
   it('under row policies (PDP) the export is judged against what this client can read, and still caught when cut off', async () => {

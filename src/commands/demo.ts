@@ -9,7 +9,7 @@ import { renderPlanText } from '../plan/render.ts';
 import { publish } from '../reconcile/publish.ts';
 import { reconcile } from '../reconcile/reconciler.ts';
 import { count as n } from '../reports/count.ts';
-import type { RunReport } from '../reports/run-report.ts';
+import { rejectedRowLabel, type RunReport } from '../reports/run-report.ts';
 import type { CommandIO } from './io.ts';
 import { statusCommand } from './status.ts';
 
@@ -33,7 +33,7 @@ export async function demoCommand(io: CommandIO): Promise<number> {
     for (const line of renderPlanText(plans).split('\n')) io.out(`   ${line}`);
 
     const first = await run('Run 1: first delivery');
-    for (const report of Object.values(first)) for (const r of report.rejects ?? []) io.out(`   ${report.name}: rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
+    for (const report of Object.values(first)) for (const r of report.rejects ?? []) io.out(`   ${report.name}: rejected row ${rejectedRowLabel(r)}: ${r.field} (${r.column}) ${r.reason}`);
     const second = await run('Run 2: same data again (must send nothing)');
     const { lateLines } = world.change();
     const third = await run(`Run 3: ${lateLines} late order lines inside the 3-day lookback, 40 contacts promoted to platinum`);

@@ -1,6 +1,7 @@
 /** `writeback plan` output: text for terminals, Markdown for pull-request comments, JSON for scripts. */
 import { count as n } from '../reports/count.ts';
 import { escapeMarkdown } from '../reports/markdown.ts';
+import { rejectedRowLabel } from '../reports/run-report.ts';
 import type { Problem } from '../errors/index.ts';
 import { hasChanges, missingSecrets, planExitCode, unchecked, type JobPlan } from './job-plan.ts';
 
@@ -95,7 +96,7 @@ export function renderPlanText(plans: JobPlan[]): string {
     if (plan.rows) out.push(`  rows: ${n(plan.rows.read)} read, ${n(plan.rows.toSend)} to send in ${plan.uploads ?? 0} upload(s), ${n(plan.rows.rejected)} rejected, ${n(plan.rows.skipped)} skipped`);
     for (const line of plan.details) out.push(`  ${line}`);
     for (const action of plan.actions) out.push(`  ${action}`);
-    for (const r of plan.rejects ?? []) out.push(`  rejected row ${r.row}: ${r.field} (${r.column}) ${r.reason}`);
+    for (const r of plan.rejects ?? []) out.push(`  rejected row ${rejectedRowLabel(r)}: ${r.field} (${r.column}) ${r.reason}`);
     if (plan.sample?.length) out.push('  sample:', ...plan.sample.filter(Boolean).map((l) => `    ${l}`));
     for (const w of plan.warnings) out.push(`  warning: ${w}`);
     if (plan.error) out.push(`  error: ${plan.error}`);
@@ -126,7 +127,7 @@ export function renderPlanMarkdown(plans: JobPlan[]): string {
     if (plan.actions.length) out.push('');
     if (plan.rejects?.length) {
       out.push('| rejected row | field | column | reason |', '|---:|---|---|---|');
-      for (const r of plan.rejects) out.push(`| ${r.row} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);
+      for (const r of plan.rejects) out.push(`| ${escapeMarkdown(rejectedRowLabel(r))} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);
       out.push('');
     }
     // Data goes in a fenced block, where Markdown is inert; fences inside data are broken up.

@@ -1,6 +1,6 @@
 /** The Markdown twin of a run report, for people reading the repository on GitHub. */
 import { count as n } from './count.ts';
-import type { RunReport } from './run-report.ts';
+import { rejectedRowLabel, type RunReport } from './run-report.ts';
 
 /**
  * Escapes text from vendors and data so it renders as text: no tables broken by `|`, no HTML, no links
@@ -41,7 +41,7 @@ export function renderReportMarkdown(report: RunReport, words: ReportWords = {})
   if (report.rejects?.length) {
     lines.push('## Rejected rows', '', '| row | field | column | reason |', '|---:|---|---|---|');
     for (const r of report.rejects) {
-      lines.push(`| ${r.row} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);
+      lines.push(`| ${escapeMarkdown(rejectedRowLabel(r))} | ${escapeMarkdown(r.field)} | ${escapeMarkdown(r.column)} | ${escapeMarkdown(r.reason)} |`);
     }
     if (report.rejectsOmitted) lines.push('', `... and ${n(report.rejectsOmitted)} more rejected rows (counted, not listed).`);
     lines.push('');

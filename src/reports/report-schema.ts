@@ -167,7 +167,7 @@ export const BASE_REPORT_SCHEMA: JsonSchema = {
       }
     },
     "rejects": {
-      "description": "The first rejected rows (up to 100), each with its data row number (header not counted) and reason.",
+      "description": "The first rejected rows (up to 100), each with its data row number (header not counted; of a query read, in the order read), an Emarsys row's order id, and the reason.",
       "type": "array",
       "items": {
         "type": "object",
@@ -182,6 +182,10 @@ export const BASE_REPORT_SCHEMA: JsonSchema = {
           "row": {
             "type": "integer",
             "minimum": 1
+          },
+          "order": {
+            "description": "The row's order id as the DataSet holds it (masked when personal), to find it by.",
+            "type": "string"
           },
           "field": {
             "type": "string"

@@ -6,8 +6,10 @@ import { describeError, HttpError } from '../errors/index.ts';
 import type { RowCounts, RunStatus } from '../state/job-state.ts';
 
 export interface RejectedRow {
-  /** Data row of the export, counting from 1 (the header row is not counted). */
+  /** Data row of the export, counting from 1 (the header row is not counted); of a query read, in the order it read them. */
   row: number;
+  /** The row's order id as the DataSet holds it (an Emarsys job's; masked when personal), to find the row by in Domo. */
+  order?: string;
   field: string;
   column: string;
   reason: string;
@@ -45,6 +47,9 @@ export function errorInfo(error: unknown): RunReport['error'] {
 
 /** A message ending as a sentence does, so another can follow it ("... sign in". Nothing was sent.). */
 export const sentence = (text: string) => (/[.!?]["')]?$/.test(text) ? text : `${text}.`);
+
+/** A rejected row's number as messages show it, with its order id when it has one: "8 (order O-5)". */
+export const rejectedRowLabel = (r: RejectedRow) => `${r.row}${r.order === undefined ? '' : ` (order ${r.order})`}`;
 
 /** Reports keep the first rejects in full; the rest are counted. */
 export const MAX_REJECTS_LISTED = 100;

@@ -10,6 +10,7 @@ import { Redactor } from '../../http/redact.ts';
 import type { CommandOutput } from '../../jobs/destination.ts';
 import { isoUtc, parseTimestamp, Invalid } from '../../pipeline/values.ts';
 import { count as n } from '../../reports/count.ts';
+import { rejectedRowLabel } from '../../reports/run-report.ts';
 import { SecretResolver } from '../../secrets.ts';
 import { formatWorkers } from '../../settings.ts';
 import { domoClientFor, exportWithRetries } from '../../sources/domo/export.ts';
@@ -94,7 +95,7 @@ async function recordBaseline(io: CommandOutput, definition: EmarsysSalesDefinit
     const previous = state.segments.reduce((sum, s) => sum + s.lines, 0);
     io.out(`${name}: would record ${n(lines)} lines as delivered to Emarsys without sending them${cursor === undefined ? '' : `, and continue from ${cursorColumn} ${isoUtc(cursor)}`}.`);
     if (scan.afterWindow) io.out(`  ${n(scan.afterWindow)} rows after --until are not recorded: the next reconcile sends them.`);
-    if (scan.rejected) io.out(`  ${n(scan.rejected)} invalid rows are not recorded (a reconcile rejects them until they are fixed); first: row ${scan.rejects[0]!.row}: ${scan.rejects[0]!.field} (${scan.rejects[0]!.column}) ${scan.rejects[0]!.reason}`);
+    if (scan.rejected) io.out(`  ${n(scan.rejected)} invalid rows are not recorded (a reconcile rejects them until they are fixed); first: row ${rejectedRowLabel(scan.rejects[0]!)}: ${scan.rejects[0]!.field} (${scan.rejects[0]!.column}) ${scan.rejects[0]!.reason}`);
     if (scan.duplicateInExport) io.out(`  ${n(scan.duplicateInExport)} rows repeat a key and count once.`);
     if (previous) io.out(`  This replaces the current ledger (${n(previous)} lines${state.ledger ? `, key ${state.ledger.key.join(' + ')}` : ''}).`);
     if (!yes) {

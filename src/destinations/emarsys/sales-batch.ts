@@ -89,9 +89,11 @@ export class SalesBatchFormatter {
     const batch: SalesBatch = { records: 0, lines: out.bytes, ends, keys, orders, cursors, beforeWindow: 0, afterWindow: 0, rejected: 0, rejects: [], suspects: [] };
     let count = 0;
 
-    const reject = (row: number, field: string, column: string, reason: string) => {
+    const reject = (record: CsvRecord, field: string, column: string, reason: string) => {
       batch.rejected++;
-      if (batch.rejects.length < MAX_REJECTS_LISTED) batch.rejects.push({ row, field, column, reason });
+      if (batch.rejects.length >= MAX_REJECTS_LISTED) return;
+      const order = writer.orderOf(record);
+      batch.rejects.push(order === undefined ? { row: record.row, field, column, reason } : { row: record.row, order, field, column, reason });
     };
 
     const onRecord = (record: CsvRecord): void => {
@@ -103,11 +105,11 @@ export class SalesBatchFormatter {
         if (!Number.isNaN(cursor)) {
           if (record.clean) checkedTimestamp = cursorIndex; // the writer need not check it again
         } else if (record.isNull(cursorIndex)) {
-          return reject(record.row, 'cursor', cursorColumn!, 'is null but is the delivery cursor');
+          return reject(record, 'cursor', cursorColumn!, 'is null but is the delivery cursor');
         } else {
           const text = record.text(cursorIndex);
           const parsed = cursorMs(text);
-          if (parsed instanceof Invalid) return reject(record.row, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
+          if (parsed instanceof Invalid) return reject(record, 'cursor', cursorColumn!, text ? parsed.reason : 'is empty but is the delivery cursor');
           cursor = parsed;
         }
         if (windowStart !== undefined && cursor < windowStart) {
@@ -116,7 +118,7 @@ export class SalesBatchFormatter {
         }
         if (cursorLimit !== undefined && cursor > cursorLimit) {
           const text = record.text(cursorIndex);
-          return reject(record.row, 'cursor', cursorColumn!, `"${clip(text)}" lies after ${isoUtc(cursorLimit)}, too far in the future for the delivery cursor (it would make every later row look old); fix the value in the DataSet`);
+          return reject(record, 'cursor', cursorColumn!, `"${clip(text)}" lies after ${isoUtc(cursorLimit)}, too far in the future for the delivery cursor (it would make every later row look old); fix the value in the DataSet`);
         }
         if (windowEnd !== undefined && cursor > windowEnd) {
           batch.afterWindow++;
@@ -124,7 +126,7 @@ export class SalesBatchFormatter {
         }
       }
       const problem = writer.write(record, out, checkedTimestamp);
-      if (problem) return reject(record.row, problem.field, problem.column, problem.reason);
+      if (problem) return reject(record, problem.field, problem.column, problem.reason);
       writer.fingerprint(hasher, pair, keyEncoding);
       writer.orderFingerprint(hasher, orderPair);
       if (count === capacity) {

@@ -7,11 +7,11 @@ import { DataError } from '../../errors/index.ts';
 import type { EmarsysSalesSpec } from './spec.ts';
 import type { CsvRecord } from '../../pipeline/csv-records.ts';
 import { BYTE_PATH_ROOM, SLOW, WrittenValue, writeDecimalBytes, writeTextBytes, writeTimestampBytes } from '../../pipeline/byte-values.ts';
-import { formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
+import { clip, formatEmail, formatInteger, formatNumber, formatTimestamp, Invalid } from '../../pipeline/values.ts';
 import type { LineBuffer } from '../../pipeline/line-buffer.ts';
 import type { KeyEncoding, KeyHasher } from '../../state/key-hasher.ts';
 import { salesFields, type RowError, type SalesField } from './fields.ts';
-import { maskReason } from '../../reports/personal-data.ts';
+import { maskReason, maskValue } from '../../reports/personal-data.ts';
 
 /** What the byte path does with a field. */
 const TEXT = 0;
@@ -150,6 +150,15 @@ export class SalesLineWriter {
     this.ascii[i] = value.ascii ? 1 : 0;
     line.length = after - base;
     return after;
+  }
+
+  /** The record's order id as the DataSet holds it (masked when personal), to name a rejected row by; undefined without one. */
+  orderOf(record: CsvRecord): string | undefined {
+    const field = this.fields[this.order[0]!];
+    const column = this.columns[this.order[0]!]!;
+    if (!field || record.starts[column] === record.ends[column] || record.isNull(column)) return undefined;
+    const text = record.text(column);
+    return field.personal ? maskValue(text) : clip(text);
   }
 
   /** The text path: the field's formatter decides, and quoting follows RFC 4180. */
