@@ -62,7 +62,9 @@ describe('definition fixtures', () => {
     expect(result.problems).toEqual([]);
     expect(result.definitions.map((d) => d.definition.metadata.name).sort()).toEqual([
       'anchors-and-merge',
+      'dotdigital-changed-only',
       'dotdigital-full',
+      'dotdigital-query',
       'emarsys-email',
       'emarsys-full',
       'with-bom',
@@ -179,7 +181,7 @@ describe('writeback validate', () => {
     const { code, stdout } = await runCli(['validate'], { root: VALID });
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines.at(-1)).toBe('5 definitions valid');
+    expect(lines.at(-1)).toBe('7 definitions valid');
     // Emarsys definitions without fieldOrder are told which order their files get, and why it matters.
     expect(lines.slice(0, -1).every((l) => /^connectors\/[\w-]+\.yaml:\d+:\d+: note: spec\.fieldOrder is not set, so files are sent as item,price,order,timestamp,/.test(l)), stdout).toBe(true);
     expect(lines.length).toBeGreaterThan(1);

@@ -82,7 +82,7 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
     domo,
     datasetId: source.domo.datasetId,
     choose: (info) => chooseRead(source.domo.read, info, columnsRead, session.window, session.keyColumns),
-    pageRows: queryPageRows(env),
+    pageRows: () => queryPageRows(env),
     onInfo: (info, expected, read) => {
       workers = module.formatsInWorkers ? formatWorkers(env, expected.rows) : 0;
       report.source = sourceReport(info, expected);

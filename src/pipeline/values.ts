@@ -131,12 +131,13 @@ export function cursorMs(text: string): number | Invalid {
 
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
 const LOOSE_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
-/** Digits a number may take once written out of exponent notation: more is no price or quantity. */
+/** Digits a number written out of exponent notation may take on each side of its point: more is no price or quantity. */
 const MAX_PLAIN_LENGTH = 100;
 
 /**
  * A number in exponent notation as plain digits, every digit kept (Java writes a double below 0.001 as
- * 5.551115123125783E-17, a BigDecimal below 0.000001 as 1.0E-7). Undefined for no number, or one beyond a double's range.
+ * 5.551115123125783E-17, a BigDecimal below 0.000001 as 1.0E-7). Undefined for no number, one beyond a double's
+ * range, or one of more than MAX_PLAIN_LENGTH digits on a side of its point.
  */
 function plainNumber(text: string): string | undefined {
   const match = LOOSE_NUMBER.exec(text);

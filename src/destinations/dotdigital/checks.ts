@@ -42,7 +42,7 @@ const dotdigitalEndpoint: Check = ({ value, report, env }) => {
   }
 };
 
-/** changedOnly learns who left the list from the contacts an export no longer has: it must read every one, from the export. */
+/** changedOnly forgets (in contacts.bin) the contacts an export no longer has: it must read every one, from the export. */
 const changedOnlyReadsTheExport: Check = ({ value, report }) => {
   if (get(value, 'spec', 'delivery', 'changedOnly') !== true || get(value, 'spec', 'source', 'domo', 'read') !== 'query') return;
   report(

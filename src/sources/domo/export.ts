@@ -68,9 +68,17 @@ export function chooseRead(setting: 'auto' | 'query' | 'export' | undefined, inf
   const cursorType = window && types.get(window.column);
   const queryWindow = window && (cursorType === 'DATE' || cursorType === 'DATETIME') ? { cursor: { name: window.column, type: cursorType }, from: window.from } : undefined;
   const unlike = keyColumns.filter((name) => !SAME_TEXT_BOTH_WAYS.has(types.get(name) ?? 'STRING'));
-  const unlikeWhy = `the key column ${unlike.join(', ')} is ${types.get(unlike[0]!)}, whose text the query API may write otherwise than the export, and delivered lines are known by it`;
+  const unlikeWhy =
+    unlike.length === 1
+      ? `the key column ${unlike[0]} is ${types.get(unlike[0]!)}, whose text the query API may write otherwise than the export, and delivered lines are known by it`
+      : `the key columns ${unlike.map((name) => `${name} (${types.get(name)})`).join(', ')} hold numbers whose text the query API may write otherwise than the export, and delivered lines are known by it`;
   if (setting === 'query') {
-    if (unlike.length) throw new WritebackError(`source.domo.read: query cannot read this job: ${unlikeWhy} (a DOUBLE 10001.0 written 10001 would make a delivered line look new and send it again). Set read: auto, which exports for this job, or export`);
+    if (unlike.length) {
+      throw new WritebackError(
+        `source.domo.read: query cannot read this job: ${unlikeWhy} (a DOUBLE 10001.0 written 10001 would make a delivered line look new and send it again). ` +
+          `Set read: auto, which exports for this job, or export; a job that delivered through read: query before then needs writeback baseline up to its delivered cursor, so its ledger knows the lines by the export's text`,
+      );
+    }
     return { kind: 'query', columns, window: queryWindow, why: 'source.domo.read: query' };
   }
   if (!window) return { kind: 'export', why: 'no window to read yet (no delivery.cursor, or no delivery before this run)' };
@@ -120,20 +128,22 @@ export async function exportWithRetries<R extends ExportConsumption>(options: {
   onInfo: (info: DataSetInfo, expected: ExpectedRows, read: ReadChoice) => void;
   consume: (csv: Readable, info: DataSetInfo, expected: ExpectedRows) => Promise<R>;
   log: (line: string) => void;
-  /** Rows per query page (WRITEBACK_DOMO_QUERY_PAGE_ROWS). */
-  pageRows?: number;
+  /** Rows per query page (WRITEBACK_DOMO_QUERY_PAGE_ROWS), asked only when a query is read: a bad setting fails only those. */
+  pageRows?: () => number;
 }): Promise<R> {
   let lastError: unknown;
   let exportInstead: string | undefined;
+  let countsMissed = 0; // query reads whose rows did not match their COUNT(*)
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     const info = await options.domo.dataset(options.datasetId);
     const chosen = options.choose?.(info);
     const read: ReadChoice = exportInstead || !chosen ? { kind: 'export', why: exportInstead ?? 'default' } : chosen;
     let result: R | undefined;
     try {
+      const pageRows = read.kind === 'query' ? options.pageRows?.() : undefined;
       const expected = read.kind === 'query' ? await expectedQueryRows(options.domo, info, read.window) : await expectedRows(options.domo, info);
       options.onInfo(info, expected, read);
-      const csv = read.kind === 'query' ? windowCsv(options.domo, info.id, read.columns, read.window, expected.rows, options.pageRows) : await options.domo.exportCsv(options.datasetId);
+      const csv = read.kind === 'query' ? windowCsv(options.domo, info.id, read.columns, read.window, expected.rows, pageRows) : await options.domo.exportCsv(options.datasetId);
       result = await options.consume(csv, info, expected);
       // A query reads each row of its slices once: any other count means rows came, went or moved meanwhile.
       if (read.kind === 'query' ? result.read !== expected.rows : result.read < expected.rows) {
@@ -147,13 +157,14 @@ export async function exportWithRetries<R extends ExportConsumption>(options: {
       return result;
     } catch (error) {
       result?.dispose();
-      // auto's query did not work for this DataSet: Domo refused the SQL, the window cannot be read as asked, or
-      // its rows changed again while read (a DataSet being appended to): the export, one snapshot, will.
+      if (read.kind === 'query' && error instanceof TruncatedExportError) countsMissed++;
+      // auto's query did not work for this DataSet: Domo refused the SQL, the window cannot be read as asked, or its
+      // rows and COUNT(*) disagreed twice (a DataSet appended to while read): the export, one snapshot, will, with tries of its own.
       const refused = error instanceof WindowReadError || (error instanceof HttpError && error.status === 400);
-      if (read.kind === 'query' && read.fallback && (refused || (error instanceof TruncatedExportError && attempt > 1))) {
+      if (read.kind === 'query' && read.fallback && (refused || countsMissed === 2)) {
         exportInstead = `the query API did not serve the window: ${describeError(error)}`;
         options.log(`${exportInstead}; reading the whole export instead`);
-        attempt--;
+        attempt = 0;
         continue;
       }
       // A broken or short download is read again from the start; anything else will not change.

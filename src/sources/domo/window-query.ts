@@ -97,12 +97,14 @@ export function windowCsv(domo: DomoClient, datasetId: string, columns: WindowCo
     const asked = columns.map((c) => c.name);
     const read = async (where: string | undefined) => {
       const answer = await domo.queryCsv(datasetId, selectSql(columns, where));
-      // Cells are taken by their place: an answer whose columns are not those asked, in that order, would put values in the wrong fields.
-      if (answer.columns.join('\n') !== asked.join('\n')) {
-        throw new WindowReadError(`Domo's query API answered the columns ${answer.columns.join(', ') || '(none)'} where ${asked.join(', ')} were asked, in that order`);
+      // Cells are taken by their place: rows under other columns than those asked, in that order, would put values
+      // in the wrong fields. ASSUMPTION (docs/vendors/domo.md, "Query"): an answer names its columns as the SELECT does.
+      if (answer.rows > 0 && answer.columns.join('\n') !== asked.join('\n')) {
+        throw new WindowReadError(`Domo's query API answered the columns ${answer.columns.join(', ') || '(none)'} where ${asked.join(', ')} were asked, in that order: its cells cannot be placed, so only the export can be read (source.domo.read: export)`);
       }
       return answer.csv;
     };
+    if (windowRows === 0) return; // nothing to read: no page is asked for
     if (windowRows <= pageRows) {
       yield await read(window && windowCondition(window));
       return;
