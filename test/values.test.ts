@@ -36,7 +36,7 @@ describe('value formatting for Emarsys', () => {
     ['1.5e21', '1500000000000000000000'],
   ])('number %s -> %s', (input, expected) => expect(formatNumber(input)).toBe(expected));
 
-  it.each(['1,234.50', '1.234,50', '€10', '10 EUR', 'NaN', '1e400', '.', 'e5', '1e', '1e-150', '1.5.2', 'Infinity', '0x1A'])('rejects number %j with advice', (input) => {
+  it.each(['1,234.50', '1.234,50', '€10', '10 EUR', 'NaN', '1e400', '', ' ', '\t', '.', 'e5', '1e', '1e-150', '1.5.2', 'Infinity', '0x1A'])('rejects number %j with advice', (input) => {
     const out = formatNumber(input);
     expect(out).toBeInstanceOf(Invalid);
     expect((out as Invalid).reason).toContain('no thousands separator');

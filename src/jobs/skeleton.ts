@@ -105,7 +105,7 @@ export async function runJob<D extends AnyDefinition>(module: DestinationModule<
       plan.rows = { read: scan.read, toSend: scan.toSend, rejected: scan.rejected, skipped };
       plan.uploads = scan.parts.length;
       // Rejects go into pull-request comments: no email shows there, whatever the definition says.
-      plan.rejects = scan.rejects.slice(0, SAMPLE_LINES).map((r) => ({ ...r, reason: maskEmails(r.reason) }));
+      plan.rejects = scan.rejects.slice(0, SAMPLE_LINES).map((r) => ({ ...r, reason: maskEmails(r.reason), ...(r.order === undefined ? {} : { order: maskEmails(r.order) }) }));
       if (scan.refusal) plan.error = `a reconcile would refuse to deliver: ${scan.refusal}`;
       if (gate) plan.warnings.push(`${gate}: a reconcile would fail and send nothing.`);
       // Only the first few lines are needed; a part is at most one upload in size.

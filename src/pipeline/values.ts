@@ -130,6 +130,8 @@ export function cursorMs(text: string): number | Invalid {
 }
 
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/** The numbers formatNumber always read through Number(): their text stays what it was. */
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const LOOSE_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 /** Digits a number written out of exponent notation may take on each side of its point: more is no price or quantity. */
 const MAX_PLAIN_LENGTH = 100;
@@ -157,7 +159,7 @@ export function formatNumber(text: string): string | Invalid {
   if (PLAIN_NUMBER.test(text)) return text;
   const trimmed = text.trim();
   // +3, .5, 1e2 become what they always became: a delivery key may hold the text, and delivered lines must keep theirs.
-  const value = LOOSE_NUMBER.test(trimmed) ? Number(trimmed) : NaN;
+  const value = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : NaN; // not blank text, which Number() reads as 0
   if (Number.isFinite(value) && !String(value).includes('e')) return String(value);
   return plainNumber(trimmed) ?? new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
 }

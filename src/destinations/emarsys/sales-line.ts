@@ -158,7 +158,7 @@ export class SalesLineWriter {
     const column = this.columns[this.order[0]!]!;
     if (!field || record.starts[column] === record.ends[column] || record.isNull(column)) return undefined;
     const text = record.text(column);
-    return field.personal ? maskValue(text) : clip(text);
+    return clip(field.personal ? maskValue(text) : text);
   }
 
   /** The text path: the field's formatter decides, and quoting follows RFC 4180. */
