@@ -130,23 +130,18 @@ export function cursorMs(text: string): number | Invalid {
 }
 
 const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
-/** The numbers formatNumber always read through Number(): their text stays what it was. */
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const LOOSE_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** Every number formatNumber reads besides plain ones: sign, digits before and after the point, exponent. */
+const NUMBER_TEXT = /^([+-]?)(?:(\d+)\.?(\d*)|\.(\d+))(?:[eE]([+-]?\d+))?$/;
 /** Digits a number written out of exponent notation may take on each side of its point: more is no price or quantity. */
 const MAX_PLAIN_LENGTH = 100;
 
 /**
  * A number in exponent notation as plain digits, every digit kept (Java writes a double below 0.001 as
- * 5.551115123125783E-17, a BigDecimal below 0.000001 as 1.0E-7). Undefined for no number, one beyond a double's
- * range, or one of more than MAX_PLAIN_LENGTH digits on a side of its point.
+ * 5.551115123125783E-17, a BigDecimal below 0.000001 as 1.0E-7), from NUMBER_TEXT's match. Undefined for one of
+ * more than MAX_PLAIN_LENGTH digits on a side of its point.
  */
-function plainNumber(text: string): string | undefined {
-  const match = LOOSE_NUMBER.exec(text);
-  if (!match || !Number.isFinite(Number(text))) return undefined;
-  const [, sign, whole = '', fraction = '', exponent = '0'] = match;
-  if (!whole && !fraction) return undefined;
-  const digits = whole + fraction;
+function plainNumber([, sign, whole = '', afterPoint = '', onlyFraction = '', exponent = '0']: RegExpExecArray): string | undefined {
+  const digits = whole + afterPoint + onlyFraction;
   const point = whole.length + Number(exponent); // where the decimal point falls among the digits
   if (point > MAX_PLAIN_LENGTH || digits.length - point > MAX_PLAIN_LENGTH) return undefined;
   const int = point <= 0 ? '0' : digits.slice(0, point).padEnd(point, '0').replace(/^0+(?=\d)/, '');
@@ -157,11 +152,13 @@ function plainNumber(text: string): string | undefined {
 /** A decimal with `.` and no thousands separator; a plain one passes through unchanged (no float rounding). */
 export function formatNumber(text: string): string | Invalid {
   if (PLAIN_NUMBER.test(text)) return text;
-  const trimmed = text.trim();
+  const match = NUMBER_TEXT.exec(text.trim());
+  const value = match ? Number(match[0]) : NaN;
   // +3, .5, 1e2 become what they always became: a delivery key may hold the text, and delivered lines must keep theirs.
-  const value = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : NaN; // not blank text, which Number() reads as 0
   if (Number.isFinite(value) && !String(value).includes('e')) return String(value);
-  return plainNumber(trimmed) ?? new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
+  // What String() writes with an exponent (and was refused before), written out; beyond a double's range, refused.
+  const plain = match && Number.isFinite(value) ? plainNumber(match) : undefined;
+  return plain ?? new Invalid(`"${clip(text)}" is not a number (write it with . as decimal separator, no thousands separator or currency)`);
 }
 
 export function formatInteger(text: string): string | Invalid {

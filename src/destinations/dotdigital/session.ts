@@ -202,7 +202,6 @@ interface StartedImport {
   record: NonNullable<ContactsReport['imports']>[number];
 }
 
-
 /** Uploads a part as an import (ahead of its turn: without waiting while the account is busy); it is listed in the report once Dotdigital took it. */
 async function startImport(ctx: JobContext<DotdigitalContactsDefinition>, importer: ContactImporter, part: SpoolPart, report: ContactsReport, ahead: boolean): Promise<StartedImport> {
   const { definition, runId } = ctx;
