@@ -5,6 +5,7 @@
  */
 
 const BUCKETS = 65536;
+const QUARTER = BUCKETS / 4;
 
 /**
  * The records of `words` (a flat [hi, lo, value] array where [0, 0] marks no record, as a table's empty
@@ -12,30 +13,46 @@ const BUCKETS = 65536;
  * through one reused array (valid until the next): counted into buckets, then each quarter dealt into its
  * buckets and each bucket put in order (both steps keep the records' order). All at once would take a
  * second array as large: 12 MB more at 1M records. Sorting in place by swapping took 0.25 s for the dealing alone.
+ * Each pass is a function of its own: a run saves once, before the code is optimized, and loops inside the
+ * generator were compiled on the fly and thrown away at each new quarter (7 deoptimizations with
+ * --trace-deopt), where a function's compiled code serves the next quarters. 1M records: 0.07-0.09 s, not 0.11.
  */
 export function* sortedRecords(words: Uint32Array): Generator<Uint32Array> {
   const starts = new Uint32Array(BUCKETS + 1);
-  for (let at = 0; at < words.length; at += 3) if (words[at] !== 0 || words[at + 1] !== 0) starts[(words[at]! >>> 16) + 1]!++;
+  countBuckets(words, starts);
   for (let b = 1; b <= BUCKETS; b++) starts[b]! += starts[b - 1]!;
-  const quarter = BUCKETS / 4;
   let largest = 0;
-  for (let b = 0; b < BUCKETS; b += quarter) largest = Math.max(largest, starts[b + quarter]! - starts[b]!);
+  for (let b = 0; b < BUCKETS; b += QUARTER) largest = Math.max(largest, starts[b + QUARTER]! - starts[b]!);
   const records = new Uint32Array(largest * 3);
-  for (let first = 0; first < BUCKETS; first += quarter) {
+  for (let first = 0; first < BUCKETS; first += QUARTER) {
     const base = starts[first]!;
-    const next = starts.slice(first, first + quarter);
-    for (let at = 0; at < words.length; at += 3) {
-      const hi = words[at]!;
-      const bucket = hi >>> 16;
-      if (bucket < first || bucket >= first + quarter || (hi === 0 && words[at + 1] === 0)) continue;
-      const to = (next[bucket - first]!++ - base) * 3;
-      records[to] = hi;
-      records[to + 1] = words[at + 1]!;
-      records[to + 2] = words[at + 2]!;
-    }
-    for (let b = first; b < first + quarter; b++) sortBucket(records, starts[b]! - base, starts[b + 1]! - base);
-    yield withoutRepeatedKeys(records.subarray(0, (starts[first + quarter]! - base) * 3));
+    dealQuarter(words, records, starts.slice(first, first + QUARTER), first, base);
+    sortBuckets(records, starts, first, base);
+    yield withoutRepeatedKeys(records.subarray(0, (starts[first + QUARTER]! - base) * 3));
   }
+}
+
+/** Counts the records of each bucket into starts[bucket + 1]. */
+function countBuckets(words: Uint32Array, starts: Uint32Array): void {
+  for (let at = 0; at < words.length; at += 3) if (words[at] !== 0 || words[at + 1] !== 0) starts[(words[at]! >>> 16) + 1]!++;
+}
+
+/** Copies the records of the quarter starting at bucket `first` into `records`, at next[bucket - first] - base, in their order. */
+function dealQuarter(words: Uint32Array, records: Uint32Array, next: Uint32Array, first: number, base: number): void {
+  for (let at = 0; at < words.length; at += 3) {
+    const hi = words[at]!;
+    const bucket = hi >>> 16;
+    if (bucket < first || bucket >= first + QUARTER || (hi === 0 && words[at + 1] === 0)) continue;
+    const to = (next[bucket - first]!++ - base) * 3;
+    records[to] = hi;
+    records[to + 1] = words[at + 1]!;
+    records[to + 2] = words[at + 2]!;
+  }
+}
+
+/** Puts each bucket of the quarter starting at bucket `first` in order. */
+function sortBuckets(records: Uint32Array, starts: Uint32Array, first: number, base: number): void {
+  for (let b = first; b < first + QUARTER; b++) sortBucket(records, starts[b]! - base, starts[b + 1]! - base);
 }
 
 /** Sorted records with each key once, the last of its records, compacted in place. */
@@ -79,13 +96,18 @@ function sortBucket(records: Uint32Array, from: number, to: number): void {
 
 /**
  * The records of two sorted runs in chunks (as sortedRecords yields them, each key once per run) merged in
- * key order, in chunks of one reused array (valid until the next). Where both hold a key, newer's record is kept.
+ * key order, in chunks of one reused array (valid until the next). Where both hold a key, newer's record is
+ * kept. A side alone (a first run's state, or a run that recorded nothing) passes through in its own chunks.
  */
 export function* mergeRecords(older: Iterable<Uint32Array>, newer: Iterable<Uint32Array>, chunkRecords = 64 * 1024): Generator<Uint32Array> {
-  const out = new Uint32Array(chunkRecords * 3);
-  let filled = 0;
   const a = new RecordCursor(older);
   const b = new RecordCursor(newer);
+  if (a.done || b.done) {
+    yield* (a.done ? b : a).rest();
+    return;
+  }
+  const out = new Uint32Array(chunkRecords * 3);
+  let filled = 0;
   while (!a.done || !b.done) {
     // Which side's record comes next: the one with the smaller key, newer's where they are equal (older's is dropped).
     let from: RecordCursor;
@@ -136,6 +158,14 @@ class RecordCursor {
   next(): void {
     this.at += 3;
     if (this.at >= this.chunk.length) this.fill();
+  }
+
+  /** What is left, in chunks (the first from the record it is at). */
+  *rest(): Generator<Uint32Array> {
+    while (!this.done) {
+      yield this.chunk.subarray(this.at);
+      this.fill();
+    }
   }
 
   private fill(): void {
