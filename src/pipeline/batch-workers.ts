@@ -101,10 +101,10 @@ type Answer<R> = { id: number; result: R; batch: Uint8Array } | { id: number; fa
 
 /**
  * Detaches a throwaway buffer before any batch code runs hot. V8 optimizes typed-array access on the
- * promise that no ArrayBuffer in the thread was ever detached (its "detaching protector"); the first batch
- * moved to another thread breaks it, and every function optimized so far is thrown away and compiled again:
- * with --trace-deopt, 15 hot formatting functions per worker ("marking dependent code ... code
- * dependencies"), a quarter of the run's optimizing compilations. Broken at once, nothing is optimized yet.
+ * promise that no ArrayBuffer in the thread was ever detached (its "detaching protector"); the first answer
+ * a worker hands back breaks it, and every function optimized so far is thrown away and compiled again:
+ * with --trace-deopt, the 15 functions of a worker's formatting path ("marking dependent code ... code
+ * dependencies"), a fifth to a quarter of a run's optimizing compilations. Broken first, it costs nothing.
  */
 function breakDetachProtector(): void {
   const throwaway = new ArrayBuffer(8);
