@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { CONTACT_MAPPING } from './contacts-data.ts';
 import { here, n, runAlone, startEmulators, tsx } from './harness.ts';
-import { median, middleOf, timed, type Figures } from './timed.ts';
+import { median, middleOf, steadiness, timed, type Figures } from './timed.ts';
 
 const DEFINITION = `apiVersion: writeback/v1
 kind: DotdigitalContactsWriteback
@@ -73,6 +73,7 @@ export async function measureContacts(dir: string, repeat: number): Promise<stri
     line('second run (nothing changed)', again),
     line('miller cut + rename', miller),
     `writeback vs miller: first run ${(miller.seconds / first.seconds).toFixed(2)}x throughput, second run ${(miller.seconds / again.seconds).toFixed(2)}x (target >= 1.5x); peak RSS ${(Math.max(first.maxRssKb, again.maxRssKb) / 1024).toFixed(0)} MB (target < 150 MB)`,
+    steadiness('miller', times.miller),
     `the emulators (Domo serving, Dotdigital importing) used ${middleOf(emulatorCpu).toFixed(2)} s cpu per first run (median); ${imports} import file(s) per first run`,
   ];
 }

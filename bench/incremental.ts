@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_MERCHANT, here, n, runAlone, startEmulators, tsx } from './harness.ts';
-import { median, middleOf, timed, type Figures } from './timed.ts';
+import { median, middleOf, steadiness, timed, type Figures } from './timed.ts';
 
 function definition(read: 'auto' | 'export'): string {
   return `apiVersion: writeback/v1
@@ -64,6 +64,7 @@ export async function measureIncremental(dir: string, repeat: number): Promise<s
       line('read: export (whole CSV export)', full, bytes.export, emulatorCpu.export),
       line('read: auto (window, query API)', window, bytes.query, emulatorCpu.query),
       `window read vs export: ${((100 * bytes.query) / bytes.export).toFixed(2)}% of the bytes (target <= 3%), ${(full.seconds / window.seconds).toFixed(1)}x faster (target >= 15x), ${(full.cpuSeconds / window.cpuSeconds).toFixed(1)}x less processor time; peak RSS ${(window.maxRssKb / 1024).toFixed(0)} MB (target < 150 MB)`,
+      steadiness('the export read', times.export),
     ];
   } finally {
     await emulators.stop().catch(() => undefined);

@@ -10,7 +10,7 @@
  * for 1M delivered lines, load time, what a run of 1,000 lines adds) and gzip uploads on a slow link.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { median, middleOf, timed, type Figures } from './timed.ts';
+import { median, middleOf, steadiness, timed, type Figures } from './timed.ts';
 import { measureIncremental } from './incremental.ts';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,7 @@ console.log(line('writeback reconcile (HTTP in/out)', writeback, rows!, input.mb
 console.log(line('node pass-through (same reader)', passthrough, rows!, input.mb));
 console.log(line('miller cut + rename', miller, rows!, input.mb));
 console.log(`writeback vs miller: ${(miller.seconds / writeback.seconds).toFixed(2)}x throughput (target >= 1.5x); ${(miller.cpuSeconds / writeback.cpuSeconds).toFixed(2)}x less processor time`);
+console.log(steadiness('miller', timings.miller));
 console.log(`writeback vs node pass-through: ${(passthrough.seconds / writeback.seconds).toFixed(2)}x throughput`);
 console.log(`Emarsys emulator accepted ${n(delivered.lines)} lines in ${delivered.uploads} uploads`);
 // The emulators share the 2 processors with the runner (and Miller runs alone): their part of the machine.

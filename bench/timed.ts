@@ -28,3 +28,21 @@ export function median(all: Figures[]): Figures & { range: string } {
   const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
   return { seconds: middle.seconds, cpuSeconds: middle.cpuSeconds, maxRssKb: Math.max(...all.map((f) => f.maxRssKb)), range };
 }
+
+/** Turns of a reference further apart than this (slowest over fastest) mean the machine's load moved. */
+const STEADY_SPREAD = 0.1;
+
+/**
+ * Whether a reference ran steadily across its turns. A shared machine's load moves between minutes, and a
+ * loaded machine slows a reference that uses several threads (Miller, an export formatted by two workers)
+ * more than what it is compared with: a ratio against an unsteady reference flatters, and this says so.
+ */
+export function steadiness(name: string, all: Figures[]): string {
+  if (all.length < 2) return `${name} ran once: whether the machine was steady is not known (BENCH_RUNS=3 or more)`;
+  const seconds = all.map((f) => f.seconds);
+  const spread = Math.max(...seconds) / Math.min(...seconds) - 1;
+  const within = `${(spread * 100).toFixed(0)}%`;
+  return spread <= STEADY_SPREAD
+    ? `${name} ran steadily: its ${all.length} turns within ${within} of each other`
+    : `${name} did NOT run steadily: its turns ${within} apart (over ${STEADY_SPREAD * 100}%); the machine's load moved, and the ratios above may flatter: run the bench again on a quieter machine`;
+}
